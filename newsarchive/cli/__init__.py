@@ -1,0 +1,62 @@
+"""The `newsarchive` command line: a thin layer over the library.
+
+Each command lives in its own module under ``newsarchive/cli/`` and is listed in ``COMMANDS`` below
+(name -> "module:function"); modules are imported only when their command runs, so
+``newsarchive --help`` stays fast. Every command's help ends with an ``Example:`` section.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# name -> "module:attribute" of a click.Command. Keep alphabetical.
+COMMANDS: dict[str, str] = {
+    "date": "newsarchive.cli.date_cmd:date",
+    "demo": "newsarchive.cli.demo_cmd:demo",
+    "extract": "newsarchive.cli.extract_cmd:extract",
+    "validate": "newsarchive.cli.validate_cmd:validate",
+}
+
+SHORT_HELP: dict[str, str] = {
+    "date": "Normalise Vietnamese date strings to ISO-8601.",
+    "demo": "Crawl the bundled offline sample site and summarise the archive.",
+    "extract": "Extract article records from saved HTML pages.",
+    "validate": "Check a JSON Lines archive file against the record schema.",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SHORT_HELP.get(name, "")) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newsarchive")
+def main() -> None:
+    """newsarchive: crawl and archive Vietnamese provincial news.
+
+    \b
+    Example:
+        newsarchive demo
+        newsarchive extract page.html --url https://lamdongtv.vn/...
+    """
+
+
+def run() -> None:
+    """Console-script entry point: user errors become one clear line, never a traceback."""
+    main(prog_name="newsarchive")
