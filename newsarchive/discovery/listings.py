@@ -1,0 +1,160 @@
+"""Listing pages (home, categories): their links, the dates shown beside them, and their next page.
+
+``read_listing`` turns one listing page into ``ListingPage``: every in-page link with the date printed
+next to it (if any), and the candidate URLs of the next (older) page, found by these rules in order:
+
+1. ``NEXT_REL``: ``<link rel="next">`` / ``<a rel="next">``;
+2. ``NEXT_TEXTS``: anchors whose text says "next"/"more" ("Xem thêm", "Trang sau", "Tiếp", "»", ...);
+3. ``PAGE_NUMBER_PATTERNS``: an anchor to the same listing with page number N+1
+   (``?page=N``, ``?p=N``, ``/trang-N``, ``/page/N``, ``/pN``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
+
+import lxml.html
+
+from newsarchive.discovery.window import parse_when
+
+# Texts of "next page" / "more" anchors, compared lower-cased, NFC, white space folded.
+NEXT_TEXTS: tuple[str, ...] = (
+    "xem thêm", "trang sau", "trang tiếp", "tiếp", "tiếp theo", "sau", "next", "more", "older", "cũ hơn",
+    "tin cũ hơn", "»", "›", ">", ">>", "→",
+)
+
+# Page-number shapes in listing URLs: (name, regex with a `n` group).
+PAGE_NUMBER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("query_page", re.compile(r"[?&](?:page|p|trang|pageindex|pg)=(?P<n>\d+)", re.I)),
+    ("path_trang", re.compile(r"/trang-?(?P<n>\d+)(?:\.html?)?/?$", re.I)),
+    ("path_page", re.compile(r"/page/(?P<n>\d+)/?$", re.I)),
+    ("path_p", re.compile(r"/p(?P<n>\d+)(?:\.html?)?/?$", re.I)),
+    # suffixes on the category slug: /kinh-doanh-p2, /kinh-doanh-page1
+    ("suffix_p", re.compile(r"-(?:p|page|trang)(?P<n>\d+)(?:\.html?)?/?$", re.I)),
+]
+
+# Date and time strings printed beside listed items: "07/06/2024", "07/06/2024 06:55", "2024-06-07".
+DATE_TEXT = re.compile(
+    r"(\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?:\s*[-,|]?\s*\d{1,2}[:h]\d{2})?|\d{1,2}[:h]\d{2}\s*[-,|]?\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[+-]\d{2}:?\d{2}|Z)?)?)"
+)
+
+# How far up from a link to look for the date of its item (the link itself, its parent, ...).
+DATE_SEARCH_ANCESTORS = 3
+
+
+@dataclass
+class ListedLink:
+    url: str
+    text: str = ""
+    date: datetime | None = None
+    date_raw: str | None = None
+
+
+@dataclass
+class ListingPage:
+    links: list[ListedLink] = field(default_factory=list)
+    next_pages: list[str] = field(default_factory=list)
+
+
+def _norm_text(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text or "")).strip().lower()
+
+
+def clean_url(url: str) -> str:
+    """Absolute URL without its #fragment."""
+    return urldefrag(url)[0]
+
+
+def page_number(url: str) -> tuple[str, int] | None:
+    for name, pattern in PAGE_NUMBER_PATTERNS:
+        m = pattern.search(url)
+        if m:
+            return name, int(m.group("n"))
+    return None
+
+
+def listing_root(url: str) -> str:
+    """The listing's first-page URL: page-number parts removed (to tell pages of one listing apart)."""
+    parts = urlsplit(url)
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query)
+                       if k.lower() not in ("page", "p", "trang", "pageindex", "pg")])
+    path = parts.path
+    for name, pattern in PAGE_NUMBER_PATTERNS[1:]:
+        m = pattern.search(path)
+        if m:
+            path = path[: m.start()] or "/"
+            break
+    return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/") or "/", query, ""))
+
+
+def _item_date(a, month_first: bool) -> tuple[datetime | None, str | None]:
+    node = a
+    for _ in range(DATE_SEARCH_ANCESTORS + 1):
+        if node is None:
+            break
+        for t in node.iter("time"):
+            raw = t.get("datetime") or t.text_content()
+            when = parse_when(raw, month_first)
+            if when:
+                return when, raw.strip()
+        m = DATE_TEXT.search(node.text_content() or "")
+        if m:
+            when = parse_when(m.group(1), month_first)
+            if when:
+                return when, m.group(1)
+        node = node.getparent()
+    return None, None
+
+
+def read_listing(html: bytes | str, base_url: str, month_first: bool = False,
+                 want_dates: bool = True) -> ListingPage:
+    """Links (with dates beside them) and next-page candidates of one listing page."""
+    page = ListingPage()
+    try:
+        doc = lxml.html.fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return page
+    base = doc.find(".//base")
+    if base is not None and base.get("href"):
+        base_url = urljoin(base_url, base.get("href"))
+    seen: set[str] = set()
+    rel_next: list[str] = []
+    text_next: list[str] = []
+    for el in doc.iter("a", "link"):
+        href = (el.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
+            continue
+        url = clean_url(urljoin(base_url, href))
+        if not url.startswith(("http://", "https://")):
+            continue
+        rel = (el.get("rel") or "").lower().split()
+        if "next" in rel:
+            rel_next.append(url)
+        if el.tag == "link":
+            continue
+        text = _norm_text(el.text_content())
+        if text in NEXT_TEXTS or _norm_text(el.get("title") or "") in NEXT_TEXTS:
+            text_next.append(url)
+        if url in seen:
+            continue
+        seen.add(url)
+        date, raw = _item_date(el, month_first) if want_dates else (None, None)
+        page.links.append(ListedLink(url=url, text=text, date=date, date_raw=raw))
+    numbered = []
+    here = page_number(base_url)
+    current = here[1] if here else 1
+    root = listing_root(base_url)
+    for link in page.links:
+        pn = page_number(link.url)
+        # an unnumbered first page may be followed by page 1 (0-based sites) or page 2
+        wanted = {current + 1} if here else {1, 2}
+        if pn and pn[1] in wanted and listing_root(link.url) == root:
+            numbered.append(link.url)
+    for url in [*rel_next, *text_next, *numbered]:
+        if url != clean_url(base_url) and url not in page.next_pages:
+            page.next_pages.append(url)
+    return page

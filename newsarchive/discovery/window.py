@@ -1,0 +1,154 @@
+"""The date window of a crawl (--since/--until) and the dates discovery knows before fetching.
+
+Every date string met in sitemaps, feeds and listing pages goes through ``newsarchive.dates.parse_date``
+(via ``parse_when``), so "2024-06-07T06:55:00+07:00", "Fri, 07 Jun 2024 06:55:00 +0700" and
+"Thứ sáu, 07/06/2024 - 06:55" all become the same aware datetime. Dates without a zone are Vietnam
+time (+07:00).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+VN_TZ = timezone(timedelta(hours=7))
+
+
+def _parse_with_library(text: str, month_first: bool) -> datetime | None:
+    from newsarchive import dates
+
+    kwargs = {"month_first": True} if month_first else {}
+    try:
+        result = dates.parse_date(text, **kwargs)
+    except TypeError:           # a parse_date without the month_first option
+        result = dates.parse_date(text)
+    except ValueError:
+        return None
+    if result is None:
+        return None
+    if isinstance(result, datetime):
+        return result
+    if isinstance(result, date):
+        return datetime.combine(result, time(0), VN_TZ)
+    for attr in ("value", "datetime", "dt", "iso", "normalised", "normalized"):
+        value = getattr(result, attr, None)
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                continue
+    if isinstance(result, str):
+        try:
+            return datetime.fromisoformat(result)
+        except ValueError:
+            return None
+    return None
+
+
+def parse_when(text: str | None, month_first: bool = False) -> datetime | None:
+    """An aware datetime for a date string from a sitemap, feed or listing page, or None."""
+    if not text or not text.strip():
+        return None
+    text = text.strip()
+    try:
+        value = _parse_with_library(text, month_first)
+    except ImportError:          # newsarchive.dates not importable: stdlib W3C / RFC 822 only
+        value = _parse_stdlib(text)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=VN_TZ)
+    return value
+
+
+def _parse_stdlib(text: str) -> datetime | None:
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+# Dates written into article URLs: /2024/06/07/..., -20240607065500123.htm (ChannelVN-style ids).
+URL_DATE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    # /2024/06/07/ or /2024-06-07/ path segments
+    ("path_ymd", re.compile(r"/(?P<y>20\d\d)[/-](?P<m>0[1-9]|1[0-2])[/-](?P<d>0[1-9]|[12]\d|3[01])(?:/|$|-)")),
+    # ...-20260307075519174.htm: a 17-digit id that starts with yyyymmddhhmmss
+    ("id_yyyymmddhhmmss", re.compile(r"[-/](?P<y>20\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?P<H>[01]\d|2[0-3])(?P<M>[0-5]\d)(?P<S>[0-5]\d)\d{0,4}\.[a-z]{2,5}$")),
+]
+
+
+def date_from_url(url: str) -> datetime | None:
+    """A publication date written in the URL itself, when the URL has one of the known shapes."""
+    for _name, pattern in URL_DATE_PATTERNS:
+        m = pattern.search(url.split("?", 1)[0])
+        if m:
+            g = m.groupdict()
+            try:
+                return datetime(int(g["y"]), int(g["m"]), int(g["d"]), int(g.get("H") or 0),
+                                int(g.get("M") or 0), int(g.get("S") or 0), tzinfo=VN_TZ)
+            except ValueError:
+                continue
+    return None
+
+
+def parse_bound(text: str, end: bool = False) -> datetime:
+    """A --since/--until value: a date (whole day, Vietnam time) or a full ISO datetime.
+
+    ``end=True`` makes a bare date mean the end of that day, so --until 2024-06-30 includes June 30.
+    """
+    text = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            d = date.fromisoformat(text)
+            t = time(23, 59, 59, 999999) if end else time(0)
+            return datetime.combine(d, t, VN_TZ)
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not a date: {text!r} (use YYYY-MM-DD or an ISO-8601 datetime)") from None
+    return value if value.tzinfo else value.replace(tzinfo=VN_TZ)
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """Published between ``since`` and ``until`` (each optional, both inclusive)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @classmethod
+    def from_strings(cls, since: str | None, until: str | None) -> "DateWindow":
+        window = cls(parse_bound(since) if since else None, parse_bound(until, end=True) if until else None)
+        if window.since and window.until and window.since > window.until:
+            raise ValueError(f"--since {since} is after --until {until}")
+        return window
+
+    @property
+    def open(self) -> bool:
+        return self.since is None and self.until is None
+
+    def contains(self, when: datetime | None) -> bool | None:
+        """True/False when ``when`` is known, None when it is not (the caller then fetches to find out)."""
+        if when is None:
+            return None
+        if self.since and when < self.since:
+            return False
+        if self.until and when > self.until:
+            return False
+        return True
+
+    def older_than_since(self, when: datetime | None) -> bool:
+        return bool(when and self.since and when < self.since)
+
+    def describe(self) -> str:
+        if self.open:
+            return "any date"
+        a = self.since.isoformat() if self.since else "…"
+        b = self.until.isoformat() if self.until else "…"
+        return f"{a} to {b}"
