@@ -13,16 +13,20 @@ import click
 
 # name -> "module:attribute" of a click.Command. Keep alphabetical.
 COMMANDS: dict[str, str] = {
+    "crawl": "newsarchive.cli.crawl_cmd:crawl",
     "date": "newsarchive.cli.date_cmd:date",
     "demo": "newsarchive.cli.demo_cmd:demo",
     "extract": "newsarchive.cli.extract_cmd:extract",
+    "sites": "newsarchive.cli.sites_cmd:sites",
     "validate": "newsarchive.cli.validate_cmd:validate",
 }
 
 SHORT_HELP: dict[str, str] = {
+    "crawl": "Crawl outlets (registry names, domains or URLs) into an archive.",
     "date": "Normalise Vietnamese date strings to ISO-8601.",
     "demo": "Crawl the bundled offline sample site and summarise the archive.",
     "extract": "Extract article records from saved HTML pages.",
+    "sites": "List the provincial outlets of the registry.",
     "validate": "Check a JSON Lines archive file against the record schema.",
 }
 

@@ -1,0 +1,181 @@
+"""JSON Schema of the archive record, generated from the record types in `newsarchive.article`.
+
+The generated file `article.schema.json` ships in the package (analysts can read it without Python);
+`python -m newsarchive.schema` regenerates it and `docs/record.md`, and a test checks both are current.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import types
+import typing
+from importlib import resources
+from typing import Any
+
+from newsarchive import article as article_mod
+
+SCHEMA_FILE = "article.schema.json"
+SCHEMA_ID = "https://newsarchive.invalid/schema/article-v{v}.json"
+
+# Fields whose strings have a JSON Schema format that a validator can check.
+FORMATS = {
+    "published_at": "date-time",
+    "modified_at": "date-time",
+    "fetched_at": "date-time",
+}
+ENUMS = {
+    "published_from": ["json-ld", "meta", "microdata", "time", "visible", "sitemap", "feed", "url"],
+    "modified_from": ["json-ld", "meta", "microdata", "time", "visible", "sitemap", "feed", "url"],
+    "published_precision": ["second", "minute", "day"],
+    "kind": ["youtube", "iframe", "video", "hls"],
+}
+PATTERNS = {
+    "id": "^[0-9a-f]{16}$",
+    "content_hash": "^[0-9a-f]{64}$",
+    # Vietnam-time or any explicit offset; never a naive timestamp.
+    "published_at": r"(Z|[+-]\d\d:\d\d)$",
+    "modified_at": r"(Z|[+-]\d\d:\d\d)$",
+    "fetched_at": r"(Z|[+-]\d\d:\d\d)$",
+}
+
+
+def _type_schema(tp: Any, name: str) -> dict[str, Any]:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        inner = _type_schema(args[0], name)
+        if "$ref" in inner:
+            return {"anyOf": [inner, {"type": "null"}]}
+        t = inner.get("type")
+        inner["type"] = [t, "null"] if isinstance(t, str) else t
+        if "enum" in inner:
+            inner["enum"] = [*inner["enum"], None]
+        return inner
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        return {"type": "array", "items": _type_schema(item, name)}
+    if origin is dict:
+        _, value = typing.get_args(tp)
+        return {"type": "object", "additionalProperties": _type_schema(value, name)}
+    if dataclasses.is_dataclass(tp):
+        return {"$ref": f"#/$defs/{tp.__name__}"}
+    out: dict[str, Any] = {
+        str: {"type": "string"},
+        int: {"type": "integer"},
+        float: {"type": "number"},
+        bool: {"type": "boolean"},
+    }[tp].copy()
+    if tp is str:
+        if name in FORMATS:
+            out["format"] = FORMATS[name]
+        if name in PATTERNS:
+            out["pattern"] = PATTERNS[name]
+        if name in ENUMS:
+            out["enum"] = list(ENUMS[name])
+    return out
+
+
+def _object_schema(cls: type) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    props: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        prop = _type_schema(hints[f.name], f.name)
+        prop["description"] = f.metadata.get("doc", "")
+        props[f.name] = prop
+    return {
+        "type": "object",
+        "description": (cls.__doc__ or "").strip(),
+        "properties": props,
+        "required": [f.name for f in dataclasses.fields(cls)],
+        "additionalProperties": False,
+    }
+
+
+def build_schema() -> dict[str, Any]:
+    """The record schema, built from the dataclasses (the single source of truth)."""
+    schema = _object_schema(article_mod.Article)
+    schema["properties"]["schema_version"]["const"] = article_mod.SCHEMA_VERSION
+    defs = {c.__name__: _object_schema(c) for c in (
+        article_mod.ArticleImage, article_mod.ArticleVideo, article_mod.Capture, article_mod.Extraction)}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID.format(v=article_mod.SCHEMA_VERSION),
+        "title": "newsarchive article record",
+        **schema,
+        "$defs": defs,
+    }
+
+
+@functools.cache
+def load_schema() -> dict[str, Any]:
+    """The shipped schema file."""
+    return json.loads(resources.files(__package__).joinpath(SCHEMA_FILE).read_text("utf-8"))
+
+
+@functools.cache
+def validator():
+    """A jsonschema validator for records (with date-time format checking)."""
+    import jsonschema
+
+    cls = jsonschema.Draft202012Validator
+    return cls(load_schema(), format_checker=cls.FORMAT_CHECKER)
+
+
+def record_errors(record: Any) -> list[str]:
+    """Human-readable schema violations of one record ([] when valid)."""
+    errors = sorted(validator().iter_errors(record), key=lambda e: list(e.absolute_path))
+    out = []
+    for e in errors:
+        where = ".".join(str(p) for p in e.absolute_path) or "(record)"
+        out.append(f"{where}: {e.message}")
+    return out
+
+
+def render_markdown(schema: dict[str, Any] | None = None) -> str:
+    """docs/record.md: every field documented for analysts."""
+    schema = schema or build_schema()
+    lines = [
+        "# The archive record",
+        "",
+        "<!-- generated by `python -m newsarchive.schema`; edit the docstrings in newsarchive/article.py -->",
+        "",
+        "Each line of an archive file (`articles.jsonl`, `.jsonl.zst` or `.jsonl.gz`) is one JSON object: one",
+        "version of one article. The JSON Schema is `newsarchive/schema/article.schema.json`",
+        f"(schema_version {article_mod.SCHEMA_VERSION}); `newsarchive validate FILE` checks a file against it.",
+        "",
+        "Text is Unicode NFC with white space folded. Timestamps are ISO-8601 strings with an explicit",
+        "offset: Vietnam time is `+07:00`; `fetched_at` is UTC.",
+        "",
+    ]
+
+    def table(title: str, obj: dict[str, Any]) -> None:
+        lines.extend([f"## {title}", "", obj.get("description", ""), "", "| field | type | meaning |", "|---|---|---|"])
+        for name, prop in obj["properties"].items():
+            meaning = prop["description"].replace("|", "\\|")
+            lines.append(f"| `{name}` | {_type_label(prop)} | {meaning} |")
+        lines.append("")
+
+    table("Article", schema)
+    for name, obj in schema["$defs"].items():
+        table(name, obj)
+    return "\n".join(lines)
+
+
+def _type_label(prop: dict[str, Any]) -> str:
+    if "$ref" in prop:
+        return prop["$ref"].rsplit("/", 1)[-1]
+    if "anyOf" in prop:
+        return " or ".join(_type_label(p) for p in prop["anyOf"])
+    t = prop.get("type")
+    if t == "array":
+        return f"list of {_type_label(prop['items'])}"
+    if t == "object" and "additionalProperties" in prop:
+        return "object"
+    if isinstance(t, list):
+        return " or ".join(t)
+    label = t or "any"
+    if "format" in prop:
+        label += f" ({prop['format']})"
+    return label

@@ -1,0 +1,57 @@
+"""Scrapy settings for newsarchive: polite crawling of Vietnamese news sites.
+
+`scrapy.cfg` points Scrapy here; `newsarchive.crawler` starts from these too. Components read their own
+settings (prefixed NEWSARCHIVE_, ARCHIVE_, ...) in `from_crawler`.
+"""
+
+from newsarchive import __version__
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Who we are, and how to reach us: outlets must be able to tell who crawls them.
+NEWSARCHIVE_CONTACT_URL = "https://github.com/newsarchive/newsarchive#contact"
+USER_AGENT = f"newsarchive/{__version__} (+{NEWSARCHIVE_CONTACT_URL}; research archive of Vietnamese news)"
+
+# Politeness: robots.txt, a small per-site concurrency, adaptive throttling.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024   # a news page over 20 MB is not a news page
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REDIRECT_MAX_TIMES = 10
+
+# Vietnamese text: UTF-8 exports, never \uXXXX escapes.
+FEED_EXPORT_ENCODING = "utf-8"
+
+# Pipelines: page -> record -> schema check -> archive.
+ITEM_PIPELINES = {
+    "pipelines.extract.ExtractPipeline": 100,
+    "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.store.StorePipeline": 300,
+}
+
+# Where archives go unless told otherwise (relative to the working directory).
+ARCHIVE_DIR = "data/archive"
+
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+LOG_FORMATTER = "pipelines.logformatter.NewsLogFormatter"
+
+# Safety: crawls refuse private, loopback and link-local addresses unless this is set
+# (the CLI's --allow-private-addresses; the demo and the tests set it to crawl 127.0.0.1).
+NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES = False
+# How many link hops from the start URL the outlet spider follows.
+NEWSARCHIVE_MAX_DEPTH = 3

@@ -1,0 +1,34 @@
+import pytest
+
+from newsarchive.records import RecordError, record_from_page
+
+
+def page(body: bytes, ctype="text/html; charset=utf-8"):
+    return {"url": "http://127.0.0.1/a.html", "final_url": "http://127.0.0.1/a.html", "status": 200,
+            "headers": {"Content-Type": [ctype]}, "body": body, "fetched_at": "2026-01-01T00:00:00+00:00"}
+
+
+@pytest.mark.parametrize("body, ctype, kind", [
+    (b"", "text/html", "empty"),
+    (b"   \n ", "text/html", "empty"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 500, "image/png", "binary"),
+    (b"\x00\x01\x02" * 2000, "text/html", "binary"),
+    (b"<html><body><nav><a href='/a'>Trang chủ</a></nav></body></html>", "text/html", "not_article"),
+])
+def test_pages_without_an_article_raise_a_named_record_error(body, ctype, kind):
+    with pytest.raises(RecordError) as info:
+        record_from_page(page(body, ctype))
+    assert info.value.kind == kind
+
+
+def test_fetch_metadata_is_added_to_the_record(tmp_path):
+    from newsarchive.samples.server import SAMPLE_SITE
+
+    body = next((SAMPLE_SITE / "bai-viet").glob("vnexpress*.html")).read_bytes()
+    p = page(body)
+    p["url"] = "http://127.0.0.1/redirected-from"
+    article = record_from_page(p, run_id="run-1")
+    assert article.url == "http://127.0.0.1/redirected-from"
+    assert article.final_url == "http://127.0.0.1/a.html"
+    assert (article.http_status, article.run_id, article.fetched_at) == (200, "run-1", "2026-01-01T00:00:00+00:00")
+    assert article.content_hash and article.id
