@@ -1,0 +1,836 @@
+"""Vietnamese date and time normalisation.
+
+``parse_date(text)`` turns a date string as found on a Vietnamese page (a byline, a ``<time>``
+attribute, a feed's ``pubDate``, a headline with a date in it) into
+
+- a timezone-aware ``datetime`` when the text gives a time of day,
+- a ``date`` when it gives only a calendar date,
+- ``None`` when it does not name one calendar date with a year (time only, day/month without a
+  year, ranges, lunar-calendar dates, impossible values such as day 206 or 29/02/2023).
+
+It never raises. ``parse_date_detailed`` returns a :class:`ParsedDate` with the matched span, the
+format family, the precision and warnings (weekday disagreeing with the date, month-first reading,
+why nothing was returned...), for a record's ``published_raw`` / provenance.
+
+How it works (fast paths first, dateparser last):
+
+1. The input is HTML-unescaped (``&#x2B;07:00``), NFC-normalised and cut to ``MAX_CHARS``.
+2. Whole-string machine families (``WHOLE_FAMILIES``): Unix timestamps and the en-US
+   ``M/d/yyyy h:mm:ss AM`` rendering.
+3. One scan with a combined regular expression built from ``SCAN_FAMILIES`` (ISO / year-first,
+   day-first numeric, long Vietnamese, RFC 822, JavaScript ``Date.toString``, long English). The
+   first *valid* calendar date in the text wins; a time of day is attached when it sits right after
+   or right before the date (``TIME``), then a zone (``ZONE``); a weekday just before it is checked.
+4. Relative expressions (``RELATIVE``): "vừa xong", "5 phút trước", "hôm qua, 10:30" — only with ``now``.
+5. dateparser (vi + en, day-first, Vietnam time) only when none of the above recognised anything
+   *and* the text plausibly holds a date (a year-like number or a month word). A string a fast path
+   recognised and rejected (an invalid date, a range, a lunar date) is never handed to dateparser.
+
+All times without a zone are Vietnam time (``tz``, default ``VN_TZ`` = UTC+07:00). Times that carry
+another zone keep their instant and are converted to ``tz``, so every value in an archive has the
+same offset.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Any, Callable
+
+__all__ = [
+    "VN_TZ",
+    "ParsedDate",
+    "parse_date",
+    "parse_date_detailed",
+    "to_iso",
+    "MAX_CHARS",
+    "WHOLE_FAMILIES",
+    "SCAN_FAMILIES",
+    "DATEPARSER_SETTINGS",
+]
+
+VN_TZ = timezone(timedelta(hours=7))
+
+#: Only the first MAX_CHARS characters (after HTML-unescaping) are considered, so any string
+#: takes bounded time. Dates in bylines, attributes and headlines sit well inside this.
+MAX_CHARS = 400
+
+#: Years outside this range are treated as corrupt values, not dates.
+MIN_YEAR, MAX_YEAR = 1800, 2199
+
+#: Unix timestamps are accepted only when they fall in these years (a bare number outside is
+#: more likely an id or a count than a time).
+UNIX_MIN_YEAR, UNIX_MAX_YEAR = 2000, 2100
+
+#: Two-digit years: 00-69 -> 2000-2069, 70-99 -> 1970-1999 (POSIX strptime's pivot).
+TWO_DIGIT_YEAR_PIVOT = 70
+
+#: dateparser, the fallback, configured for Vietnamese pages.
+DATEPARSER_SETTINGS: dict[str, Any] = {
+    "DATE_ORDER": "DMY",
+    "TIMEZONE": "+07:00",
+    "RETURN_AS_TIMEZONE_AWARE": True,
+    "RETURN_TIME_AS_PERIOD": True,  # tells a date-only string ("day") from one with a time ("time")
+    "REQUIRE_PARTS": ["day", "month", "year"],  # never let it invent a year or a day
+    "PREFER_DATES_FROM": "past",
+}
+DATEPARSER_LANGUAGES = ["vi", "en"]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDate:
+    """The result of :func:`parse_date_detailed`."""
+
+    value: datetime | date | None
+    """Aware datetime (a time was given), date (only a calendar date), or None."""
+    raw: Any
+    """The input, unchanged."""
+    span: tuple[int, int] | None = None
+    """(start, end) of the matched text in ``raw``, or None."""
+    family: str | None = None
+    """Name of the recognised format family, e.g. "dmy_hm", "iso", "rfc822", "relative"."""
+    precision: str | None = None
+    """"second", "minute" or "day"; None when there is no value."""
+    warnings: tuple[str, ...] = ()
+    """Anything odd: weekday disagreeing with the date, month-first reading, why no value..."""
+
+    @property
+    def iso(self) -> str | None:
+        return to_iso(self.value)
+
+
+def to_iso(value: datetime | date | None) -> str | None:
+    """The record's ISO string: a datetime with its offset, a date as ``YYYY-MM-DD``, or None."""
+    if value is None:
+        return None
+    return value.isoformat()
+
+
+# --------------------------------------------------------------------------------------------
+# Vocabulary
+# --------------------------------------------------------------------------------------------
+
+#: Vietnamese month names after "tháng" (WordPress and Google write "Tháng Sáu", "tháng mười hai").
+#: Longest first so "mười một" wins over "mười".
+VI_MONTH_WORDS: dict[str, int] = {
+    "mười một": 11, "mười hai": 12, "mười": 10, "một": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4,
+    "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9,
+}
+#: Month names that only exist in the lunar calendar (tháng Giêng = 1st, tháng Chạp = 12th lunar month).
+VI_LUNAR_MONTH_WORDS = ("giêng", "chạp")
+
+EN_MONTHS: dict[str, int] = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+_EN_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?![^\W\d_])"
+)
+_EN_WEEKDAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
+EN_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+#: Vietnamese weekdays: "Thứ hai" (Monday) ... "Thứ bảy" (Saturday), "Chủ nhật" / "CN" (Sunday);
+#: numbered "Thứ 2" ... "Thứ 7" and the short "T2" ... "T7".
+VI_WEEKDAYS = {
+    "hai": 0, "ba": 1, "tư": 2, "bốn": 2, "năm": 3, "sáu": 4, "bảy": 5,
+    "2": 0, "3": 1, "4": 2, "5": 3, "6": 4, "7": 5,
+}
+_WEEKDAY_NAMES_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+#: Zones written by name.
+NAMED_ZONES = {"gmt": 0, "utc": 0, "ut": 0, "z": 0, "ict": 7 * 60,
+               "est": -5 * 60, "edt": -4 * 60, "cst": -6 * 60, "cdt": -5 * 60,
+               "mst": -7 * 60, "mdt": -6 * 60, "pst": -8 * 60, "pdt": -7 * 60}
+
+# Meridiem markers: English AM/PM, Vietnamese SA (sáng) / CH (chiều), and day-part words.
+_AM = frozenset({"am", "a.m.", "a.m", "sa"})
+_PM = frozenset({"pm", "p.m.", "p.m", "ch"})
+
+
+def _ascii_digits(pattern: str) -> str:
+    r"""Rewrite \d as 0-9 (inside a class) or [0-9] (outside): \d would also match Arabic-Indic and
+    other digits, and pages write ASCII digits only."""
+    out: list[str] = []
+    in_class = False
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < n:
+            pair = pattern[i : i + 2]
+            out.append(("0-9" if in_class else "[0-9]") if pair == r"\d" else pair)
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+            out.append(ch)
+            if pattern[i + 1 : i + 2] == "^":
+                out.append("^")
+                i += 1
+            if pattern[i + 1 : i + 2] == "]":  # a literal ] first in a class
+                out.append("]")
+                i += 1
+        elif ch == "]" and in_class:
+            in_class = False
+            out.append(ch)
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _rx(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    return re.compile(_ascii_digits(pattern), flags)
+
+
+# --------------------------------------------------------------------------------------------
+# Building blocks: time of day, zone, weekday, and the context checks (range, lunar)
+# --------------------------------------------------------------------------------------------
+
+# A time of day: "06:55", "06:55:12(.000)", "06h55", "6h", "20h15'", "10 giờ 30 (phút)", each with
+# an optional marker "AM"/"PM"/"SA"/"CH"/"sáng"/"trưa"/"chiều"/"tối"/"đêm".
+TIME = (
+    r"(?<![\d:.,/])(?P<H>[01]?\d|2[0-3])"
+    r"(?:"
+    r":(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d)(?:[.,]\d{1,9})?)?"
+    r"|h(?:(?P<M2>[0-5]\d)'?|(?![^\W\d_]))"
+    r"|\s*giờ(?:\s*(?P<M3>[0-5]?\d)(?:\s*phút)?)?"
+    r")(?!\d)"
+    r"(?:\s*(?P<AP>a\.m\.?|p\.m\.?|am|pm|sa|ch|sáng|trưa|chiều|tối|đêm)(?![^\W\d_]))?"
+)
+
+# A time right after a date: "07/06/2024 06:55", "…2024 - 06:55", "…2024, 06:55", "…2024 | 06:55",
+# "…2024 lúc 06:55", ISO's "T".
+TIME_AFTER = _rx(r"(?:T|[\s,|\-–—]*(?:(?:vào\s+)?lúc\s*)?)" + TIME)
+# A time right before a date: "10:30 | 07/06/2024", "23:02 , 06/03/2026", "10:30 ngày 7/6/2024".
+TIME_BEFORE = _rx(TIME + r"[\s,|\-–—]*(?:ngày\s*)?\Z")
+# A bare time anywhere (only to explain a None: "time without a date").
+TIME_ANYWHERE = _rx(TIME)
+
+# A zone after the time: "GMT+7", "(GMT+07:00)", "GMT+0700", "UTC", "Z", "+07:00", "+0700".
+ZONE = _rx(
+    r"\s*[(\[]?\s*(?:"
+    r"(?:GMT|UTC|UT)\s*(?P<zs>[+\-−])\s*(?P<zh>\d{1,2})(?::?(?P<zm>\d{2}))?(?!\d)"
+    r"|(?P<os>[+\-−])(?P<oh>\d{2}):?(?P<om>\d{2})(?!\d)"
+    r"|(?P<zn>GMT|UTC|UT|ICT|EST|EDT|CST|CDT|MST|MDT|PST|PDT|Z)(?![^\W\d_])"
+    r")\s*[)\]]?"
+)
+
+# A weekday just before the date (or its time): "Thứ sáu, ", "Thứ 6 ", "CN, ", "T2 - ", "Fri, ".
+WEEKDAY_BEFORE = _rx(
+    r"(?<![^\W\d_])(?:thứ\s*(?P<vi>hai|ba|tư|bốn|năm|sáu|bảy|[2-7])|(?P<sun>chủ\s*nhật|cn)"
+    r"|t(?P<t>[2-7])|(?P<en>mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?)(?![^\W\d_])"
+    r"[\s,.\-–|:]*(?:ngày[\s:]*)?\Z"
+)
+
+# Another date (or day) right after this one makes it a range: "01/06/2024 - 07/06/2024",
+# "1/6/2024 đến 7/6/2024", "từ 13h ngày 27-5-2024 đến 20h ngày 30-5-2024".
+RANGE_AFTER = _rx(
+    r"\s*(?:[\-–—~]|đến|tới|to|until)\s*(?:(?:hết\s+)?ngày\s*)?"
+    r"(?:(?:[01]?\d|2[0-3])(?::[0-5]\d|h[0-5]?\d?)\s*,?\s*(?:ngày\s*)?)?"
+    r"\d{1,2}\s*(?:[/.\-]\s*\d{1,2}|tháng)"
+)
+# A day (or day/month) right before this date makes it a range: "1-7/6/2024", "1/6 - 7/6/2024",
+# "6 và 7/6/2024", "từ 1 đến 7/6/2024".
+RANGE_BEFORE = _rx(
+    r"(?<![\d:.,/])(?:\d{1,2}[/.\-]\d{1,2}\s*[\-–—~]\s*|\d{1,2}(?:-|\s*[–—~]\s*)"
+    r"|\d{1,2}(?:[/.\-]\d{1,2})?\s+(?:đến|tới|và|to|and)\s+)(?:ngày\s+)?\Z"
+)
+# Lunar-calendar markers next to a date: "15/8/2024 (âm lịch)", "15/8/2024 ÂL", "âm lịch 15/8/2024".
+LUNAR_AFTER = _rx(r"\s*[(\[]?\s*(?:âm\s+lịch|âl|al)(?![^\W\d_])")
+LUNAR_BEFORE = _rx(r"(?:âm\s+lịch|âl)[\s:,]*(?:ngày\s*)?\Z")
+
+# Does the text plausibly hold a date dateparser could find? (a year-like number or a month word)
+FALLBACK_HINT = _rx(r"(?<!\d)(?:1[89]|2[01])\d\d(?!\d)|tháng|thg|" + _EN_MONTH)
+
+# Day/month without a year (only to explain a None).
+DAY_MONTH_NO_YEAR = _rx(r"(?<![\d/.\-])\d{1,2}[/.\-]\d{1,2}(?![\d/.\-]*\d)|\d{1,2}\s+tháng\s+\S+")
+
+
+# --------------------------------------------------------------------------------------------
+# Engine helpers
+# --------------------------------------------------------------------------------------------
+
+_DAYS_IN_MONTH = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_ZONES: dict[int, timezone] = {}
+
+
+def _valid_date(y: int, m: int, d: int) -> bool:
+    if not (MIN_YEAR <= y <= MAX_YEAR and 1 <= m <= 12 and 1 <= d <= _DAYS_IN_MONTH[m]):
+        return False
+    return not (m == 2 and d == 29 and not (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)))
+
+
+def _zone(minutes: int) -> timezone:
+    z = _ZONES.get(minutes)
+    if z is None:
+        z = _ZONES[minutes] = timezone(timedelta(minutes=minutes))
+    return z
+
+
+class _Ctx:
+    __slots__ = ("text", "tz", "now", "month_first", "warnings")
+
+    def __init__(self, text: str, tz: tzinfo, now: datetime | None, month_first: bool) -> None:
+        self.text = text
+        self.tz = tz
+        self.now = now
+        self.month_first = month_first
+        self.warnings: list[str] = []
+
+
+# A found value: (value, start, end, family, precision). A builder returns one, or a str (the
+# reason the text was recognised but rejected: no value, no dateparser), or None (not a date here).
+_Found = tuple
+
+
+def _apply_meridiem(hour: int, marker: str | None, ctx: _Ctx) -> int:
+    """12-hour markers; a marker on a 24-hour clock ("18:36 PM", "00:01 AM") is redundant and ignored."""
+    if not marker:
+        return hour
+    mk = marker.lower()
+    if mk in _AM:
+        if hour == 12:
+            return 0
+        if hour > 12:
+            ctx.warnings.append(f"'{marker}' on a 24-hour time {hour:02d}h; kept {hour:02d}h")
+        return hour
+    if mk in _PM or mk in ("chiều", "tối"):
+        return hour + 12 if 1 <= hour < 12 else hour
+    if mk == "trưa":  # noon: "12 giờ trưa", "1 giờ trưa"
+        return hour + 12 if 1 <= hour <= 4 else hour
+    if mk == "đêm":  # night: "11 giờ đêm" = 23h, "2 giờ đêm" = 02h
+        return hour + 12 if 6 <= hour <= 11 else (0 if hour == 12 else hour)
+    return hour  # sáng (morning)
+
+
+def _time_parts(m: re.Match[str], ctx: _Ctx) -> tuple[int, int, int, str]:
+    hour = int(m.group("H"))
+    minute = m.group("M") or m.group("M2") or m.group("M3") or "0"
+    second = m.group("S")
+    hour = _apply_meridiem(hour, m.group("AP"), ctx)
+    return hour, int(minute), int(second) if second else 0, "second" if second else "minute"
+
+
+def _zone_of(m: re.Match[str]) -> tzinfo | None:
+    if m.group("zs"):
+        sign = -1 if m.group("zs") in "-−" else 1
+        minutes = sign * (int(m.group("zh")) * 60 + int(m.group("zm") or 0))
+    elif m.group("os"):
+        sign = -1 if m.group("os") in "-−" else 1
+        minutes = sign * (int(m.group("oh")) * 60 + int(m.group("om")))
+    else:
+        minutes = NAMED_ZONES[m.group("zn").lower()]
+    if abs(minutes) > 14 * 60:
+        return None
+    return _zone(minutes)
+
+
+def _make_datetime(y: int, mo: int, d: int, hh: int, mi: int, ss: int, zone: tzinfo | None, ctx: _Ctx) -> datetime:
+    if zone is None:
+        return datetime(y, mo, d, hh, mi, ss, tzinfo=ctx.tz)
+    return datetime(y, mo, d, hh, mi, ss, tzinfo=zone).astimezone(ctx.tz)
+
+
+def _check_weekday(text: str, start: int, value: date, ctx: _Ctx) -> None:
+    m = WEEKDAY_BEFORE.search(text, max(0, start - 30), start)
+    if m is None:
+        return
+    if m.group("vi"):
+        wd = VI_WEEKDAYS[m.group("vi").lower()]
+    elif m.group("t"):
+        wd = VI_WEEKDAYS[m.group("t")]
+    elif m.group("sun"):
+        wd = 6
+    else:
+        wd = EN_WEEKDAYS[m.group("en").lower()]
+    _warn_weekday(m.group(0).rstrip(" ,.-–|:ngày"), wd, value, ctx)
+
+
+def _warn_weekday(written: str, wd: int, value: date, ctx: _Ctx) -> None:
+    actual = value.weekday()
+    if wd != actual:
+        ctx.warnings.append(
+            f"weekday '{written.strip()}' ({_WEEKDAY_NAMES_EN[wd]}) disagrees with "
+            f"{value.isoformat()[:10]} ({_WEEKDAY_NAMES_EN[actual]}); kept the date"
+        )
+
+
+def _finish_calendar(y: int, mo: int, d: int, start: int, end: int, family: str, ctx: _Ctx,
+                     attach: bool = True) -> _Found | str:
+    """A valid calendar date at text[start:end]: attach a time before/after it, a zone, check the
+    weekday, reject ranges and lunar dates."""
+    text = ctx.text
+    value: date | datetime = date(y, mo, d)
+    precision = "day"
+    first, last = start, end
+    if attach:
+        tm = TIME_AFTER.match(text, end)
+        if tm is not None:
+            last = tm.end()
+        else:
+            tm = TIME_BEFORE.search(text, max(0, start - 40), start)
+            if tm is not None:
+                first = tm.start()
+        if tm is not None:
+            hh, mi, ss, precision = _time_parts(tm, ctx)
+            zm = ZONE.match(text, last)
+            zone = None
+            if zm is not None:
+                zone = _zone_of(zm)
+                if zone is None:
+                    ctx.warnings.append(f"zone offset out of range in {zm.group(0).strip()!r}; assumed local time")
+                last = zm.end()
+            value = _make_datetime(y, mo, d, hh, mi, ss, zone, ctx)
+            family += "_hm"
+    if LUNAR_AFTER.match(text, last) or LUNAR_BEFORE.search(text, max(0, first - 20), first):
+        return f"lunar-calendar date {text[start:end]!r}: not a solar calendar date"
+    if RANGE_AFTER.match(text, last) or RANGE_BEFORE.search(text, max(0, first - 25), first):
+        return f"date range around {text[start:end]!r}: not one date"
+    _check_weekday(text, first, date(y, mo, d), ctx)
+    return (value, first, last, family, precision)
+
+
+def _year(s: str) -> int:
+    y = int(s)
+    if len(s) == 2:
+        y += 2000 if y < TWO_DIGIT_YEAR_PIVOT else 1900
+    return y
+
+
+# --------------------------------------------------------------------------------------------
+# Builders, one per family
+# --------------------------------------------------------------------------------------------
+
+def _build_ymd(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
+    y, mo, d = int(m.group("ymd_y")), int(m.group("ymd_m")), int(m.group("ymd_d"))
+    if not _valid_date(y, mo, d):
+        return f"invalid date {m.group(0)!r}"
+    family = "iso" if m.group("ymd_s") == "-" else "ymd"
+    found = _finish_calendar(y, mo, d, m.start(), m.end(), family, ctx)
+    if isinstance(found, tuple) and found[3] == "iso_hm":
+        found = (found[0], found[1], found[2], "iso", found[4])
+    return found
+
+
+def _build_dmy(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
+    sep, ys = m.group("dmy_s"), m.group("dmy_y")
+    if len(ys) == 2 and sep in ".,":
+        return None  # "1.2.34" is a version or a number, not a date; two-digit years only with / and -
+    a, b, y = int(m.group("dmy_a")), int(m.group("dmy_b")), _year(ys)
+    first, second = ((a, b), (b, a)) if not ctx.month_first else ((b, a), (a, b))
+    d, mo = first
+    family = "mdy" if ctx.month_first else "dmy"
+    if not _valid_date(y, mo, d):
+        d, mo = second
+        if not _valid_date(y, mo, d):
+            return f"invalid date {m.group(0)!r}"
+        family = "dmy" if ctx.month_first else "mdy"
+        order = "day-first" if ctx.month_first else "month-first"
+        ctx.warnings.append(f"{m.group(0)!r} read {order}: the other order is impossible")
+    return _finish_calendar(y, mo, d, m.start(), m.end(), family, ctx)
+
+
+def _vi_month(word: str) -> int | None:
+    w = " ".join(word.lower().split())
+    if w.isdigit():
+        return int(w)
+    return VI_MONTH_WORDS.get(w)
+
+
+def _build_long_vi(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
+    if m.group("lv_d") is not None:
+        dd, mw, ys = m.group("lv_d"), m.group("lv_m"), m.group("lv_y")
+    else:
+        dd, mw, ys = m.group("lv2_d"), m.group("lv2_m"), m.group("lv2_y")
+    if mw.lower() in VI_LUNAR_MONTH_WORDS:
+        return f"lunar-calendar month in {m.group(0)!r}: not a solar calendar date"
+    mo = _vi_month(mw)
+    y, d = int(ys), int(dd)
+    if mo is None or not _valid_date(y, mo, d):
+        return f"invalid date {m.group(0)!r}"
+    return _finish_calendar(y, mo, d, m.start(), m.end(), "long_vi", ctx)
+
+
+def _build_long_en(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
+    if m.group("le_d1") is not None:
+        dd, mw, ys = m.group("le_d1"), m.group("le_m1"), m.group("le_y1")
+    else:
+        dd, mw, ys = m.group("le_d2"), m.group("le_m2"), m.group("le_y2")
+    y, mo, d = int(ys), EN_MONTHS[mw[:3].lower()], int(dd)
+    if not _valid_date(y, mo, d):
+        return f"invalid date {m.group(0)!r}"
+    found = _finish_calendar(y, mo, d, m.start(), m.end(), "long_en", ctx)
+    if isinstance(found, tuple) and m.group("le_wd"):
+        _warn_weekday(m.group("le_wd"), EN_WEEKDAYS[m.group("le_wd")[:3].lower()], date(y, mo, d), ctx)
+    return found
+
+
+def _build_machine(prefix: str, family: str) -> Callable[[re.Match[str], _Ctx], _Found | str | None]:
+    """RFC 822 and JavaScript Date.toString(): English names, time always present, zone after."""
+
+    def build(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
+        g = m.group
+        y, mo, d = _year(g(prefix + "y")), EN_MONTHS[g(prefix + "mon")[:3].lower()], int(g(prefix + "d"))
+        if not _valid_date(y, mo, d):
+            return f"invalid date {m.group(0)!r}"
+        hh, mi, ss = int(g(prefix + "H")), int(g(prefix + "M")), int(g(prefix + "S") or 0)
+        end = m.end()
+        zone = None
+        zm = ZONE.match(ctx.text, end)
+        if zm is not None:
+            zone = _zone_of(zm)
+            end = zm.end()
+        value = _make_datetime(y, mo, d, hh, mi, ss, zone, ctx)
+        if g(prefix + "wd"):
+            _warn_weekday(g(prefix + "wd"), EN_WEEKDAYS[g(prefix + "wd")[:3].lower()], date(y, mo, d), ctx)
+        return (value, m.start(), end, family, "second" if g(prefix + "S") else "minute")
+
+    return build
+
+
+def _build_unix(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
+    digits = m.group("unix_s")
+    seconds = int(digits) / 1000 if len(digits) == 13 else float(m.group(0))
+    try:
+        value = datetime.fromtimestamp(int(seconds), tz=timezone.utc).astimezone(ctx.tz)
+    except (OverflowError, OSError, ValueError):
+        return None
+    if not (UNIX_MIN_YEAR <= value.year <= UNIX_MAX_YEAR):
+        return None  # a bare number far from our time is an id or a count, not a timestamp
+    return (value, m.start(), m.end(), "unix", "second")
+
+
+def _build_us_general(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
+    y, mo, d = int(m.group("us_y")), int(m.group("us_m")), int(m.group("us_d"))
+    if not _valid_date(y, mo, d):
+        return f"invalid date {m.group(0)!r}"
+    hh = int(m.group("us_H")) % 12 + (12 if m.group("us_ap").lower() == "pm" else 0)
+    value = datetime(y, mo, d, hh, int(m.group("us_M")), int(m.group("us_S")), tzinfo=ctx.tz)
+    return (value, m.start(), m.end(), "us_general", "second")
+
+
+# --------------------------------------------------------------------------------------------
+# The families, as data. Order matters where two could start at the same place.
+# --------------------------------------------------------------------------------------------
+
+Builder = Callable[[re.Match[str], _Ctx], "_Found | str | None"]
+
+#: Tried first, on the whole (stripped) string only: (name, pattern, builder, why).
+WHOLE_FAMILIES: tuple[tuple[str, re.Pattern[str], Builder, str], ...] = (
+    (
+        "unix",
+        _rx(r"(?P<unix_s>[1-9]\d{8,9}|[1-9]\d{12})(?:\.\d{1,6})?"),
+        _build_unix,
+        "Unix time in seconds (9-10 digits, optional fraction) or milliseconds (13 digits), as pages "
+        "store in data attributes; only a whole string, and only if it falls in 2000-2100.",
+    ),
+    (
+        "us_general",
+        _rx(r"(?P<us_m>1[0-2]|[1-9])/(?P<us_d>3[01]|[12]\d|[1-9])/(?P<us_y>\d{4}),?\s+"
+            r"(?P<us_H>1[0-2]|[1-9]):(?P<us_M>[0-5]\d):(?P<us_S>[0-5]\d)\s*(?P<us_ap>AM|PM)"),
+        _build_us_general,
+        "The en-US default rendering of .NET (DateTime.ToString(), 'M/d/yyyy h:mm:ss tt') and of "
+        "JavaScript's toLocaleString('en-US') ('M/d/yyyy, h:mm:ss AM'), found in title attributes of "
+        "ASP.NET sites. It is month-first. It is told apart from Vietnamese day-first writing by its "
+        "exact shape: month, day and hour never zero-padded, seconds always present, English AM/PM. "
+        "Vietnamese renderings zero-pad (vi-VN 'dd/MM/yyyy'), use a 24-hour clock or SA/CH, and "
+        "bylines do not show seconds with AM/PM.",
+    ),
+)
+
+#: Scanned in one combined regular expression, first valid date in the text wins:
+#: (name, pattern, builder, why). Group names are prefixed by the family.
+SCAN_FAMILIES: tuple[tuple[str, str, Builder, str], ...] = (
+    (
+        "ymd",
+        r"(?<![\d/.\-])(?P<ymd_y>\d{4})(?P<ymd_s>[\-/.])(?P<ymd_m>\d{1,2})(?P=ymd_s)(?P<ymd_d>\d{1,2})(?!\d)",
+        _build_ymd,
+        "Year first: ISO-8601 '2024-06-07', '2024-06-07T06:55:00+07:00', '2024-06-07 06:55' (family "
+        "'iso'), also with '/' or '.' (family 'ymd'). Fractions are dropped; a space before the "
+        "offset is tolerated.",
+    ),
+    (
+        "rfc822",
+        r"(?<![^\W\d_])(?:(?P<r_wd>" + _EN_WEEKDAY + r"),?\s+)?(?P<r_d>\d{1,2})\s+(?P<r_mon>" + _EN_MONTH
+        + r")\s+(?P<r_y>\d{4}|\d{2})\s+(?P<r_H>[01]?\d|2[0-3]):(?P<r_M>[0-5]\d)(?::(?P<r_S>[0-5]\d))?(?!\d)",
+        _build_machine("r_", "rfc822"),
+        "RFC 822 / 2822 from feeds: 'Sun, 09 Aug 2026 16:50:55 +0700', zone also 'GMT', 'GMT+7' or none.",
+    ),
+    (
+        "js_date",
+        r"(?<![^\W\d_])(?P<j_wd>" + _EN_WEEKDAY + r")\s+(?P<j_mon>" + _EN_MONTH + r")\s+(?P<j_d>\d{1,2})\s+"
+        r"(?P<j_y>\d{4})\s+(?P<j_H>[01]?\d|2[0-3]):(?P<j_M>[0-5]\d)(?::(?P<j_S>[0-5]\d))?(?!\d)",
+        _build_machine("j_", "js_date"),
+        "JavaScript Date.toString() left in pages by CMSs: 'Sun Mar 01 2026 09:51:10 GMT+0700 (Indochina Time)'.",
+    ),
+    (
+        "dmy",
+        r"(?<![\d/.])(?P<dmy_a>\d{1,3})(?P<dmy_s>[/.\-,])(?P<dmy_b>\d{1,3})(?P=dmy_s)(?P<dmy_y>\d{4}|\d{2})"
+        r"(?!\d)(?!(?P=dmy_s)\d)",
+        _build_dmy,
+        "Day-first numeric dates, the Vietnamese norm: '07/06/2024', '7-6-2024', '26.03.2011', "
+        "'29/05/13' (two-digit years with / and - only). Month-first only when day-first is "
+        "impossible ('2/26/2026') or the caller says the site writes month-first (family 'mdy'). "
+        "Deliberately loose (up to 3 digits) so corrupt values such as '206/03/2026' are recognised "
+        "and rejected rather than handed to dateparser.",
+    ),
+    (
+        "long_vi",
+        r"(?<![^\W_])(?:(?P<lv_d>\d{1,2})\s*(?:tháng|thg)\.?\s*(?P<lv_m>\d{1,2}|" + "|".join(VI_MONTH_WORDS)
+        + "|" + "|".join(VI_LUNAR_MONTH_WORDS) + r")(?![^\W_])\s*(?:,\s*|/\s*|năm\s+|\s)\s*(?P<lv_y>\d{4})"
+        r"|(?:tháng|thg)\.?\s*(?P<lv2_m>\d{1,2}|" + "|".join(VI_MONTH_WORDS) + r")\s+(?P<lv2_d>\d{1,2}),\s*"
+        r"(?P<lv2_y>\d{4}))(?!\d)",
+        _build_long_vi,
+        "Long Vietnamese: 'ngày 7 tháng 6 năm 2024', '7 tháng 6, 2024', '07 Tháng Sáu, 2024', "
+        "'7 thg 6, 2024', and WordPress's month-first 'Tháng Sáu 7, 2024'.",
+    ),
+    (
+        "long_en",
+        r"(?<![^\W\d_])(?:(?P<le_wd>" + _EN_WEEKDAY + r"),?\s+)?(?:(?P<le_d1>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?"
+        r"(?P<le_m1>" + _EN_MONTH + r"),?\s+(?P<le_y1>\d{4})|(?P<le_m2>" + _EN_MONTH + r")\s+(?P<le_d2>\d{1,2})"
+        r"(?:st|nd|rd|th)?,?\s+(?P<le_y2>\d{4}))(?!\d)",
+        _build_long_en,
+        "Long English: 'June 7, 2024', '7 June 2024', 'Fri, 7 Jun 2024', with a time after or before.",
+    ),
+)
+
+_SCAN = _rx("|".join(f"(?P<{name}>{pattern})" for name, pattern, _b, _w in SCAN_FAMILIES))
+_SCAN_BUILDERS: dict[str, Builder] = {name: builder for name, _p, builder, _w in SCAN_FAMILIES}
+
+
+# --------------------------------------------------------------------------------------------
+# Relative expressions
+# --------------------------------------------------------------------------------------------
+
+#: Relative expressions: "vừa xong", "5 phút trước", "7' trước", "23h trước", "2 tuần trước",
+#: "hôm qua", "hôm kia", "Hôm nay, 10:30", "10:30 hôm qua", and English "3 hours ago", "yesterday".
+RELATIVE = _rx(
+    r"(?<![^\W\d_])(?:"
+    r"(?P<just>vừa\s+xong|vừa\s+mới|mới\s+đây|just\s+now|vài\s+giây\s+trước)"
+    r"|(?P<n>\d{1,4})\s*(?P<unit>giây|phút|p|'|′|giờ|tiếng|h|ngày|tuần|tháng|năm"
+    r"|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s*(?:trước|ago)"
+    r"|(?P<day>hôm\s+nay|hôm\s+qua|hôm\s+kia|today|yesterday)"
+    r")(?![^\W\d_])"
+)
+RELATIVE_UNITS: dict[str, str] = {
+    "giây": "second", "second": "second", "seconds": "second", "sec": "second", "secs": "second",
+    "phút": "minute", "p": "minute", "'": "minute", "′": "minute", "minute": "minute", "minutes": "minute",
+    "min": "minute", "mins": "minute",
+    "giờ": "hour", "tiếng": "hour", "h": "hour", "hour": "hour", "hours": "hour", "hr": "hour", "hrs": "hour",
+    "ngày": "day", "day": "day", "days": "day",
+    "tuần": "week", "week": "week", "weeks": "week",
+    "tháng": "month", "month": "month", "months": "month",
+    "năm": "year", "year": "year", "years": "year",
+}
+RELATIVE_DAYS = {"hôm nay": 0, "today": 0, "hôm qua": 1, "yesterday": 1, "hôm kia": 2}
+
+
+def _minus_months(d: date, months: int) -> date:
+    total = d.year * 12 + (d.month - 1) - months
+    y, m = divmod(total, 12)
+    m += 1
+    last = _DAYS_IN_MONTH[m] if m != 2 else (29 if (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)) else 28)
+    return date(y, m, min(d.day, last))
+
+
+def _relative(ctx: _Ctx) -> _Found | str | None:
+    text = ctx.text
+    m = RELATIVE.search(text)
+    if m is None:
+        return None
+    if ctx.now is None:
+        return f"relative expression {m.group(0)!r} needs a reference time (now)"
+    now = ctx.now.replace(tzinfo=ctx.tz) if ctx.now.tzinfo is None else ctx.now.astimezone(ctx.tz)
+    start, end = m.span()
+    if m.group("just"):
+        return (now.replace(second=0, microsecond=0), start, end, "relative", "minute")
+    if m.group("n"):
+        n = int(m.group("n"))
+        unit = RELATIVE_UNITS[m.group("unit").lower()]
+        if unit in ("second", "minute", "hour"):
+            delta = timedelta(**{unit + "s": n})
+            return ((now - delta).replace(second=0, microsecond=0), start, end, "relative", "minute")
+        today = now.date()
+        if unit == "day":
+            value = today - timedelta(days=n)
+        elif unit == "week":
+            value = today - timedelta(weeks=n)
+        elif unit == "month":
+            value = _minus_months(today, n)
+        else:
+            value = _minus_months(today, 12 * n)
+        return (value, start, end, "relative", "day")
+    day = now.date() - timedelta(days=RELATIVE_DAYS[" ".join(m.group("day").lower().split())])
+    tm = TIME_AFTER.match(text, end)
+    if tm is None:
+        tm = TIME_BEFORE.search(text, max(0, start - 40), start)
+    if tm is None:
+        return (day, start, end, "relative", "day")
+    hh, mi, ss, precision = _time_parts(tm, ctx)
+    value = datetime(day.year, day.month, day.day, hh, mi, ss, tzinfo=ctx.tz)
+    return (value, min(start, tm.start()), max(end, tm.end()), "relative", precision)
+
+
+# --------------------------------------------------------------------------------------------
+# Fallback
+# --------------------------------------------------------------------------------------------
+
+_DATEPARSER: Any = None
+
+
+def _dateparser(ctx: _Ctx) -> _Found | str | None:
+    global _DATEPARSER
+    text = ctx.text
+    if FALLBACK_HINT.search(text) is None:
+        return None
+    try:
+        if _DATEPARSER is None:
+            from dateparser.date import DateDataParser
+
+            _DATEPARSER = DateDataParser(languages=DATEPARSER_LANGUAGES, settings=DATEPARSER_SETTINGS)
+        data = _DATEPARSER.get_date_data(text)
+    except Exception as exc:  # dateparser's own bugs must not reach the caller
+        return f"dateparser failed: {type(exc).__name__}"
+    obj = data["date_obj"]
+    if obj is None:
+        return None
+    parts = data["parts"] or ()
+    if not {"day", "month", "year"} <= set(parts):
+        return None
+    if not (MIN_YEAR <= obj.year <= MAX_YEAR):
+        return None
+    if data["period"] == "time":
+        value: date | datetime = obj.astimezone(ctx.tz) if obj.tzinfo else obj.replace(tzinfo=ctx.tz)
+        precision = "second" if obj.second else "minute"
+    else:
+        value, precision = obj.date(), "day"
+    start = len(text) - len(text.lstrip())
+    return (value, start, len(text.rstrip()), "dateparser", precision)
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+def _prepare(raw: str) -> tuple[str, list[str]]:
+    warnings: list[str] = []
+    text = raw
+    if len(text) > MAX_CHARS * 4:
+        text = text[: MAX_CHARS * 4]  # bound the unescaping and normalising work too
+    if "&" in text:
+        text = html.unescape(text)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS]
+        warnings.append(f"only the first {MAX_CHARS} characters were considered")
+    return text, warnings
+
+
+def _parse(raw: Any, now: datetime | None, tz: tzinfo, month_first: bool) -> tuple[_Found | None, _Ctx | None, list[str]]:
+    if not isinstance(raw, str):
+        return None, None, [f"not a string: {type(raw).__name__}"]
+    text, pre_warnings = _prepare(raw)
+    ctx = _Ctx(text, tz, now, month_first)
+    ctx.warnings.extend(pre_warnings)
+    rejected: str | None = None
+
+    # 1. whole-string machine families
+    stripped = text.strip()
+    if stripped[:1].isdigit():
+        offset = text.find(stripped)
+        for _name, pattern, builder, _why in WHOLE_FAMILIES:
+            m = pattern.fullmatch(text, offset, offset + len(stripped))
+            if m is not None:
+                found = builder(m, ctx)
+                if isinstance(found, tuple):
+                    return found, ctx, ctx.warnings
+                if isinstance(found, str):
+                    rejected = found
+                    break
+
+    # 2. scan for the first valid calendar date
+    if rejected is None:
+        for m in _SCAN.finditer(text):
+            found = _SCAN_BUILDERS[m.lastgroup](m, ctx)  # type: ignore[index]
+            if isinstance(found, tuple):
+                nxt = _SCAN.search(text, found[2])
+                if nxt is not None:
+                    ctx.warnings.append(f"another date {nxt.group(0)!r} follows; used the first")
+                return found, ctx, ctx.warnings
+            if isinstance(found, str) and rejected is None:
+                rejected = found
+
+    if rejected is not None:
+        ctx.warnings.append(rejected)
+        return None, ctx, ctx.warnings
+
+    # 3. relative expressions
+    found = _relative(ctx)
+    if isinstance(found, tuple):
+        return found, ctx, ctx.warnings
+    if isinstance(found, str):
+        ctx.warnings.append(found)
+        return None, ctx, ctx.warnings
+
+    # 4. dateparser, for the rare leftovers that plausibly hold a date
+    found = _dateparser(ctx)
+    if isinstance(found, tuple):
+        return found, ctx, ctx.warnings
+    if isinstance(found, str):
+        ctx.warnings.append(found)
+
+    # explain the None
+    if TIME_ANYWHERE.search(text):
+        ctx.warnings.append("a time without a date")
+    elif DAY_MONTH_NO_YEAR.search(text):
+        ctx.warnings.append("a day and month without a year")
+    else:
+        ctx.warnings.append("no date found")
+    return None, ctx, ctx.warnings
+
+
+def parse_date(text: Any, *, now: datetime | None = None, tz: tzinfo = VN_TZ,
+               month_first: bool = False) -> datetime | date | None:
+    """Normalise a Vietnamese date string.
+
+    Returns an aware ``datetime`` (in ``tz``) when the text gives a time, a ``date`` when it gives only
+    a calendar date, ``None`` when it does not name one calendar date with a year. ``now`` anchors
+    relative expressions ("2 giờ trước"); without it they give ``None``. ``month_first=True`` is the
+    per-site setting for sources that write month-first. Never raises.
+
+    >>> parse_date("Thứ sáu, 07/06/2024 - 06:55")
+    datetime.datetime(2024, 6, 7, 6, 55, tzinfo=datetime.timezone(datetime.timedelta(seconds=25200)))
+    >>> parse_date("Ngày đăng: 7/6/2024")
+    datetime.date(2024, 6, 7)
+    >>> parse_date("10:30") is None
+    True
+    """
+    try:
+        found, _ctx, _w = _parse(text, now, tz, month_first)
+    except Exception:  # pragma: no cover - a bug; parse_date_detailed reports it
+        return None
+    return None if found is None else found[0]
+
+
+def parse_date_detailed(text: Any, *, now: datetime | None = None, tz: tzinfo = VN_TZ,
+                        month_first: bool = False) -> ParsedDate:
+    """Like :func:`parse_date`, with the matched span, format family, precision and warnings."""
+    try:
+        found, ctx, warnings = _parse(text, now, tz, month_first)
+    except Exception as exc:  # pragma: no cover - a bug, reported rather than raised
+        return ParsedDate(None, text, warnings=(f"internal error: {type(exc).__name__}: {exc}",))
+    if found is None:
+        return ParsedDate(None, text, warnings=tuple(warnings))
+    value, start, end, family, precision = found
+    span: tuple[int, int] | None = (start, end)
+    if ctx is not None and ctx.text is not text and text[start:end] != ctx.text[start:end]:
+        # the text was unescaped or normalised: find the matched piece in the input, if it is there
+        piece = ctx.text[start:end]
+        at = text.find(piece)
+        span = (at, at + len(piece)) if at >= 0 else None
+    return ParsedDate(value, text, span, family, precision, tuple(warnings))
