@@ -1,0 +1,342 @@
+"""The article body: find its container, then read it as text blocks in reading order.
+
+Two steps, each a small named function:
+
+- :func:`find_container` — outlet profile selectors, then the CMS catalogue (``selectors.BODY``),
+  then :func:`generic_container`, a text-density / link-density scorer in the spirit of
+  Readability: every paragraph-like node with enough own text scores its parent fully and its
+  grandparent by half; class/id hints (content, detail, body...) raise a candidate, furniture
+  hints (comment, related, sidebar...) lower it; the link density of the candidate scales it.
+- :func:`read_blocks` — one walk over the container producing :class:`Block` items (paragraphs,
+  headings, list items, captions) and image markers, skipping furniture (``selectors.NOISE``),
+  hidden nodes, scripts and forms. Two consecutive ``<br>`` end a block; one is a space.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from lxml import etree
+
+from newsarchive.extract import selectors as S
+from newsarchive.extract.text import clean
+
+# Elements that start a new block of text.
+BLOCK_TAGS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre table tr td th tbody thead tfoot "
+    "section article figure figcaption header footer main aside center address hr form caption".split()
+)
+HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+# Elements whose content is never article text.
+SKIP_TAGS = frozenset(
+    "script style noscript template iframe object embed form button input select textarea option label "
+    "nav aside footer svg canvas audio video source picture-source map link meta head title".split()
+)
+INLINE_BOLD = frozenset(("b", "strong"))
+INLINE_ITALIC = frozenset(("i", "em"))
+_ALIGN_RIGHT = re.compile(r"text-align\s*:\s*right", re.I)
+_ALIGN_CENTER = re.compile(r"text-align\s*:\s*center", re.I)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(bold|[6-9]00)", re.I)
+_ITALIC_STYLE = re.compile(r"font-style\s*:\s*italic", re.I)
+_HIDDEN_CLASS = re.compile(r"(^|\s)(hidden|d-none|hide|hidden-xs|sr-only|visually-hidden)(\s|$)")
+# Class/id words marking a caption node.
+CAPTION_HINT = re.compile(r"caption|figcaption|img-desc|image-desc|photo-desc|imgdesc|chuthich|chu-thich|expNoEdit|PhotoCMS_Caption|desc_image|image_desc", re.I)
+FIGURE_HINT = re.compile(r"(^|[\s_-])(figure|photo|image|img|picture|media)([\s_-]|$)|VCSortableInPreviewMode|PhotoCMS|imgBox|image-box|img-box", re.I)
+
+
+@dataclass
+class Block:
+    """One text block (or an image marker when ``image`` is set) read from the container."""
+
+    text: str = ""
+    kind: str = "p"          # p, heading, li, caption, image
+    link_chars: int = 0
+    bold_chars: int = 0
+    italic_chars: int = 0
+    align: str = ""          # "right", "center" or ""
+    element: Any = None      # the element the block was read from (block ancestor)
+    image: Any = None        # the <img> element for image markers
+    in_figure: Any = None    # figure-like wrapper the block sits in, if any
+
+    @property
+    def link_ratio(self) -> float:
+        return self.link_chars / max(1, len(self.text))
+
+    @property
+    def bold(self) -> bool:
+        return self.bold_chars >= 0.8 * len(self.text.replace(" ", "")) and bool(self.text)
+
+    @property
+    def italic(self) -> bool:
+        return self.italic_chars >= 0.8 * len(self.text.replace(" ", "")) and bool(self.text)
+
+
+def classes(el: Any) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
+
+
+def is_hidden(el: Any) -> bool:
+    style = el.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return True
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true" and el.tag not in ("i", "span"):
+        return True
+    cls = el.get("class")
+    return bool(cls and _HIDDEN_CLASS.search(cls))
+
+
+def is_noise(el: Any) -> bool:
+    """True for furniture nodes inside the container (related boxes, share bars, ads, tags...)."""
+    tag = el.tag
+    if not isinstance(tag, str):
+        return True
+    if tag in SKIP_TAGS:
+        return True
+    if is_hidden(el):
+        return True
+    cls = classes(el)
+    if cls.strip() and S.NOISE.search(cls):
+        return True
+    if el.get("type") in ("RelatedNews", "RelatedOneNews", "Vote", "LinkOutside") or el.get("data-role") in ("related",):
+        return True
+    return False
+
+
+# --- container --------------------------------------------------------------------------------
+
+def text_len(el: Any) -> int:
+    try:
+        return len(clean(el.text_content()))
+    except Exception:
+        return 0
+
+
+def link_density(el: Any) -> float:
+    total = text_len(el)
+    if not total:
+        return 1.0
+    links = sum(len(clean(a.text_content())) for a in el.iter("a"))
+    return min(1.0, links / total)
+
+
+def own_text(el: Any) -> tuple[int, int, int]:
+    """(chars, link chars, commas) of an element's own inline text, not counting block children."""
+    chars = links = commas = 0
+    stack = [(el, False)]
+    first = True
+    while stack:
+        node, in_link = stack.pop()
+        if not first and (not isinstance(node.tag, str) or node.tag in BLOCK_TAGS or node.tag in SKIP_TAGS):
+            continue
+        first = False
+        t = node.text
+        if t:
+            n = len(t.strip())
+            chars += n
+            commas += t.count(",")
+            if in_link or node.tag == "a":
+                links += n
+        for child in node:
+            if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS and child.tag not in SKIP_TAGS:
+                stack.append((child, in_link or node.tag == "a"))
+            tail = child.tail
+            if tail:
+                n = len(tail.strip())
+                chars += n
+                commas += tail.count(",")
+                if in_link and node.tag != "a":
+                    links += n
+                elif node.tag == "a":
+                    links += n
+    return chars, links, commas
+
+
+_SCORED = ("p", "div", "td", "pre", "li", "blockquote", "span", "font", "h2", "h3", "h4", "section", "article")
+
+
+def generic_container(root: Any, exclude: Iterable[Any] = ()) -> tuple[Any, float] | None:
+    """The element holding the most paragraph text with the fewest links (Readability-style)."""
+    scores: dict[Any, float] = {}
+    excluded = set(exclude)
+    for el in root.iter(*_SCORED):
+        chars, links, commas = own_text(el)
+        if chars < 25 or links > 0.5 * chars:
+            continue
+        if el.tag == "span" or el.tag == "font":
+            # inline wrappers count for their block parent
+            parent = el.getparent()
+            if parent is None:
+                continue
+            el = parent
+        if el in excluded:
+            continue
+        score = 1.0 + commas + min(chars / 100.0, 3.0)
+        parent = el.getparent()
+        if parent is None:
+            continue
+        scores[parent] = scores.get(parent, 0.0) + score
+        grand = parent.getparent()
+        if grand is not None:
+            scores[grand] = scores.get(grand, 0.0) + score / 2
+    if not scores:
+        return None
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:8]
+    best = None
+    for el, score in ranked:
+        if el.tag in ("html", "body"):
+            score *= 0.5
+        cls = classes(el)
+        if S.POSITIVE.search(cls):
+            score *= 1.25
+        if S.NEGATIVE.search(cls) and not S.POSITIVE.search(cls):
+            score *= 0.6
+        if S.NOISE.search(cls):
+            score *= 0.3
+        score *= 1.0 - link_density(el)
+        if best is None or score > best[1]:
+            best = (el, score)
+    return best
+
+
+def _inside(el: Any, others: Iterable[Any]) -> bool:
+    for anc in el.iterancestors():
+        if anc in others:
+            return True
+    return False
+
+
+def find_container(root: Any, site: Any = None) -> tuple[Any, str] | None:
+    """(container element, where it came from) for the article body."""
+    catalogue = S.profile_selectors(site, "body") + S.BODY
+    for selector, comment in catalogue:
+        found = [el for el in S.select(root, selector) if not is_hidden(el)]
+        if not found:
+            continue
+        # several matches (templates, nested wrappers): the one with most text
+        best = max(found, key=text_len)
+        if text_len(best) >= 80:
+            where = "profile" if comment == "outlet profile" else "selector"
+            return best, f"{where}:{selector.split(',')[0].strip()}"
+    best = generic_container(root)
+    if best is None:
+        return None
+    return best[0], "generic"
+
+
+# --- blocks -------------------------------------------------------------------------------------
+
+class _Reader:
+    def __init__(self, skip: set[Any]):
+        self.skip = skip
+        self.blocks: list[Block] = []
+        self.buf: list[str] = []
+        self.link = 0
+        self.bold = 0
+        self.italic = 0
+        self.block_el: Any = None
+        self.align = ""
+        self.kind = "p"
+        self.figure: Any = None
+        self.pending_br = False
+
+    def flush(self) -> None:
+        text = clean("".join(self.buf))
+        if text:
+            self.blocks.append(
+                Block(text, self.kind, self.link, self.bold, self.italic, self.align, self.block_el, None, self.figure)
+            )
+        self.buf = []
+        self.link = self.bold = self.italic = 0
+        self.pending_br = False
+
+    def add(self, text: str, in_link: bool, bold: bool, italic: bool) -> None:
+        if not text:
+            return
+        if text.strip():
+            self.pending_br = False
+        self.buf.append(text)
+        n = len(text.replace(" ", "").strip())
+        if in_link:
+            self.link += n
+        if bold:
+            self.bold += n
+        if italic:
+            self.italic += n
+
+    def walk(self, el: Any, ctx: tuple, depth: int) -> None:
+        """Read one element. ctx = (in_link, bold, italic, align, kind, figure, block_el)."""
+        if depth > 200:
+            return
+        in_link, bold, italic, align, kind, figure, block_el = ctx
+        tag = el.tag
+        if tag == "img":
+            if el not in self.skip:
+                self.flush()
+                self.blocks.append(Block("", "image", element=block_el, image=el, in_figure=figure, align=align))
+            return
+        block = tag in BLOCK_TAGS
+        own_caption = False
+        if block:
+            self.flush()
+            a = (el.get("align") or "").lower()
+            style = el.get("style") or ""
+            if a == "right" or _ALIGN_RIGHT.search(style):
+                align = "right"
+            elif a == "center" or tag == "center" or _ALIGN_CENTER.search(style):
+                align = "center"
+            elif a in ("left", "justify"):
+                align = ""
+            if tag in HEADING_TAGS:
+                kind = "heading"
+            elif tag == "li":
+                kind = "li"
+            elif tag in ("figcaption", "caption") or CAPTION_HINT.search(classes(el)):
+                kind = "caption"
+            if tag == "figure" or tag == "table" or (figure is None and FIGURE_HINT.search(classes(el))):
+                figure = el
+            block_el = el
+        else:
+            style = el.get("style")
+            if tag in INLINE_BOLD or (style and _BOLD_STYLE.search(style)):
+                bold = True
+            if tag in INLINE_ITALIC or (style and _ITALIC_STYLE.search(style)):
+                italic = True
+            if tag == "a":
+                in_link = True
+            if kind != "caption" and CAPTION_HINT.search(classes(el)):
+                self.flush()
+                kind = "caption"
+                own_caption = True
+        self.block_el, self.align, self.kind, self.figure = block_el, align, kind, figure
+        ctx = (in_link, bold, italic, align, kind, figure, block_el)
+        self.add(el.text or "", in_link, bold, italic)
+        for child in el:
+            ctag = child.tag
+            if not isinstance(ctag, str):
+                pass
+            elif ctag == "br":
+                if self.pending_br:
+                    self.flush()
+                else:
+                    self.buf.append(" ")
+                    self.pending_br = True
+            elif child in self.skip or (ctag != "img" and is_noise(child)):
+                pass
+            else:
+                self.walk(child, ctx, depth + 1)
+                self.block_el, self.align, self.kind, self.figure = block_el, align, kind, figure
+            if child.tail:
+                self.add(child.tail, in_link, bold, italic)
+        if block or own_caption:
+            self.flush()
+
+
+def read_blocks(container: Any, skip: Iterable[Any] = ()) -> list[Block]:
+    """Text blocks and image markers of a container, in document order."""
+    reader = _Reader(set(skip))
+    reader.walk(container, (False, False, False, "", "p", None, container), 0)
+    reader.flush()
+    return reader.blocks

@@ -1,0 +1,759 @@
+"""extract_article: one fetched page -> an Article record, or NotAnArticle.
+
+The cascade for every field (each step fills only what is still empty):
+outlet profile selectors -> structured metadata (JSON-LD, OpenGraph/meta, microdata) ->
+CMS selector catalogues (``selectors.py``) -> generic finders (``body.py``, ``byline.py``).
+Exceptions to metadata-first, each for a stated reason:
+- title: the visible headline (``<h1>`` / catalogue) wins over og:title/JSON-LD, which often carry
+  another wording or the site name;
+- published/modified: the visible date line wins when it disagrees with metadata (warned);
+- authors: a visible byline wins, because ``meta author`` / JSON-LD often name the outlet.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time as dtime
+from typing import Any, Mapping
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from newsarchive.article import Article, ArticleImage, Extraction
+from newsarchive.extract import body as B
+from newsarchive.extract import byline as BL
+from newsarchive.extract import media as M
+from newsarchive.extract import selectors as S
+from newsarchive.extract.charset import decode_html
+from newsarchive.extract.metadata import Metadata, read_metadata
+from newsarchive.extract.text import clean, contains_loose, similar
+
+METHOD = "newsarchive-1"
+MAX_BYTES = 6_000_000          # larger pages are cut (with a warning) so no page takes over a second
+MAX_DEPTH_WARN = 250
+
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b", b"BZh", b"\x00\x00\x01\x00", b"RIFF", b"OggS", b"ID3", b"\x7fELF", b"MZ")
+
+
+class NotAnArticle(Exception):
+    """The page is not an article (listing, home page, empty, binary...). ``reason`` says why."""
+
+    def __init__(self, reason: str, kind: str = "other", url: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.kind = kind          # "empty", "binary", "listing", "no-text", "unparseable"
+        self.url = url
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+def _to_text(html: bytes | str, headers: Mapping[str, Any] | None, url: str) -> tuple[str, list[str]]:
+    warnings: list[str] = []
+    if html is None:
+        raise NotAnArticle("empty page", "empty", url)
+    if isinstance(html, (bytearray, memoryview)):
+        html = bytes(html)
+    if isinstance(html, bytes):
+        if not html.strip():
+            raise NotAnArticle("empty page", "empty", url)
+        head = html[:1024]
+        if head.startswith(_BINARY_MAGIC) or head.count(b"\x00") > 16 and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise NotAnArticle("binary content, not HTML", "binary", url)
+        if len(html) > MAX_BYTES:
+            warnings.append(f"page of {len(html)} bytes cut to {MAX_BYTES} for extraction")
+            html = html[:MAX_BYTES]
+        text, codec, cw = decode_html(html, headers)
+        warnings.extend(cw)
+    elif isinstance(html, str):
+        text = html
+        if len(text) > MAX_BYTES:
+            warnings.append(f"page of {len(text)} characters cut to {MAX_BYTES} for extraction")
+            text = text[:MAX_BYTES]
+    else:
+        raise NotAnArticle(f"page content of type {type(html).__name__}, expected bytes or str", "binary", url)
+    if not text.strip():
+        raise NotAnArticle("empty page", "empty", url)
+    sample = text[:2048]
+    if sample.count("\x00") > 16 or sum(1 for ch in sample if ch == "\ufffd") > 200:
+        raise NotAnArticle("binary content, not HTML", "binary", url)
+    if "<" not in text[:100_000]:
+        raise NotAnArticle("no HTML markup", "binary", url)
+    return text.replace("\x00", ""), warnings
+
+
+_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, encoding="utf-8", huge_tree=False)
+
+
+def parse_html(text: str) -> Any:
+    try:
+        root = lxml.html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
+    except (etree.ParserError, ValueError, UnicodeError, etree.XMLSyntaxError):
+        root = None
+    if root is None:
+        raise NotAnArticle("page could not be parsed as HTML", "unparseable")
+    return root
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def registered_domain(host: str) -> str:
+    host = (host or "").lower().strip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    parts = host.split(".")
+    if len(parts) >= 3 and parts[-2] in {"com", "net", "org", "gov", "edu", "ac", "info", "int", "name", "pro", "biz", "health"} and len(parts[-1]) == 2:
+        return ".".join(parts[-3:])
+    return ".".join(parts[-2:]) if len(parts) >= 2 else host
+
+
+def _first_in(root: Any, catalogue: list[tuple[str, str]], scope: Any = None, accept=None) -> tuple[Any, str] | None:
+    for selector, comment in catalogue:
+        for el in S.select(scope if scope is not None else root, selector):
+            if B.is_hidden(el):
+                continue
+            if accept is None or accept(el):
+                where = "profile" if comment == "outlet profile" else "selector"
+                return el, f"{where}:{selector.split(',')[0].strip()}"
+    return None
+
+
+def _ancestors(el: Any) -> list[Any]:
+    return list(el.iterancestors()) if el is not None else []
+
+
+def _common_ancestor(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    anc_b = set(_ancestors(b)) | {b}
+    for node in [a] + _ancestors(a):
+        if node in anc_b:
+            return node
+    return None
+
+
+def _in_noise(el: Any, stop: Any = None) -> bool:
+    node = el.getparent()
+    while node is not None and node is not stop:
+        if B.is_noise(node):
+            return True
+        node = node.getparent()
+    return False
+
+
+_SITE_SUFFIX = re.compile(r"\s+[-|–—:»]\s+[^-|–—:»]{2,60}$")
+
+
+def _strip_site(title: str, site_name: str | None) -> str:
+    title = clean(title)
+    if site_name and title.endswith(site_name) and len(title) > len(site_name) + 5:
+        return clean(title[: -len(site_name)]).rstrip("-|–—:» ").strip()
+    m = _SITE_SUFFIX.search(title)
+    if m and len(title) - len(m.group(0)) > 15:
+        return title[: m.start()].strip()
+    return title
+
+
+def _date_value(text: str, month_first: bool) -> Any:
+    from newsarchive.dates import VN_TZ, parse_date_detailed
+
+    try:
+        return parse_date_detailed(text, tz=VN_TZ, month_first=month_first)
+    except Exception:  # the date parser must never take the extractor down
+        return None
+
+
+def _iso(value: Any) -> tuple[str | None, str | None]:
+    from newsarchive.dates import VN_TZ, to_iso
+
+    if isinstance(value, datetime):
+        return to_iso(value), None
+    if isinstance(value, date):
+        return to_iso(datetime.combine(value, dtime(0, 0), tzinfo=VN_TZ)), "day"
+    return None, None
+
+
+def _as_dt(value: Any) -> datetime | None:
+    from newsarchive.dates import VN_TZ
+
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=VN_TZ)
+    if isinstance(value, date):
+        return datetime.combine(value, dtime(0, 0), tzinfo=VN_TZ)
+    return None
+
+
+# --- the extractor ------------------------------------------------------------------------------
+
+class _Page:
+    """Everything found so far on one page (a small bag of state for the field steps)."""
+
+    def __init__(self, root: Any, url: str, base: str, site: Any, md: Metadata):
+        self.root = root
+        self.url = url
+        self.base = base
+        self.site = site
+        self.md = md
+        self.month_first = bool(_opt(site, "month_first", False))
+        self.warnings: list[str] = list(md.warnings)
+        self.sources: dict[str, str] = {}
+        self.skip: set[Any] = set()
+
+
+def _opt(site: Any, name: str, default: Any) -> Any:
+    if site is None:
+        return default
+    if isinstance(site, Mapping):
+        return site.get(name, default)
+    return getattr(site, name, default)
+
+
+def extract_article(
+    html: bytes | str,
+    *,
+    url: str,
+    headers: Mapping[str, Any] | None = None,
+    site: Any = None,
+    final_url: str | None = None,
+) -> Article:
+    """Extract an article record from one page. Raises NotAnArticle for pages that are not articles.
+
+    ``site`` is an optional outlet profile: any object or mapping with optional ``selectors``
+    (field -> list of CSS selectors; fields: title, lead, body, date, byline, category, tags)
+    and ``month_first``.
+    """
+    text, warnings = _to_text(html, headers, url)
+    root = parse_html(text)
+    md = read_metadata(root)
+    base = final_url or url
+    for link in root.iter("base"):
+        if link.get("href"):
+            try:
+                base = urljoin(base, link.get("href").strip())
+            except ValueError:
+                pass
+            break
+    page = _Page(root, url, base, site, md)
+    page.warnings[:0] = warnings
+    # videos announced in scripts are collected before scripts are dropped
+    script_videos: list[tuple[Any, str]] = []
+    for script in root.iter("script"):
+        t = script.text or ""
+        if ".m3u8" in t:
+            for m in M._URL_IN_TEXT.finditer(t):
+                script_videos.append((script.getparent(), m.group(0)))
+    etree.strip_elements(root, "script", "style", "noscript", "template", with_tail=True)
+
+    title_el = _title_element(page)
+    found = _body_container(page)
+    if found is None:
+        raise NotAnArticle("no article text found", "no-text", url)
+    container, body_from = found
+    scope = _common_ancestor(title_el, container) if title_el is not None else None
+    if scope is None or scope.tag in ("html",):
+        scope = container.getparent() if container.getparent() is not None else container
+        if scope.getparent() is not None and scope.tag != "body":
+            scope = scope.getparent()
+    page.sources["body"] = body_from
+
+    art = Article(url=url, final_url=final_url or url)
+    art.site = registered_domain(urlsplit(final_url or url).hostname or "")
+
+    # title
+    _fill_title(page, art, title_el)
+    if title_el is not None:
+        page.skip.add(title_el)
+    lead_el = _fill_lead_element(page, art, scope, container)
+    date_els = _visible_dates(page, scope, container)
+    byline_els = _byline_elements(page, scope, container)
+
+    blocks = B.read_blocks(container, page.skip)
+    blocks = _drop_furniture(blocks, art)
+    if art.lead is None:
+        _lead_from_blocks(page, art, blocks)
+    elif blocks and blocks[0].kind != "image" and (similar(blocks[0].text, art.lead) or contains_loose(art.lead, blocks[0].text) and len(blocks[0].text) > 40):
+        blocks.pop(0)
+
+    images, blocks = _images(page, blocks)
+    # byline at the end of the body
+    tail = BL.tail_byline([b for b in blocks if b.kind != "caption"])
+    tail_text = None
+    if tail is not None:
+        textual = [b for b in blocks if b.kind != "caption"]
+        start, lines = tail
+        tail_text = " / ".join(textual[i].text for i in lines)
+        cut = set(id(b) for b in textual[start:] if b.kind != "image")
+        blocks = [b for b in blocks if id(b) not in cut]
+    _fill_byline(page, art, byline_els, tail_text)
+
+    text_blocks = [b.text for b in blocks if b.kind not in ("image", "caption")]
+    if not text_blocks:
+        captions = [b.text for b in blocks if b.kind == "caption"]
+        if captions:
+            text_blocks = captions
+            page.warnings.append("no running text: image captions used as the body")
+    art.body = "\n\n".join(text_blocks)
+    art.images = images
+
+    _fill_dates(page, art, date_els)
+    _fill_category(page, art, scope, title_el)
+    _fill_tags(page, art, scope)
+    extra = [u for parent, u in script_videos if parent is not None and (parent is container or _is_inside(parent, scope))]
+    art.videos = M.find_videos(container, page.base, extra)
+    if not art.videos and scope is not container:
+        art.videos = [v for v in M.find_videos(scope, page.base, []) if v.kind != "iframe" or "video" in v.url.lower() or "player" in v.url.lower()]
+    if not art.videos and md.videos:
+        art.videos = M.find_videos(container, page.base, md.videos[:1])
+    _fill_links(page, art)
+    art.language = md.language or ("vi" if _looks_vietnamese(art.body or art.title or "") else None)
+
+    words = len(art.body.split())
+    if words < 15 and not art.images and not art.videos:
+        raise NotAnArticle("no article text found", "no-text", url)
+    if words < 60 and _looks_like_listing(root, container, md):
+        raise NotAnArticle("listing page (many article links, little text)", "listing", url)
+    if not art.title:
+        page.warnings.append("no headline found")
+    art.extraction = Extraction(method=METHOD, warnings=_dedupe(page.warnings), sources=page.sources)
+    return art.finalise()
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def _is_inside(el: Any, scope: Any) -> bool:
+    return el is scope or any(a is scope for a in el.iterancestors())
+
+
+_VI_CHARS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
+
+
+def _looks_vietnamese(text: str) -> bool:
+    return len(_VI_CHARS.findall(text[:2000])) >= 5
+
+
+# --- title ---------------------------------------------------------------------------------------
+
+def _title_element(page: _Page) -> Any:
+    cat = S.profile_selectors(page.site, "title") + S.TITLE
+    ok = lambda el: 5 <= len(clean(el.text_content())) <= 400 and not _in_noise(el)
+    found = _first_in(page.root, cat, accept=ok)
+    if found:
+        page.sources["title"] = found[1]
+        return found[0]
+    h1s = [el for el in page.root.iter("h1") if ok(el)]
+    if not h1s:
+        return None
+    meta_titles = [t for t, _ in page.md.title]
+    for h1 in h1s:
+        t = clean(h1.text_content())
+        if any(contains_loose(mt, t) for mt in meta_titles):
+            page.sources["title"] = "h1"
+            return h1
+    # the longest h1 (logos are short)
+    best = max(h1s, key=lambda el: len(clean(el.text_content())))
+    if len(clean(best.text_content())) >= 15:
+        page.sources["title"] = "h1"
+        return best
+    return None
+
+
+def _fill_title(page: _Page, art: Article, title_el: Any) -> None:
+    if title_el is not None:
+        art.title = clean(title_el.text_content()) or None
+        return
+    for value, where in page.md.title:
+        t = _strip_site(value, page.md.site_name)
+        if t:
+            art.title = t
+            page.sources["title"] = where
+            return
+    t = page.root.find(".//title")
+    if t is not None and clean(t.text_content()):
+        art.title = _strip_site(t.text_content(), page.md.site_name)
+        page.sources["title"] = "title"
+
+
+# --- body ----------------------------------------------------------------------------------------
+
+def _body_container(page: _Page) -> tuple[Any, str] | None:
+    return B.find_container(page.root, page.site)
+
+
+_RELATED_LINE = re.compile(r"^(>>|»|>)\s*|^(xem\s+thêm|đọc\s+thêm|tin\s+liên\s+quan|bài\s+liên\s+quan)\s*[:>]", re.I)
+
+
+def _drop_furniture(blocks: list[B.Block], art: Article) -> list[B.Block]:
+    out = []
+    for b in blocks:
+        if b.kind == "image":
+            out.append(b)
+            continue
+        t = b.text
+        if S.FURNITURE_TEXT.match(t) or _RELATED_LINE.match(t):
+            continue
+        if b.link_ratio > 0.7 and b.kind != "caption" and len(t) < 300:
+            continue
+        if art.title and t == art.title:
+            continue
+        out.append(b)
+    return out
+
+
+# --- lead ----------------------------------------------------------------------------------------
+
+def _lead_text(el: Any) -> str:
+    blocks = B.read_blocks(el)
+    parts = [b.text for b in blocks if b.kind != "image" and b.link_ratio < 0.6 and not _RELATED_LINE.match(b.text)]
+    # <br>-separated related links inside the sapo: drop link-only lines
+    text = clean(" ".join(parts))
+    links = [clean(a.text_content()) for a in el.iter("a")]
+    for lt in links:
+        if lt and text.endswith(lt) and len(lt) < len(text) * 0.6:
+            text = clean(text[: -len(lt)]).rstrip(">» ").strip()
+    return text
+
+
+def _fill_lead_element(page: _Page, art: Article, scope: Any, container: Any) -> Any:
+    cat = S.profile_selectors(page.site, "lead") + S.LEAD
+    ok = lambda el: len(clean(el.text_content())) >= 20 and not _in_noise(el, scope)
+    found = _first_in(page.root, cat, scope=scope, accept=ok)
+    if found is None:
+        return None
+    el, where = found
+    text = _lead_text(el)
+    if not text:
+        return None
+    art.lead = text
+    page.sources["lead"] = where
+    page.skip.add(el)
+    return el
+
+
+_DATELINE = re.compile(r"^\(?[\w.]{2,30}(?:\s[\w.]{1,15}){0,3}\)?\s*[-–—]\s*\S", re.U)
+
+
+def _lead_from_blocks(page: _Page, art: Article, blocks: list[B.Block]) -> None:
+    """No sapo element: the first body block is the lead when it is bold, a dateline, or the description."""
+    first = next((b for b in blocks if b.kind != "image"), None)
+    if first is None or first.kind in ("heading", "caption") or len([b for b in blocks if b.kind not in ("image", "caption")]) < 2:
+        return
+    t = first.text
+    desc = page.md.description or ""
+    is_lead = (
+        (first.bold and len(t.split()) >= 12)
+        or (desc and (similar(desc, t) or (len(desc) > 40 and contains_loose(t, desc[:60]))))
+        or (_DATELINE.match(t) and len(t.split()) >= 12 and (first.bold or first.italic or (desc and contains_loose(t, desc[:40]))))
+    )
+    if is_lead:
+        art.lead = t
+        page.sources["lead"] = "first-block"
+        blocks.remove(first)
+
+
+# --- images --------------------------------------------------------------------------------------
+
+def _images(page: _Page, blocks: list[B.Block]) -> tuple[list[ArticleImage], list[B.Block]]:
+    images: list[ArticleImage] = []
+    keep: list[B.Block] = []
+    i = 0
+    n = len(blocks)
+    seen: set[str] = set()
+    while i < n:
+        b = blocks[i]
+        if b.kind != "image":
+            keep.append(b)
+            i += 1
+            continue
+        img = b.image
+        url = M.image_url(img, page.base)
+        i += 1
+        if not url or M.is_junk_image(img, url):
+            continue
+        caption_parts: list[str] = []
+        # caption: the following text blocks that belong to this image
+        while i < n and blocks[i].kind != "image":
+            c = blocks[i]
+            same_figure = b.in_figure is not None and c.in_figure is b.in_figure
+            same_block = c.element is b.element and b.element is not None
+            short = len(c.text.split()) <= 60
+            styled = c.kind == "caption" or ((c.align == "center" or c.italic) and short and not c.bold)
+            if (same_figure and short) or (same_block and short) or (styled and short and not caption_parts and c.kind != "heading"):
+                caption_parts.append(c.text)
+                c.kind = "caption"
+                keep.append(c)
+                i += 1
+                if not (same_figure or same_block):
+                    break
+            else:
+                break
+        if url in seen:
+            continue
+        seen.add(url)
+        images.append(M.make_image(url, " ".join(caption_parts) or None, img.get("alt")))
+    return images, keep
+
+
+# --- dates ---------------------------------------------------------------------------------------
+
+def _visible_dates(page: _Page, scope: Any, container: Any) -> list[tuple[Any, str, str]]:
+    """(parsed, raw text, where) for visible date lines near the article, best first."""
+    out = []
+    cat = S.profile_selectors(page.site, "date") + S.DATE
+    for where_scope in (scope, page.root):
+        for selector, comment in cat:
+            for el in S.select(where_scope, selector):
+                if _in_noise(el, where_scope) or B.is_hidden(el):
+                    continue
+                raw = clean(el.text_content())
+                if not raw or len(raw) > 120:
+                    dt_attr = el.get("datetime")
+                    if not dt_attr:
+                        continue
+                parsed = _date_value(raw, page.month_first) if raw and len(raw) <= 120 else None
+                if (parsed is None or parsed.value is None) and el.get("datetime"):
+                    raw = clean(el.get("datetime"))
+                    parsed = _date_value(raw, page.month_first)
+                    if parsed is not None and parsed.value is not None:
+                        out.append((parsed, raw, "time"))
+                        page.skip.add(el)
+                    continue
+                if parsed is None or parsed.value is None:
+                    continue
+                if parsed.span:
+                    raw = raw[parsed.span[0]: parsed.span[1]] if len(raw) > 60 else raw
+                out.append((parsed, raw, "visible"))
+                page.skip.add(el)
+            if out:
+                break
+        if out:
+            break
+    return out
+
+
+def _parse_first(page: _Page, candidates: list[tuple[str, str]]) -> tuple[Any, str, str] | None:
+    for raw, where in candidates:
+        parsed = _date_value(raw, False)
+        if parsed is not None and parsed.value is not None:
+            return parsed, raw, where
+    return None
+
+
+def _fill_dates(page: _Page, art: Article, visible: list[tuple[Any, str, str]]) -> None:
+    md = page.md
+    meta_pub = _parse_first(page, md.published)
+    meta_mod = _parse_first(page, md.modified)
+    vis = visible[0] if visible else None
+    chosen = meta_pub
+    if vis is not None:
+        vdt, mdt = _as_dt(vis[0].value), _as_dt(meta_pub[0].value) if meta_pub else None
+        if mdt is None:
+            chosen = vis
+        else:
+            prec = vis[0].precision or "minute"
+            if isinstance(vis[0].value, datetime) and not _same_instant(vdt, mdt, prec):
+                page.warnings.append(
+                    f"visible date {vis[1]!r} disagrees with {meta_pub[2]} date {meta_pub[1]!r}; kept the visible one"
+                )
+                chosen = vis
+            elif not isinstance(vis[0].value, datetime) and isinstance(meta_pub[0].value, datetime):
+                chosen = meta_pub if vdt.date() == mdt.astimezone(vdt.tzinfo).date() else vis
+    if chosen is not None:
+        parsed, raw, where = chosen
+        art.published_at, day = _iso(parsed.value)
+        art.published_raw = raw
+        art.published_from = where
+        art.published_precision = day or parsed.precision or "second"
+        page.sources["published_at"] = where
+        for w in parsed.warnings or ():
+            page.warnings.append(f"published date: {w}")
+    if meta_mod is not None:
+        parsed, raw, where = meta_mod
+        mod = _as_dt(parsed.value)
+        pub = _as_dt(chosen[0].value) if chosen else None
+        if pub is not None and mod is not None and mod.replace(second=0, microsecond=0) <= pub.replace(second=0, microsecond=0):
+            if mod < pub.replace(second=0, microsecond=0):
+                page.warnings.append(f"modified time {raw!r} precedes the publication time; dropped")
+        else:
+            art.modified_at, _ = _iso(parsed.value)
+            art.modified_raw = raw
+            art.modified_from = where
+            page.sources["modified_at"] = where
+    if art.published_at is None:
+        page.warnings.append("no publication date found")
+
+
+def _same_instant(a: datetime, b: datetime, precision: str) -> bool:
+    if precision == "day":
+        return a.date() == b.astimezone(a.tzinfo).date()
+    diff = abs((a - b).total_seconds())
+    return diff < (60 if precision == "minute" else 1)
+
+
+# --- byline --------------------------------------------------------------------------------------
+
+def _byline_elements(page: _Page, scope: Any, container: Any) -> list[Any]:
+    cat = S.profile_selectors(page.site, "byline") + S.BYLINE
+    for selector, comment in cat:
+        found = [el for el in S.select(scope, selector) if not B.is_hidden(el) and not _in_noise(el, scope) and clean(el.text_content())]
+        found = [el for el in found if len(clean(el.text_content())) <= 150]
+        if found:
+            top = [el for el in found if not any(a in found for a in el.iterancestors())]
+            page.sources["authors"] = ("profile:" if comment == "outlet profile" else "selector:") + selector.split(",")[0].strip()
+            for el in top:
+                page.skip.add(el)
+            return top
+    return []
+
+
+def _fill_byline(page: _Page, art: Article, els: list[Any], tail_text: str | None) -> None:
+    authors: list[str] = []
+    sources: list[str] = []
+    raws: list[str] = []
+    for el in els:
+        frags = BL.byline_from_element(el)
+        raw = " ".join(frags)
+        if not raw:
+            continue
+        a, s = BL.split_byline(" - ".join(frags) if len(frags) > 1 and not BL.THEO_PREFIX.match(raw) else raw)
+        if a or s:
+            raws.append(raw)
+            authors += a
+            sources += s
+    if tail_text:
+        a, s = BL.split_byline(tail_text.replace(" / ", " / "))
+        if not (a or s):
+            a, s = [], []
+        # "Theo X" on one line, outlet on the next
+        parts = tail_text.split(" / ")
+        if len(parts) > 1:
+            a, s = [], []
+            for p in parts:
+                pa, ps = BL.split_byline(p)
+                if not pa and not ps:
+                    continue
+                a += pa
+                s += ps
+        raws.append(tail_text)
+        if not page.sources.get("authors"):
+            page.sources["authors"] = "body-tail"
+        authors += a
+        sources += s
+    if not authors and not sources:
+        for name, where in page.md.authors:
+            a, s = BL.split_byline(name)
+            authors += a
+            sources += s
+            if a or s:
+                page.sources["authors"] = where
+    site_name = (page.md.site_name or "").casefold()
+    outlet = {site_name, (page.md.author_meta or "").casefold()}
+    authors = [a for a in BL._dedupe(authors) if a.casefold() not in outlet]
+    art.authors = authors
+    art.sources = BL._dedupe(sources)
+    art.byline_raw = " | ".join(_dedupe(raws)) or None
+
+
+# --- category, tags, links ----------------------------------------------------------------------
+
+_HOME = re.compile(r"^(trang\s*chủ|home|trang\s*nhất|tin\s*tức\s*24h|»|>|/)$", re.I)
+
+
+def _fill_category(page: _Page, art: Article, scope: Any, title_el: Any) -> None:
+    cat = S.profile_selectors(page.site, "category")
+    if cat:
+        f = _first_in(page.root, cat)
+        if f:
+            art.category = clean(f[0].text_content()) or None
+            page.sources["category"] = f[1]
+            return
+    for selector, comment in S.BREADCRUMB:
+        items = [clean(el.text_content()) for el in S.select(page.root, selector) if not B.is_hidden(el)]
+        items = [t for t in items if t and len(t) <= 60 and not _HOME.match(t) and not (art.title and similar(t, art.title))]
+        if items:
+            art.category = items[-1]
+            page.sources["category"] = "breadcrumb"
+            return
+    if page.md.breadcrumb:
+        items = [t for t in page.md.breadcrumb if not _HOME.match(t) and not (art.title and similar(t, art.title))]
+        if items:
+            art.category = items[-1]
+            page.sources["category"] = "json-ld breadcrumb"
+            return
+    for selector, comment in S.SECTION:
+        for el in S.select(page.root, selector):
+            t = clean(el.text_content())
+            if t and len(t) <= 60 and not _HOME.match(t):
+                art.category = t
+                page.sources["category"] = "selector:" + selector.split(",")[0]
+                return
+    for value, where in page.md.section:
+        art.category = value
+        page.sources["category"] = where
+        return
+
+
+def _fill_tags(page: _Page, art: Article, scope: Any) -> None:
+    tags: list[str] = []
+    cat = S.profile_selectors(page.site, "tags") + S.TAGS
+    for selector, comment in cat:
+        for where_scope in (scope, page.root):
+            items = [clean(el.text_content()) for el in S.select(where_scope, selector) if not B.is_hidden(el)]
+            items = [t.lstrip("#").strip().rstrip(",").strip() for t in items]
+            items = [t for t in items if t and len(t) <= 80 and not S.TAG_LABEL.match(t)]
+            if items:
+                tags = items
+                page.sources["tags"] = "selector:" + selector.split(",")[0]
+                break
+        if tags:
+            break
+    if not tags:
+        for values, where in page.md.tags:
+            if values:
+                tags = values
+                page.sources["tags"] = where
+                break
+    out: list[str] = []
+    seen: set[str] = set()
+    for t in tags:
+        if t.casefold() not in seen:
+            seen.add(t.casefold())
+            out.append(t)
+    art.tags = out
+
+
+def _fill_links(page: _Page, art: Article) -> None:
+    md = page.md
+    for value in (md.canonical, md.og_url):
+        if value:
+            try:
+                art.canonical_url = urljoin(page.base, value.strip())
+            except ValueError:
+                continue
+            break
+
+
+def _looks_like_listing(root: Any, container: Any, md: Metadata) -> bool:
+    """Many headline-like links and little running text: a home, category or search page."""
+    teaser_links = 0
+    for a in root.iter("a"):
+        t = (a.text_content() or "").strip()
+        if len(t.split()) >= 6:
+            teaser_links += 1
+    return teaser_links >= 15
+
+
+def classify_page(html: bytes | str, url: str, headers: Mapping[str, Any] | None = None) -> str:
+    """"article", or the kind of non-article page ("listing", "no-text", "empty", "binary"...). Never raises."""
+    try:
+        extract_article(html, url=url, headers=headers)
+        return "article"
+    except NotAnArticle as exc:
+        return exc.kind
+    except Exception:
+        return "error"

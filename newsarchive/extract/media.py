@@ -1,0 +1,157 @@
+"""Images (with captions and credits) and videos inside the article.
+
+Image URLs are the ``<img src>`` unless it is a placeholder (a data: URI, a 1x1 GIF, a "blank"
+or "lazy" file), in which case the lazy-load attributes are read in ``LAZY_ATTRIBUTES`` order.
+A caption is the text that belongs to the image: the ``<figcaption>`` / caption-class node of its
+figure-like wrapper, or the short centred / italic line right under it. The credit ("Ảnh: …",
+"Nguồn: …") is split off the end of the caption by :func:`split_credit`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urljoin
+
+from newsarchive.article import ArticleImage, ArticleVideo
+from newsarchive.extract.text import clean
+
+# Lazy-load attributes holding the real image URL, most common first.
+LAZY_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src", "data-lazy", "data-original-src", "data-url", "data-full", "data-srcset", "srcset")
+# src values that are placeholders, not the picture.
+PLACEHOLDER = re.compile(r"^data:|^about:|blank\.|placeholder|spacer|pixel\.|1x1|grey\.gif|gray\.gif|loading|lazy[-_.]|transparent|empty\.(gif|png)|default\.(gif|png)|\.svg$", re.I)
+# File names of page furniture pictures (icons, logos, avatars, buttons).
+JUNK_IMAGE = re.compile(r"icon|logo|avatar|avt|button|btn[_-]|spacer|print|email|mail\.|share|facebook|twitter|zalo|rss|arrow|bullet|loading|/emoticons?/|sprite|author_default|\.svg(\?|$)", re.I)
+# Credit at the end of a caption: "... - Ảnh: H.Y.T.", "... (Ảnh: Reuters)", "... Ảnh: Hồng Khanh".
+CREDIT = re.compile(
+    r"(?:^|(?<=[\s.\-–—(]))\(?\s*(?:ảnh|ảnh\s*minh\s*họa|ảnh\s*minh\s*hoạ|nguồn\s*ảnh|nguồn|photo|ảnh\s*chụp\s*màn\s*hình|đồ\s*họa|đồ\s*hoạ|video)\s*:\s*([^():]{1,80}?)\s*\)?\s*\.?\s*$",
+    re.I,
+)
+_URL_IN_TEXT = re.compile(r"""https?:\\?/\\?/[^\s"'<>()]+?\.(?:m3u8|mp4)(?:\?[^\s"'<>]*)?""", re.I)
+
+
+def image_url(img: Any, base: str) -> str | None:
+    """Absolute URL of the picture an <img> shows (lazy-load attributes resolved), or None."""
+    src = (img.get("src") or "").strip()
+    if not src or PLACEHOLDER.search(src):
+        src = ""
+        for attr in LAZY_ATTRIBUTES:
+            value = (img.get(attr) or "").strip()
+            if value and not value.startswith("data:"):
+                if "srcset" in attr:
+                    value = value.split(",")[0].strip().split(" ")[0]
+                src = value
+                break
+    if not src or src.startswith("data:"):
+        return None
+    try:
+        return urljoin(base, src)
+    except ValueError:
+        return None
+
+
+def is_junk_image(img: Any, url: str) -> bool:
+    for attr in ("width", "height"):
+        value = (img.get(attr) or "").strip().lower().rstrip("px")
+        if value.isdigit() and 0 < int(value) < 60:
+            return True
+    return bool(JUNK_IMAGE.search(url.rsplit("/", 2)[-1] if "/" in url else url)) or bool(
+        JUNK_IMAGE.search(" ".join(filter(None, (img.get("class"), img.get("id")))))
+    )
+
+
+def split_credit(caption: str | None) -> tuple[str | None, str | None]:
+    """(caption, credit): "Một dự án của FLC. Ảnh: Hồng Khanh" -> ("Một dự án của FLC.", "Hồng Khanh")."""
+    caption = clean(caption)
+    if not caption:
+        return None, None
+    m = CREDIT.search(caption)
+    if not m:
+        return caption, None
+    credit = clean(m.group(1)).rstrip(".") or None
+    rest = clean(caption[: m.start()]).rstrip("-–—( ").strip()
+    return (rest or None), credit
+
+
+def video_kind(url: str) -> str:
+    low = url.lower()
+    if "youtube.com" in low or "youtu.be" in low or "youtube-nocookie.com" in low:
+        return "youtube"
+    if ".m3u8" in low:
+        return "hls"
+    if re.search(r"\.(mp4|webm|ogv|mov)(\?|$)", low):
+        return "video"
+    return "iframe"
+
+
+# iframes that are widgets, not videos.
+WIDGET_IFRAME = re.compile(r"facebook\.com/plugins/(like|share|comments|page)|googleads|doubleclick|/ads?/|platform\.twitter|zalo\.me/|widget|banner", re.I)
+
+
+def find_videos(scope: Any, base: str, extra_urls: list[str] = ()) -> list[ArticleVideo]:
+    """Players and streams inside an element: iframes, <video>/<source>, m3u8/mp4 in attributes."""
+    from newsarchive.extract.body import is_noise
+
+    out: list[ArticleVideo] = []
+    seen: set[str] = set()
+
+    def add(url: str | None, kind: str | None = None, poster: str | None = None) -> None:
+        if not url:
+            return
+        url = url.strip().replace("\\/", "/")
+        if not url or url.startswith(("javascript:", "data:", "about:")):
+            return
+        try:
+            url = urljoin(base, url)
+        except ValueError:
+            return
+        if url in seen:
+            return
+        seen.add(url)
+        out.append(ArticleVideo(url=url, kind=kind or video_kind(url), poster=urljoin(base, poster) if poster else None))
+
+    for el in scope.iter():
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if tag in ("iframe", "video") and any(
+            is_noise(a) for a in _ancestors_to(el.getparent(), scope) if a is not None
+        ):
+            continue
+        if tag == "iframe":
+            src = el.get("src") or el.get("data-src") or ""
+            if src and not WIDGET_IFRAME.search(src):
+                kind = video_kind(src)
+                if kind == "youtube" or re.search(r"video|player|embed|vod|stream|tv|clip", src, re.I):
+                    add(src, "youtube" if kind == "youtube" else ("hls" if kind == "hls" else "iframe"))
+        elif tag == "video":
+            src = el.get("src") or el.get("data-src")
+            if src:
+                add(src, poster=el.get("poster"))
+            for s in el.iter("source"):
+                add(s.get("src") or s.get("data-src"), poster=el.get("poster"))
+        else:
+            for name, value in el.attrib.items():
+                if name in ("href",) or not value or len(value) > 2000:
+                    continue
+                if ".m3u8" in value or (name.startswith("data-") and re.search(r"\.mp4(\?|$)", value)):
+                    m = _URL_IN_TEXT.search(value)
+                    add(m.group(0) if m else value.strip())
+            if tag == "script" and el.text and (".m3u8" in el.text or ".mp4" in el.text):
+                for m in _URL_IN_TEXT.finditer(el.text):
+                    add(m.group(0))
+    for url in extra_urls:
+        add(url)
+    return out
+
+
+def _ancestors_to(el: Any, stop: Any):
+    node = el
+    while node is not None and node is not stop:
+        yield node
+        node = node.getparent()
+
+
+def make_image(url: str, caption: str | None, alt: str | None) -> ArticleImage:
+    cap, credit = split_credit(caption)
+    return ArticleImage(url=url, caption=cap, credit=credit, alt=clean(alt) or None)

@@ -1,0 +1,141 @@
+"""Named, ordered selector catalogues: where Vietnamese CMS families put each field.
+
+Each catalogue is a list of (CSS selector, comment) tried in order; the first that matches a
+non-empty, plausible node wins. Entries name *platforms* shared by several outlets (or widely used
+class-name conventions), never one saved page. Outlet profiles (``site.selectors``) are tried
+before these; the generic finders in ``body.py`` / ``byline.py`` after them.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from lxml.cssselect import CSSSelector
+
+# --- headline ------------------------------------------------------------------------------
+TITLE = [
+    ("[data-role=title]", "VCCorp/ChannelVN platform (Tuổi Trẻ, Người Lao Động, Báo Chính phủ, CafeF, Soha...)"),
+    (".cms-title", "party-newspaper CMS (cms-title / cms-desc / cms-body / cms-author family)"),
+    ("h1.title-detail, h1.detail-title, h1.detail__title, h1.article-title, h1.article__title", "detail-page h1 class conventions"),
+    ("h1.title-news, h1.news-title, h1.post-title, h1.entry-title, h1.title_news_detail, h1.tieude", "news/post title conventions"),
+    ("[itemprop=headline]", "schema.org microdata headline"),
+    (".title-detail, .detail-title, .article-title, .news-title, .title_detail, .titledetail, .title-news", "title conventions on non-h1 elements (pages without an <h1>)"),
+]
+
+# --- lead / sapo ---------------------------------------------------------------------------
+LEAD = [
+    ("[data-role=sapo]", "VCCorp/ChannelVN platform sapo"),
+    (".cms-desc", "party-newspaper CMS lead"),
+    ("h2.sapo, .detail-sapo, .detail__sapo, .article__sapo, .article-sapo, .sapo_detail, .news-sapo, div.sapo, p.sapo, .sapo", "sapo class conventions"),
+    ("p.description, .article-description, .detail-description, .news-description", "VnExpress-style description paragraph"),
+    ("h2.Lead, .lead, .article-lead, .news-lead, .summary, .article-summary, .init_content, .tomtat, .mota, .chapeau", "older lead/summary conventions"),
+]
+
+# --- article body container ----------------------------------------------------------------
+BODY = [
+    ("[data-role=content]", "VCCorp/ChannelVN platform body"),
+    (".cms-body", "party-newspaper CMS body"),
+    ("[itemprop=articleBody]", "schema.org microdata article body"),
+    ("article.fck_detail, .fck_detail", "FCKeditor-based CMS body (VnExpress family)"),
+    (".detail-content, .detail__content, .detail-content-body, .article-content, .article__content, .article-body, .article__body", "detail/article content conventions"),
+    (".news-content, .news-body, .content-detail, .detail-body, .post-content, .entry-content, .noidung, .content-news, .newsContent, .contentDetail, #content_detail_news, .main-content-detail, .text-content, .body-content", "news/post content conventions"),
+]
+
+# --- visible date line ---------------------------------------------------------------------
+DATE = [
+    ("[data-role=publishdate]", "VCCorp/ChannelVN platform publish date"),
+    (".cms-date", "party-newspaper CMS date"),
+    ("time", "HTML <time> element"),
+    (".publish-date, .publishdate, .date-publish, .detail-time, .detail__time, .time-detail, .date-detail, .article-date, .post-date, .news-date, .datetime, .date-time, .date, .time, span.spanTime, .timePost, .date-line, .dateline, .publication_date, .ngaydang, .ngay-dang", "date class conventions"),
+]
+
+# --- byline (authors / sources) ------------------------------------------------------------
+BYLINE = [
+    ("[data-role=author]", "VCCorp/ChannelVN platform author"),
+    (".cms-author", "party-newspaper CMS author"),
+    (".author-info .name, .author-name, .author__name, .detail-author, .detail__author, .article-author, .article__author, .news-author, .author, .tacgia, .tac-gia, .nguontin, .byline, .source-author", "author class conventions"),
+    ("[itemprop=author] [itemprop=name], [itemprop=author]", "schema.org microdata author"),
+]
+
+# --- breadcrumb / section ------------------------------------------------------------------
+BREADCRUMB = [
+    ("[itemtype*=BreadcrumbList] [itemprop=name]", "schema.org microdata breadcrumb"),
+    (".breadcrumb a, .breadcrumbs a, .bread-crumb a, .breadcrumb li, .breadcrumb-item, .detail-cate a, .detail__cate a, .cate-breadcrumb a", "breadcrumb conventions"),
+]
+SECTION = [
+    ("[data-role=cate-name]", "VCCorp/ChannelVN platform category"),
+    (".cms-cate, .category-name, .cate-name, .detail-cate, .news-cate, .categories1, .cat-name, .section-name", "category label conventions"),
+]
+
+# --- tags ----------------------------------------------------------------------------------
+TAGS = [
+    (".tags a, .tag-list a, .tags-list a, .list-tags a, .detail-tag a, .detail__tag a, .box-tag a, .tags-item a, .article-tags a, .news-tags a, .tag a, .keyword a, .keywords a, .tukhoa a, .tag-item, [itemprop=keywords] a", "tag list conventions"),
+]
+
+# Labels introducing a visible tag list ("Từ khóa: a, b").
+TAG_LABEL = re.compile(r"^\s*(từ\s*khóa|từ\s*khoá|tags?|chủ\s*đề|xem\s*thêm\s*(về|chủ\s*đề)|keywords?)\s*:?\s*$", re.I)
+
+# --- nodes never part of the article text (tested on class + id) --------------------------
+# Each pattern is matched against the element's class and id joined by spaces.
+NOISE_PATTERNS = [
+    (r"relate|lienquan|lien-quan|tin-?khac|tinkhac|other-?news|more-?news|same-?cate|readmore|read-more|xem-?them|xemthem|tham-?khao|box-?news|news-?list|list-?news|knswli|newsrelate|RelatedNews|RelatedOne", "related-article boxes"),
+    (r"share|social|facebook|zalo|like-?box|print|email|bookmark|toolbar|tool-bar", "share/print widgets"),
+    (r"comment|binh-?luan|binhluan|feedback|y-kien|ykien|vote|rating|poll", "comments and votes"),
+    (r"(^|[\s_-])ads?([\s_-]|$)|advert|banner|quang-?cao|quangcao|sponsor|adsbygoogle|dfp|promo", "advertising"),
+    (r"(^|[\s_-])tags?([\s_-]|$)|tag-?list|keyword|tukhoa|tu-?khoa", "tag lists"),
+    (r"sidebar|side-?bar|menu|(^|[\s_-])nav|breadcrumb|footer|(^|[\s_-])header([\s_-]|$)|widget|most-?(read|view)|popular|trending|recommend|newsletter|subscribe|hidden|d-none", "page furniture"),
+]
+NOISE = re.compile("|".join(f"(?:{p})" for p, _ in NOISE_PATTERNS), re.I)
+
+# Class/id words that make an element more likely to be the article container.
+POSITIVE = re.compile(r"content|detail|article|body|entry|main|post|story|news-?text|noidung|chitiet|chi-?tiet|text", re.I)
+NEGATIVE = re.compile(
+    r"comment|related|relate|footer|header|menu|nav|sidebar|side-bar|widget|banner|ads|advert|share|social|tag|list|box-?news|most|popular|hot|other|slide|cate",
+    re.I,
+)
+
+# Visible text lines that are page furniture wherever they appear (whole-block match, folded).
+FURNITURE_TEXT = re.compile(
+    r"^(xem thêm|tin liên quan|bài liên quan|đọc thêm|đọc tiếp|tin khác|các tin khác|tin cùng chuyên mục|"
+    r"thích và chia sẻ bài viết qua|chia sẻ bài viết|chia sẻ|bình luận|gửi bình luận|nhập bình luận của bạn|"
+    r"ý kiến bạn đọc( \(\d+\))?|ý kiến của bạn|quảng cáo|advertisement|in bài|gửi bài|bản in|lưu bài|"
+    r"theo dòng sự kiện|tham khảo thêm|\[quay lại\]|quay lại|về đầu trang|tin mới|tin nổi bật|"
+    r"tt ok quảng cáo.*|.*quảng cáo trang nội dung.*)\s*:?\s*$",
+    re.I,
+)
+
+
+@lru_cache(maxsize=512)
+def compile_css(selector: str) -> CSSSelector | None:
+    """A compiled CSS selector (cached), or None when the selector is invalid."""
+    try:
+        return CSSSelector(selector)
+    except Exception:
+        return None
+
+
+def select(root: Any, selector: str) -> list[Any]:
+    sel = compile_css(selector)
+    if sel is None:
+        return []
+    try:
+        return sel(root)
+    except Exception:
+        return []
+
+
+def profile_selectors(site: Any, field: str) -> list[tuple[str, str]]:
+    """Selectors an outlet profile gives for a field, as catalogue entries."""
+    if site is None:
+        return []
+    selectors = getattr(site, "selectors", None)
+    if selectors is None and isinstance(site, dict):
+        selectors = site.get("selectors")
+    if not isinstance(selectors, dict):
+        return []
+    value = selectors.get(field) or []
+    if isinstance(value, str):
+        value = [value]
+    return [(s, "outlet profile") for s in value if isinstance(s, str)]
