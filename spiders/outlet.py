@@ -1,67 +1,518 @@
-"""The outlet spider: navigation and fetching only; pipelines turn pages into records.
+"""The outlet spider: discovery and fetching only; pipelines turn article pages into records.
 
-    scrapy crawl outlet -a target=https://lamdongtv.vn/
+    scrapy crawl outlet -a target=lamdongtv.vn -a since=2024-06-01 -a until=2024-06-30
 
-Follows links inside the outlet's own host(s) from the start URL (home -> category -> article pages),
-up to `NEWSARCHIVE_MAX_DEPTH` link hops, and yields every HTML page it fetched as a *page item*
-(see `newsarchive.page`); the extract pipeline decides which pages are articles.
+``target`` is a registry name or domain (``newsarchive sites``), a start URL, or several of them
+separated by commas. For each outlet, discovery runs in this order, falling back to the next stage
+when one yields no article URL inside the date window:
+
+1. **sitemaps**: ``Sitemap:`` lines of robots.txt, the profile's sitemaps, else the usual paths;
+   indexes are followed (children whose ``lastmod`` is before --since are skipped), gzip read, Google
+   News ``news:publication_date`` and ``lastmod`` used so out-of-window URLs are never fetched;
+2. **feeds**: the profile's feeds, those the home page advertises, else the usual paths;
+3. **listings**: the profile's listing pages, else the home page's section links, walked page by page
+   back in time until a page holds only articles older than --since (or only articles archived
+   already, or ``NEWSARCHIVE_MAX_LISTING_PAGES`` pages).
+
+The home page is always read (its newest articles, its feed links, its sections). Article URLs are
+told apart from listings, tags, search and static pages by ``newsarchive.discovery.classify``, which
+learns from the outlet's sitemaps and feeds. Only article pages are fetched as *page items* (see
+``newsarchive.page``), with the outlet's name and what discovery knew (``discovery`` key).
+
+Incremental: URLs archived already are skipped unless the revisit schedule says they are due
+(``newsarchive.crawlstate``). Resume: JOBDIR (set by ``newsarchive crawl``) plus the archive itself.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import json
+import logging
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.http import HtmlResponse, Response
-from scrapy.linkextractors import LinkExtractor
+from protego import Protego
+from scrapy.http import HtmlResponse, Response, TextResponse
+from twisted.python.failure import Failure
 
-from newsarchive.discovery.classify import UrlClassifier
+from newsarchive.crawlstate import (CrawlState, RevisitSchedule, DEFAULT_REVISIT, mark_running, mark_stopped,
+                                    prepare_jobdir)
+from newsarchive.discovery.classify import NOT_ARTICLE_RULES, UrlClassifier
+from newsarchive.discovery.feeds import COMMON_FEED_PATHS, feed_links, parse_feed
+from newsarchive.discovery.listings import read_listing
+from newsarchive.discovery.safexml import XmlError
+from newsarchive.discovery.sitemaps import COMMON_SITEMAP_PATHS, parse_sitemap, sitemaps_from_robots
+from newsarchive.discovery.window import DateWindow, date_from_url
 from newsarchive.page import page_item_from_response
+from newsarchive.scrapy_ext.failures import failure_kind
+from newsarchive.sites import OutletProfile, RegistryError, load_registry
+
+STAGES = ("sitemaps", "feeds", "listings")
+
+# Added to the project's settings for this spider (merged, not replacing the project's lists).
+EXTRA_DOWNLOADER_MIDDLEWARES = {
+    "newsarchive.scrapy_ext.middlewares.ScopeMiddleware": 50,           # before robots.txt (100)
+    "newsarchive.scrapy_ext.middlewares.CrawlDelayMiddleware": 120,
+    "newsarchive.scrapy_ext.middlewares.BackoffRetryMiddleware": 560,   # before RetryMiddleware (550)
+}
+EXTRA_ITEM_PIPELINES = {
+    "newsarchive.scrapy_ext.pipelines.WindowPipeline": 150,             # after extract (100)
+    "newsarchive.scrapy_ext.pipelines.CrawlStatePipeline": 900,         # after store (300)
+}
+
+MAX_FAILURES_LISTED = 1000
+
+
+class OutletRun:
+    """What discovery knows about one outlet during a run."""
+
+    def __init__(self, profile: OutletProfile):
+        self.profile = profile
+        self.classifier = UrlClassifier.for_profile(profile)
+        self.stage = "sitemaps"
+        self.pending: dict[str, int] = defaultdict(int)   # stage -> requests in flight
+        self.found: dict[str, int] = defaultdict(int)     # stage -> article URLs in window (or undated)
+        self.home_done = False
+        self.home_feeds: list[str] = []
+        self.home_sections: list[str] = []
+        self.listing_pages = 0
 
 
 class OutletSpider(scrapy.Spider):
     name = "outlet"
 
-    def __init__(self, target: str | None = None, start_urls: list[str] | str | None = None, **kwargs):
+    def __init__(self, target: str | None = None, start_urls: list[str] | str | None = None,
+                 since: str | None = None, until: str | None = None,
+                 max_articles: int | str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
-        urls = start_urls or target
-        if not urls:
-            raise ValueError("give the outlet to crawl: -a target=https://example.vn/")
-        if isinstance(urls, str):
-            urls = [u for u in urls.split(",") if u.strip()]
-        self.start_urls = [u if "://" in u else f"https://{u}" for u in urls]
-        self.allowed_hosts = {urlsplit(u).hostname for u in self.start_urls}
-        self.links = LinkExtractor(deny_extensions=None)
-        self.classifier = UrlClassifier()
+        targets = start_urls or target
+        if not targets:
+            raise ValueError("give the outlet to crawl: -a target=lamdongtv.vn (or a start URL)")
+        if isinstance(targets, str):
+            targets = [t.strip() for t in targets.split(",") if t.strip()]
+        registry = load_registry()
+        self.outlets: dict[str, OutletRun] = {}
+        for t in targets:
+            try:
+                profile = registry.resolve(t)
+            except RegistryError as exc:
+                raise ValueError(str(exc)) from None
+            self.outlets.setdefault(profile.name, OutletRun(profile))
+        self.window = DateWindow.from_strings(since, until)
+        self.max_articles = int(max_articles) if max_articles not in (None, "", 0, "0") else None
+        self.scheduled: set[str] = set()
+        self.articles_scheduled = 0
+        self.articles_archived = 0
+        self.crawl_delays: dict[str, float] = {}
+        self.failures: list[tuple[str, str, str]] = []
+        self.inflight: dict[str, dict[str, Any]] = {}
+        self.state = CrawlState()
+
+    # -- setup -----------------------------------------------------------------------------------
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        for name, extra in (("DOWNLOADER_MIDDLEWARES", EXTRA_DOWNLOADER_MIDDLEWARES),
+                            ("ITEM_PIPELINES", EXTRA_ITEM_PIPELINES)):
+            merged = {**extra, **settings.getdict(name)}
+            settings.set(name, merged, priority=max(settings.getpriority(name) or 0, 30))
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_depth = crawler.settings.getint("NEWSARCHIVE_MAX_DEPTH", 3)
+        s = crawler.settings
+        spider.max_listing_pages = s.getint("NEWSARCHIVE_MAX_LISTING_PAGES", 50)
+        spider.max_sections = s.getint("NEWSARCHIVE_MAX_SECTIONS", 30)
+        spider.max_sitemap_bytes = s.getint("NEWSARCHIVE_MAX_SITEMAP_BYTES", 50 * 1024 * 1024)
+        if spider.max_articles is None and s.getint("NEWSARCHIVE_MAX_ARTICLES", 0):
+            spider.max_articles = s.getint("NEWSARCHIVE_MAX_ARTICLES")
+        try:
+            schedule = RevisitSchedule.parse(s.get("NEWSARCHIVE_REVISIT", DEFAULT_REVISIT))
+        except ValueError as exc:
+            raise ValueError(f"NEWSARCHIVE_REVISIT: {exc}") from None
+        archive = s.get("ARCHIVE_DIR")
+        spider.state = CrawlState.load(archive, schedule, owns=spider.url_in_any_outlet)
+        spider.jobdir = s.get("JOBDIR")
+        spider.resumed_inflight: list[dict[str, Any]] = []
+        if spider.jobdir:
+            status = prepare_jobdir(spider.jobdir)
+            inflight = Path(spider.jobdir) / "inflight.json"
+            if status == "resume" and inflight.exists():
+                try:
+                    spider.resumed_inflight = json.loads(inflight.read_text("utf-8"))
+                except ValueError:
+                    spider.resumed_inflight = []
+            spider.resume_status = status
+            mark_running(spider.jobdir)
+        crawler.signals.connect(spider._closed, signal=scrapy.signals.spider_closed)
         return spider
 
-    async def start(self):
-        for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, cb_kwargs={"depth": 0})
+    def _closed(self, spider, reason):
+        stats = self.crawler.stats
+        stats.set_value("newsarchive/failures_listed", len(self.failures))
+        if self.jobdir:
+            finished = reason == "finished"
+            if not finished and self.inflight:
+                Path(self.jobdir).mkdir(parents=True, exist_ok=True)
+                (Path(self.jobdir) / "inflight.json").write_text(
+                    json.dumps(list(self.inflight.values()), ensure_ascii=False), "utf-8")
+            mark_stopped(self.jobdir, finished)
 
-    def parse(self, response: Response, depth: int):
-        if not isinstance(response, HtmlResponse):
-            self.crawler.stats.inc_value("newsarchive/pages_not_html")
-            self.logger.warning("Not an HTML page, skipped: %s (%s)", response.url,
-                                response.headers.get("Content-Type", b"").decode("latin-1"))
+    # -- scope -----------------------------------------------------------------------------------
+    def url_in_any_outlet(self, url: str) -> bool:
+        return any(o.profile.owns_url(url) for o in self.outlets.values())
+
+    def request_in_scope(self, request) -> bool:
+        run = self.outlets.get(request.meta.get("outlet", ""))
+        if run is None:
+            return self.url_in_any_outlet(request.url)
+        return run.profile.owns_url(request.url)
+
+    def skip_at_download(self, request) -> bool:
+        if request.meta.get("role") != "article" or request.meta.get("revisit"):
+            return False
+        return self.state.status(request.url) == "archived"
+
+    def track_inflight(self, request, starting: bool) -> None:
+        if request.meta.get("role") not in ("article", "listing", "sitemap", "feed"):
             return
-        if depth > 0:
-            yield page_item_from_response(response)
-        if depth >= self.max_depth or self.classifier.is_article(response.url):
-            return  # article pages are leaves: their links lead to other sections, not this crawl's listings
-        for link in self.links.extract_links(response):
-            if urlsplit(link.url).hostname in self.allowed_hosts:
-                yield response.follow(link.url, callback=self.parse, errback=self.on_error,
-                                      cb_kwargs={"depth": depth + 1})
+        if starting:
+            self.inflight[request.url] = {
+                "url": request.url, "role": request.meta.get("role"), "outlet": request.meta.get("outlet"),
+                "hint": request.meta.get("discovery"),
+            }
+        else:
+            self.inflight.pop(request.url, None)
 
-    def on_error(self, failure):
+    # -- failures --------------------------------------------------------------------------------
+    def note_failure(self, kind: str, url: str, reason: str) -> None:
+        self.crawler.stats.inc_value(f"newsarchive/failures/{kind}")
+        if len(self.failures) < MAX_FAILURES_LISTED:
+            self.failures.append((kind, url, reason))
+
+    def on_error(self, failure: Failure):
         request = failure.request
-        response = getattr(failure.value, "response", None)
-        reason = f"HTTP {response.status}" if response is not None else failure.getErrorMessage()
-        self.crawler.stats.inc_value("newsarchive/fetch_errors")
-        self.logger.warning("Fetch failed: %s (%s)", request.url, reason)
+        exc = failure.value
+        response = getattr(exc, "response", None)
+        outlet = request.meta.get("outlet")
+        role = request.meta.get("role", "page")
+        run = self.outlets.get(outlet)
+        if run is not None and request.meta.get("stage"):
+            run.pending[request.meta["stage"]] -= 1
+        if type(exc).__name__ == "IgnoreRequest" or "IgnoreRequest" in {c.__name__ for c in type(exc).__mro__}:
+            # refusals (robots.txt, scope, private address, already archived) are counted where decided
+            if "robots.txt" in str(exc).lower() or not str(exc):
+                self.crawler.stats.inc_value("newsarchive/refused/robots_txt")
+                self.logger.info("Forbidden by robots.txt: %s", request.url)
+        elif request.meta.get("probe"):
+            # robots.txt and the usual sitemap/feed paths are guesses: missing ones are normal
+            self.crawler.stats.inc_value("newsarchive/discovery/probe_failed")
+            self.logger.info("Not found or unreachable (guessed URL): %s (%s)", request.url,
+                             f"HTTP {response.status}" if response is not None else failure.getErrorMessage())
+        else:
+            status = response.status if response is not None else None
+            kind = failure_kind(exc, status)
+            reason = f"HTTP {status}" if status is not None else (failure.getErrorMessage() or type(exc).__name__)
+            self.crawler.stats.inc_value("newsarchive/fetch_errors")
+            self.note_failure(kind, request.url, reason)
+            self.logger.warning("Fetch failed (%s, %s): %s (%s)", kind, role, request.url, reason)
+        if run is not None:
+            yield from self._advance(run)
+
+    # -- start -----------------------------------------------------------------------------------
+    async def start(self):
+        for entry in self.resumed_inflight:
+            run = self.outlets.get(entry.get("outlet") or "")
+            if run is None or not entry.get("url"):
+                continue
+            if entry.get("role") == "article":
+                req = self._article_request(run, entry["url"], None, (entry.get("hint") or {}).get("source", "resume"),
+                                            force=True)
+                if req is not None:
+                    yield req
+            else:
+                yield self._discovery_request(run, entry["url"], entry.get("role"), None, dont_filter=True)
+        for run in self.outlets.values():
+            self.logger.info("Crawling %s (%s) from %s; window: %s", run.profile.name,
+                             run.profile.outlet_name or "not in the registry", run.profile.home,
+                             self.window.describe())
+            home = run.profile.home
+            yield self._request(run, urljoin(home, "/robots.txt"), self.parse_robots, role="robots",
+                                stage="sitemaps", dont_filter=True, priority=100,
+                                meta={"dont_obey_robotstxt": True, "handle_httpstatus_all": True,
+                                      "probe": True})
+            yield self._request(run, home, self.parse_home, role="home", stage="sitemaps",
+                                dont_filter=True, priority=90)
+
+    def _request(self, run: OutletRun, url: str, callback, *, role: str, stage: str | None = None,
+                 dont_filter: bool = False, priority: int = 0, meta: dict | None = None,
+                 cb_kwargs: dict | None = None) -> scrapy.Request:
+        if stage:
+            run.pending[stage] += 1
+        m = {"outlet": run.profile.name, "role": role, **(meta or {})}
+        if stage:
+            m["stage"] = stage
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=m, priority=priority,
+                              dont_filter=dont_filter, cb_kwargs=cb_kwargs or {})
+
+    def _done(self, response: Response) -> OutletRun:
+        run = self.outlets[response.meta["outlet"]]
+        stage = response.meta.get("stage")
+        if stage:
+            run.pending[stage] -= 1
+        return run
+
+    # -- robots.txt and sitemaps -----------------------------------------------------------------
+    def parse_robots(self, response: Response):
+        run = self._done(response)
+        declared: list[str] = []
+        if response.status == 200 and isinstance(response, TextResponse):
+            text = response.text
+            declared = sitemaps_from_robots(text, response.url)
+            try:
+                delay = Protego.parse(text).crawl_delay(self.settings.get("USER_AGENT", "*"))
+            except Exception:  # a robots.txt Protego cannot read: no delay, Scrapy still obeys what it can
+                delay = None
+            if delay:
+                self.crawl_delays[urlsplit(response.url).netloc] = float(delay)
+                self.crawler.stats.set_value(f"newsarchive/crawl_delay/{run.profile.name}", float(delay))
+                self.logger.info("%s asks for Crawl-delay %s s", run.profile.name, delay)
+        urls = [*run.profile.sitemaps, *declared]
+        probe = not urls
+        if probe:
+            urls = [urljoin(run.profile.home, p) for p in COMMON_SITEMAP_PATHS]
+        for url in dict.fromkeys(urls):
+            yield self._discovery_request(run, url, "sitemap", "sitemaps", probe=probe)
+        yield from self._advance(run)
+
+    def _discovery_request(self, run: OutletRun, url: str, role: str | None, stage: str | None,
+                           probe: bool = False, dont_filter: bool = False) -> scrapy.Request:
+        callback = {"sitemap": self.parse_sitemap, "feed": self.parse_feed}.get(role or "", self.parse_listing)
+        return self._request(run, url, callback, role=role or "listing", stage=stage, priority=50,
+                             dont_filter=dont_filter, meta={"probe": probe})
+
+    def parse_sitemap(self, response: Response):
+        run = self._done(response)
+        try:
+            sitemap = parse_sitemap(response.body, response.url, run.profile.month_first, self.max_sitemap_bytes)
+        except XmlError as exc:
+            if not response.meta.get("probe"):
+                self.note_failure("parse", response.url, f"sitemap: {exc}")
+                self.logger.warning("Unreadable sitemap %s: %s", response.url, exc)
+            else:
+                self.crawler.stats.inc_value("newsarchive/discovery/probe_missing")
+            yield from self._advance(run)
+            return
+        self.crawler.stats.inc_value("newsarchive/discovery/sitemaps_read")
+        for warning in sitemap.warnings[:20]:
+            self.logger.info("Sitemap %s: %s", response.url, warning)
+        if sitemap.kind == "index":
+            for entry in sitemap.entries:
+                if self.window.older_than_since(entry.lastmod):
+                    self.crawler.stats.inc_value("newsarchive/discovery/sitemaps_skipped_old")
+                    continue
+                if run.profile.owns_url(entry.url):
+                    yield self._discovery_request(run, entry.url, "sitemap", "sitemaps")
+        else:
+            for entry in sitemap.entries:
+                url = entry.url
+                if not run.profile.owns_url(url):
+                    continue
+                verdict = run.classifier.classify(url)
+                if not verdict.is_article and verdict.rule != "no_article_shape":
+                    continue   # sitemaps list sections and tags too: only a named rule vetoes
+                run.classifier.learn(url)
+                req = self._article_request(run, url, entry.best_date, "news_sitemap" if entry.published else "sitemap",
+                                            raw=entry.published_raw or entry.lastmod_raw, stage="sitemaps")
+                if req is not None:
+                    yield req
+        yield from self._advance(run)
+
+    # -- home page and feeds ---------------------------------------------------------------------
+    def parse_home(self, response: Response):
+        run = self._done(response)
+        run.home_done = True
+        if isinstance(response, HtmlResponse):
+            run.home_feeds = feed_links(response.body, response.url)
+            listing = read_listing(response.body, response.url, run.profile.month_first)
+            for link in listing.links:
+                if not run.profile.owns_url(link.url):
+                    continue
+                if run.classifier.is_article(link.url):
+                    req = self._article_request(run, link.url, link.date or date_from_url(link.url), "home",
+                                                raw=link.date_raw)
+                    if req is not None:
+                        yield req
+                elif self._is_section(link.url) and link.url not in run.home_sections:
+                    run.home_sections.append(link.url)
+        else:
+            self.note_failure("parse", response.url, "home page is not HTML")
+        yield from self._advance(run)
+
+    def _is_section(self, url: str) -> bool:
+        path = urlsplit(url).path.lower()
+        if path in ("", "/") or urlsplit(url).query:
+            return False
+        if any(p.search(path) for _n, p in NOT_ARTICLE_RULES):
+            return False
+        return path.strip("/").count("/") <= 1
+
+    def parse_feed(self, response: Response):
+        run = self._done(response)
+        try:
+            entries = parse_feed(response.body, response.url, run.profile.month_first, self.max_sitemap_bytes)
+        except XmlError as exc:
+            if not response.meta.get("probe"):
+                self.note_failure("parse", response.url, f"feed: {exc}")
+                self.logger.warning("Unreadable feed %s: %s", response.url, exc)
+            yield from self._advance(run)
+            return
+        self.crawler.stats.inc_value("newsarchive/discovery/feeds_read")
+        for entry in entries:
+            if not run.profile.owns_url(entry.url):
+                continue
+            run.classifier.learn(entry.url)
+            req = self._article_request(run, entry.url, entry.published, "feed", raw=entry.published_raw,
+                                        stage="feeds")
+            if req is not None:
+                yield req
+        yield from self._advance(run)
+
+    # -- listings ----------------------------------------------------------------------------------
+    def parse_listing(self, response: Response, depth: int = 0):
+        run = self._done(response)
+        if not isinstance(response, HtmlResponse):
+            self.note_failure("parse", response.url, "listing page is not HTML")
+            yield from self._advance(run)
+            return
+        run.listing_pages += 1
+        self.crawler.stats.inc_value("newsarchive/discovery/listing_pages")
+        page = read_listing(response.body, response.url, run.profile.month_first)
+        dated = older = known = articles = 0
+        for link in page.links:
+            if not run.profile.owns_url(link.url) or not run.classifier.is_article(link.url):
+                continue
+            articles += 1
+            when = link.date or date_from_url(link.url)
+            if when is not None:
+                dated += 1
+                older += self.window.older_than_since(when)
+            if self.state.status(link.url) == "archived":
+                known += 1
+            req = self._article_request(run, link.url, when, "listing", raw=link.date_raw, stage="listings")
+            if req is not None:
+                yield req
+        stop = None
+        if articles and dated == articles and older == articles:
+            stop = "every article on it is older than --since"
+        elif articles and known == articles:
+            stop = "every article on it is archived already"
+        elif run.listing_pages >= self.max_listing_pages:
+            stop = f"NEWSARCHIVE_MAX_LISTING_PAGES ({self.max_listing_pages}) reached"
+        elif self._article_budget_spent():
+            stop = "--max-articles reached"
+        if stop:
+            self.logger.info("Listing walk stops at %s: %s", response.url, stop)
+        else:
+            for url in page.next_pages[:1]:
+                if run.profile.owns_url(url):
+                    yield self._request(run, url, self.parse_listing, role="listing", stage="listings",
+                                        priority=-depth - 1, cb_kwargs={"depth": depth + 1})
+        yield from self._advance(run)
+
+    # -- moving between stages ---------------------------------------------------------------------
+    def _advance(self, run: OutletRun):
+        """When the current stage has nothing in flight: stay if it found articles, else fall back."""
+        while run.stage and run.pending[run.stage] <= 0 and run.home_done:
+            if run.found[run.stage] > 0:
+                self.logger.info("%s: %d article URL(s) from %s", run.profile.name, run.found[run.stage], run.stage)
+                run.stage = ""
+                return
+            nxt = STAGES.index(run.stage) + 1
+            if nxt >= len(STAGES):
+                self.logger.warning("%s: no article found by sitemaps, feeds or listings", run.profile.name)
+                self.note_failure("no_articles", run.profile.home, "discovery found no article URL in the window")
+                run.stage = ""
+                return
+            run.stage = STAGES[nxt]
+            self.logger.info("%s: falling back to %s", run.profile.name, run.stage)
+            yield from self._start_stage(run)
+
+    def _start_stage(self, run: OutletRun):
+        if run.stage == "feeds":
+            urls = [*run.profile.feeds, *run.home_feeds]
+            probe = not urls
+            if probe:
+                urls = [urljoin(run.profile.home, p) for p in COMMON_FEED_PATHS]
+            for url in dict.fromkeys(urls):
+                if run.profile.owns_url(url):
+                    yield self._discovery_request(run, url, "feed", "feeds", probe=probe)
+        elif run.stage == "listings":
+            urls = run.profile.listings or run.home_sections[: self.max_sections]
+            for url in dict.fromkeys(urls):
+                yield self._request(run, url, self.parse_listing, role="listing", stage="listings", priority=-1)
+
+    # -- articles -----------------------------------------------------------------------------------
+    def _article_budget_spent(self) -> bool:
+        return self.max_articles is not None and self.articles_scheduled >= self.max_articles
+
+    def _article_request(self, run: OutletRun, url: str, when: datetime | None, source: str, *,
+                         raw: str | None = None, stage: str | None = None, force: bool = False):
+        stats = self.crawler.stats
+        if not run.profile.owns_url(url):
+            return None
+        if url in self.scheduled:
+            return None
+        inside = self.window.contains(when)
+        if inside is False:
+            stats.inc_value("newsarchive/discovery/out_of_window")
+            return None
+        if stage:
+            run.found[stage] += 1
+        status = self.state.status(url)
+        if status == "archived":
+            stats.inc_value("newsarchive/skipped/already_archived")
+            self.scheduled.add(url)
+            return None
+        if self._article_budget_spent():
+            stats.inc_value("newsarchive/skipped/max_articles")
+            return None
+        self.scheduled.add(url)
+        self.articles_scheduled += 1
+        if status == "due":
+            stats.inc_value("newsarchive/revisits")
+        hint = {"source": source, "published_raw": raw,
+                "published_at": when.isoformat() if when else None}
+        return self._request(run, url, self.parse_article, role="article", priority=10,
+                             dont_filter=force or status == "due",
+                             meta={"revisit": status == "due", "discovery": hint})
+
+    def parse_article(self, response: Response):
+        self._done(response)
+        if not isinstance(response, HtmlResponse):
+            ctype = response.headers.get("Content-Type", b"").decode("latin-1")
+            self.crawler.stats.inc_value("newsarchive/pages_not_html")
+            self.note_failure("not_html", response.url, f"Content-Type {ctype or '?'}")
+            self.logger.warning("Not an HTML page, skipped: %s (%s)", response.url, ctype)
+            return
+        item = page_item_from_response(response)
+        item["outlet"] = response.meta.get("outlet")
+        item["discovery"] = response.meta.get("discovery")
+        self.crawler.stats.inc_value("newsarchive/articles_fetched")
+        yield item
+
+    # -- called by CrawlStatePipeline ------------------------------------------------------------------
+    def article_archived(self, url: str | None, final_url: str | None, published: Any) -> None:
+        from datetime import timezone
+
+        from newsarchive.discovery.window import parse_when
+
+        when = published if isinstance(published, datetime) else parse_when(published) if published else None
+        if url:
+            self.state.remember(url, final_url, when, datetime.now(timezone.utc))
+        self.articles_archived += 1
+
+

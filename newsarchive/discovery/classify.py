@@ -65,7 +65,7 @@ def url_shape(url: str) -> tuple[str, bool, str, int]:
         stem, ext = last, ""
     has_id = bool(re.search(r"\d{5,}[a-z]?\d*$", stem))
     words = len([w for w in re.split(r"[-_]", stem) if w and not w.isdigit()])
-    slug = "long" if words >= 4 else "short"
+    slug = "long" if words >= 3 else "short"
     depth = path.count("/")
     return (ext, has_id, slug, depth)
 

@@ -10,69 +10,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 
-VN_TZ = timezone(timedelta(hours=7))
-
-
-def _parse_with_library(text: str, month_first: bool) -> datetime | None:
-    from newsarchive import dates
-
-    kwargs = {"month_first": True} if month_first else {}
-    try:
-        result = dates.parse_date(text, **kwargs)
-    except TypeError:           # a parse_date without the month_first option
-        result = dates.parse_date(text)
-    except ValueError:
-        return None
-    if result is None:
-        return None
-    if isinstance(result, datetime):
-        return result
-    if isinstance(result, date):
-        return datetime.combine(result, time(0), VN_TZ)
-    for attr in ("value", "datetime", "dt", "iso", "normalised", "normalized"):
-        value = getattr(result, attr, None)
-        if isinstance(value, datetime):
-            return value
-        if isinstance(value, str):
-            try:
-                return datetime.fromisoformat(value)
-            except ValueError:
-                continue
-    if isinstance(result, str):
-        try:
-            return datetime.fromisoformat(result)
-        except ValueError:
-            return None
-    return None
+from newsarchive.dates import VN_TZ, parse_date
 
 
 def parse_when(text: str | None, month_first: bool = False) -> datetime | None:
-    """An aware datetime for a date string from a sitemap, feed or listing page, or None."""
+    """An aware datetime for a date string from a sitemap, feed or listing page, or None.
+
+    A date without a time of day becomes midnight Vietnam time of that day.
+    """
     if not text or not text.strip():
         return None
-    text = text.strip()
-    try:
-        value = _parse_with_library(text, month_first)
-    except ImportError:          # newsarchive.dates not importable: stdlib W3C / RFC 822 only
-        value = _parse_stdlib(text)
-    if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=VN_TZ)
-    return value
-
-
-def _parse_stdlib(text: str) -> datetime | None:
-    from email.utils import parsedate_to_datetime
-
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        pass
-    try:
-        return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    value = parse_date(text.strip(), month_first=month_first)
+    if value is None:
         return None
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time(0), VN_TZ)
+    return value if value.tzinfo else value.replace(tzinfo=VN_TZ)
 
 
 # Dates written into article URLs: /2024/06/07/..., -20240607065500123.htm (ChannelVN-style ids).

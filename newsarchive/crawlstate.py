@@ -1,0 +1,216 @@
+"""Incremental and resumable crawls: what is archived already, what is due again, where a run stopped.
+
+**Known articles.** ``CrawlState.load(archive_dir)`` reads what the archive already holds (URL, final
+URL, published and fetched times of every stored record). A URL archived before is not fetched
+again, unless the revisit schedule says it is due.
+
+**Revisit schedule.** Recent articles get edited, so they are fetched again on an age-based schedule,
+the ``NEWSARCHIVE_REVISIT`` setting, written ``AGE=INTERVAL,...``: ``"1d=0,7d=1d,30d=7d"`` (the default)
+means under a day old: on every run; under a week: once a day; under a month: once a week; older:
+never. Ages and intervals take ``s``/``m``/``h``/``d``/``w`` units; an article without a known
+publication date is never revisited.
+
+**Resume.** A crawl keeps Scrapy's JOBDIR (persisted request queue and seen-set) under the archive,
+``<archive>/.jobs/<key>/``. A run that stops cleanly (Ctrl-C, SIGTERM, --max-articles) leaves it for
+the next run to resume; a run that finishes removes it. A run that died (SIGKILL, crash, power loss)
+leaves a ``RUNNING`` marker behind: its JOBDIR cannot be trusted (Scrapy writes the queue state only
+when it closes), so the next run discards it and starts discovery again, and the known-articles view
+of the archive keeps it from fetching anything that was archived.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_REVISIT = "1d=0,7d=1d,30d=7d"
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``"0"``, ``"90s"``, ``"12h"``, ``"7d"``, ``"2w"`` -> timedelta (ValueError on anything else)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text or "")
+    if not m:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 12h, 7d, 2w)")
+    value, unit = float(m.group(1)), m.group(2) or "s"
+    if unit == "s" and value != 0 and not m.group(2):
+        raise ValueError(f"duration {text!r} needs a unit (s, m, h, d, w)")
+    return timedelta(seconds=value * _UNITS[unit])
+
+
+@dataclass(frozen=True)
+class RevisitSchedule:
+    """Ordered (max_age, min_interval) rules: an article younger than max_age is refetched once
+    min_interval has passed since its last fetch. Past the last rule: never."""
+
+    rules: tuple[tuple[timedelta, timedelta], ...]
+
+    @classmethod
+    def parse(cls, text: str | Iterable | None) -> "RevisitSchedule":
+        if text is None or text == "":
+            return cls(())
+        if isinstance(text, str):
+            pairs = [p for p in text.split(",") if p.strip()]
+            rules = []
+            for pair in pairs:
+                age, sep, interval = pair.partition("=")
+                if not sep:
+                    raise ValueError(f"revisit rule {pair!r} is not AGE=INTERVAL (e.g. 7d=1d)")
+                rules.append((parse_duration(age), parse_duration(interval)))
+        else:
+            rules = [(parse_duration(str(a)), parse_duration(str(i))) for a, i in text]
+        rules.sort(key=lambda r: r[0])
+        return cls(tuple(rules))
+
+    def due(self, published: datetime | None, last_fetched: datetime | None, now: datetime) -> bool:
+        if published is None:
+            return False
+        age = now - published
+        for max_age, interval in self.rules:
+            if age < max_age:
+                return last_fetched is None or now - last_fetched >= interval
+        return False
+
+    def describe(self) -> str:
+        if not self.rules:
+            return "never revisit"
+        return ", ".join(f"under {a} old: every {i}" if i else f"under {a} old: every run" for a, i in self.rules)
+
+
+@dataclass
+class Known:
+    published: datetime | None = None
+    fetched: datetime | None = None
+
+
+def _when(value) -> datetime | None:
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+class CrawlState:
+    """Which article URLs are archived, with their publication and last-fetch times."""
+
+    def __init__(self, schedule: RevisitSchedule | None = None, now: datetime | None = None):
+        self.schedule = schedule or RevisitSchedule.parse(DEFAULT_REVISIT)
+        self.now = now or datetime.now(timezone.utc)
+        self.known: dict[str, Known] = {}
+
+    # -- reading the archive ------------------------------------------------------------------
+    @classmethod
+    def load(cls, archive_dir: str | Path | None, schedule: RevisitSchedule | None = None,
+             owns: Callable[[str], bool] | None = None, now: datetime | None = None) -> "CrawlState":
+        state = cls(schedule, now)
+        if archive_dir:
+            for record in iter_archived_records(Path(archive_dir)):
+                url = record.get("url")
+                if not url or (owns and not owns(url)):
+                    continue
+                state.remember(url, record.get("final_url"), _when(record.get("published_at")),
+                               _when(record.get("fetched_at")))
+        return state
+
+    def remember(self, url: str, final_url: str | None, published: datetime | None,
+                 fetched: datetime | None) -> None:
+        for key in {url, final_url} - {None, ""}:
+            k = self.known.get(key)
+            if k is None:
+                self.known[key] = Known(published, fetched)
+            else:
+                k.published = published or k.published
+                if fetched and (k.fetched is None or fetched > k.fetched):
+                    k.fetched = fetched
+
+    # -- deciding ------------------------------------------------------------------------------
+    def status(self, url: str) -> str:
+        """``"new"`` (never archived), ``"due"`` (archived, revisit due) or ``"archived"`` (skip)."""
+        k = self.known.get(url)
+        if k is None:
+            return "new"
+        if k.fetched is not None and k.fetched >= self.now:
+            return "archived"       # fetched during this run already
+        return "due" if self.schedule.due(k.published, k.fetched, self.now) else "archived"
+
+    def __len__(self) -> int:
+        return len(self.known)
+
+
+def iter_archived_records(archive_dir: Path):
+    """Every stored record under an archive (JSON Lines, plain/gzip/zstd), rejects excluded.
+
+    Unreadable lines (a torn last line after a crash) are skipped with a warning: they never stored
+    an article, so the article is fetched again.
+    """
+    from newsarchive.jsonl import iter_lines
+
+    if not archive_dir.is_dir():
+        return
+    files = sorted(f for f in archive_dir.rglob("*")
+                   if f.is_file() and f.name.endswith((".jsonl", ".jsonl.gz", ".jsonl.zst"))
+                   and "reject" not in f.name and ".jobs" not in f.parts)
+    for path in files:
+        try:
+            for number, line in iter_lines(path):
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError:
+                    logger.warning("Unreadable archive line skipped: %s:%d", path, number)
+                    continue
+                if isinstance(record, dict):
+                    yield record
+        except ValueError as exc:
+            logger.warning("Archive file partly unreadable: %s", exc)
+
+
+# -- JOBDIR ---------------------------------------------------------------------------------------
+RUNNING_MARKER = "RUNNING"
+
+
+def jobdir_for(archive_dir: str | Path, targets: Iterable[str], window: str = "") -> Path:
+    """The JOBDIR of a crawl: one per (targets, date window), under the archive."""
+    key = "\n".join(sorted(targets)) + "\n" + window
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    return Path(archive_dir) / ".jobs" / digest
+
+
+def prepare_jobdir(jobdir: str | Path) -> str:
+    """Check a JOBDIR before a run opens it: ``"fresh"``, ``"resume"`` or ``"discarded"`` (after a crash)."""
+    jobdir = Path(jobdir)
+    if not jobdir.exists():
+        return "fresh"
+    if (jobdir / RUNNING_MARKER).exists():
+        logger.warning("The previous crawl in %s did not stop cleanly; its queue is discarded and "
+                       "discovery starts again (archived articles are not fetched twice).", jobdir)
+        shutil.rmtree(jobdir, ignore_errors=True)
+        return "discarded"
+    return "resume" if any(jobdir.iterdir()) else "fresh"
+
+
+def mark_running(jobdir: str | Path) -> None:
+    jobdir = Path(jobdir)
+    jobdir.mkdir(parents=True, exist_ok=True)
+    (jobdir / RUNNING_MARKER).write_text(datetime.now(timezone.utc).isoformat(), encoding="utf-8")
+
+
+def mark_stopped(jobdir: str | Path, finished: bool) -> None:
+    """A clean stop keeps the JOBDIR for resuming; a finished crawl removes it."""
+    jobdir = Path(jobdir)
+    if finished:
+        shutil.rmtree(jobdir, ignore_errors=True)
+    else:
+        (jobdir / RUNNING_MARKER).unlink(missing_ok=True)

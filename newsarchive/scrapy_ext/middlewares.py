@@ -1,0 +1,229 @@
+"""Downloader middlewares for polite, scoped crawling (thin: the decisions live in the library)."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+from time import monotonic
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import IgnoreRequest
+
+logger = logging.getLogger(__name__)
+
+
+# -- scope and address safety ----------------------------------------------------------------------
+def address_is_private(ip: str) -> bool:
+    """Loopback, private (RFC 1918 / ULA), link-local, shared, reserved, multicast or unspecified."""
+    addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+        addr = addr.ipv4_mapped
+    return not addr.is_global or addr.is_multicast
+
+
+class AddressPolicy:
+    """Resolves hosts once (cached) and says whether a host may be fetched."""
+
+    def __init__(self, allow_private: bool):
+        self.allow_private = allow_private
+        self._cache: dict[str, str | None] = {}
+
+    def refusal(self, host: str) -> str | None:
+        """None when the host may be fetched, else why not."""
+        if self.allow_private:
+            return None
+        if host in self._cache:
+            return self._cache[host]
+        try:
+            ips = [host.strip("[]")] if _is_ip(host.strip("[]")) else sorted(
+                {ai[4][0] for ai in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)})
+        except (socket.gaierror, UnicodeError, OSError):
+            self._cache[host] = None  # let the download fail and be counted as a DNS failure
+            return None
+        bad = [ip for ip in ips if address_is_private(ip)]
+        reason = (f"{host} resolves to a private/loopback/link-local address ({bad[0]}); "
+                  "use --allow-private-addresses to crawl it") if bad else None
+        self._cache[host] = reason
+        return reason
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.split("%", 1)[0])
+        return True
+    except ValueError:
+        return False
+
+
+class ScopeMiddleware:
+    """Every request (redirect targets included) must be on one of its outlet's domains and must not
+    reach a private address; article requests for URLs archived meanwhile are dropped."""
+
+    def __init__(self, crawler, allow_private: bool):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.policy = AddressPolicy(allow_private)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler, crawler.settings.getbool("NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES", False))
+
+    def _refuse(self, request, spider, kind: str, reason: str):
+        self.stats.inc_value(f"newsarchive/refused/{kind}")
+        note = getattr(spider, "note_failure", None)
+        if note:
+            note(f"refused_{kind}", request.url, reason)
+        raise IgnoreRequest(reason)
+
+    def process_request(self, request, spider=None):
+        spider = spider or self.crawler.spider
+        parts = urlsplit(request.url)
+        host = parts.hostname or ""
+        owns = getattr(spider, "request_in_scope", None)
+        if owns is not None and not owns(request):
+            chain = request.meta.get("redirect_urls") or []
+            if chain:
+                logger.warning("Refused off-site redirect: %s -> %s", chain[0], request.url)
+                self._refuse(request, spider, "offsite_redirect", f"redirect from {chain[0]} leaves the outlet")
+            self._refuse(request, spider, "offsite", "not on the outlet's domains")
+        reason = self.policy.refusal(host)
+        if reason:
+            logger.warning("Refused %s: %s", request.url, reason)
+            self._refuse(request, spider, "private_address", reason)
+        skip = getattr(spider, "skip_at_download", None)
+        if skip is not None and skip(request):
+            self.stats.inc_value("newsarchive/skipped/already_archived_in_queue")
+            raise IgnoreRequest("already archived")
+        track = getattr(spider, "track_inflight", None)
+        if track is not None:
+            track(request, True)
+        return None
+
+    def process_response(self, request, response, spider=None):
+        track = getattr(spider or self.crawler.spider, "track_inflight", None)
+        if track is not None:
+            track(request, False)
+        return response
+
+    def process_exception(self, request, exception, spider=None):
+        track = getattr(spider or self.crawler.spider, "track_inflight", None)
+        if track is not None:
+            track(request, False)
+        return None
+
+
+# -- politeness -------------------------------------------------------------------------------------
+def _slot(crawler, request):
+    downloader = crawler.engine.downloader
+    key = downloader.get_slot_key(request)
+    slot = downloader.slots.get(key)
+    if slot is None and hasattr(downloader, "_get_slot"):
+        key, slot = downloader._get_slot(request)
+    return slot
+
+
+class CrawlDelayMiddleware:
+    """Applies robots.txt ``Crawl-delay`` (read by the spider with Protego) as a floor under the
+    download slot's delay, so AutoThrottle never goes below it. Capped by
+    ``NEWSARCHIVE_MAX_CRAWL_DELAY`` (seconds) against absurd values."""
+
+    def __init__(self, crawler, max_delay: float):
+        self.crawler = crawler
+        self.max_delay = max_delay
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler, crawler.settings.getfloat("NEWSARCHIVE_MAX_CRAWL_DELAY", 60.0))
+
+    def _apply(self, request, spider):
+        delays = getattr(spider, "crawl_delays", None)
+        if not delays:
+            return
+        delay = delays.get(urlsplit(request.url).netloc)
+        if delay is None:
+            return
+        slot = _slot(self.crawler, request)
+        if slot is not None:
+            slot.delay = max(slot.delay, min(delay, self.max_delay))
+            slot.randomize_delay = False
+
+    def process_request(self, request, spider=None):
+        self._apply(request, spider or self.crawler.spider)
+        return None
+
+    def process_response(self, request, response, spider=None):
+        self._apply(request, spider or self.crawler.spider)
+        return response
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+class BackoffRetryMiddleware:
+    """Retries 429 and 5xx answers after a pause: ``Retry-After`` when the server gives one (up to
+    ``NEWSARCHIVE_RETRY_AFTER_MAX`` seconds; longer waits give up on that URL), else exponential
+    backoff ``NEWSARCHIVE_RETRY_BACKOFF_BASE * 2**attempt`` (capped by ``..._MAX``). The pause holds the
+    whole download slot (the outlet), not just the one URL. Network errors are left to Scrapy's
+    RetryMiddleware."""
+
+    def __init__(self, crawler, codes, base: float, cap: float, retry_after_max: float):
+        self.crawler = crawler
+        self.codes = set(codes)
+        self.base = base
+        self.cap = cap
+        self.retry_after_max = retry_after_max
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        return cls(crawler, [int(c) for c in s.getlist("RETRY_HTTP_CODES")],
+                   s.getfloat("NEWSARCHIVE_RETRY_BACKOFF_BASE", 2.0),
+                   s.getfloat("NEWSARCHIVE_RETRY_BACKOFF_MAX", 120.0),
+                   s.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX", 600.0))
+
+    async def process_response(self, request, response, spider=None):
+        if response.status not in self.codes or request.meta.get("dont_retry"):
+            return response
+        spider = spider or self.crawler.spider
+        attempt = request.meta.get("retry_times", 0)
+        wait = retry_after_seconds(response.headers.get("Retry-After", b"").decode("latin-1")) \
+            if response.status in (429, 503) else None
+        if wait is not None and wait > self.retry_after_max:
+            logger.warning("%s asks to retry after %.0f s (over the %.0f s cap); giving up on it",
+                           request.url, wait, self.retry_after_max)
+            return response
+        if wait is None:
+            wait = min(self.cap, self.base * (2 ** attempt))
+        retry = get_retry_request(request, spider=spider, reason=f"HTTP {response.status}")
+        if retry is None:
+            return response           # retries exhausted: the errback counts the failure
+        self.crawler.stats.inc_value("newsarchive/retry_wait_seconds", int(round(wait)))
+        slot = _slot(self.crawler, request)
+        if slot is not None and wait > 0 and slot.delay > 0:
+            # the outlet's next download waits too: Scrapy's penalty = delay - (now - lastseen)
+            slot.lastseen = max(slot.lastseen, monotonic() + wait - slot.delay)
+        logger.info("HTTP %s on %s; retrying in %.1f s", response.status, request.url, wait)
+        if wait > 0:
+            from twisted.internet import reactor
+            from twisted.internet.task import deferLater
+            from scrapy.utils.defer import maybe_deferred_to_future
+
+            await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+        return retry
