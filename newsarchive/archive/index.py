@@ -1,0 +1,253 @@
+"""The archive index (index.sqlite): per article, its versions, content hashes, dates and where each
+record sits (run, line); per run, which articles it saw. Derived data: `refresh` brings it up to date
+with the runs incrementally, `reindex` rebuilds it from scratch, and deleting it loses nothing.
+
+Article identity is the record's ``id`` (from the canonical URL); ``history`` also finds an article
+by any URL it was fetched under.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterator
+
+from newsarchive.archive import layout as L
+from newsarchive.archive.layout import ArchiveError
+from newsarchive.archive.lines import TornTail, iter_lines
+from newsarchive.archive.runs import lock_is_held, run_info, seal_interrupted
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, ord INTEGER, kind TEXT, status TEXT, complete INTEGER,
+    started_at TEXT, finished_at TEXT, sealed INTEGER, articles_bytes INTEGER, unchanged_bytes INTEGER
+);
+CREATE TABLE IF NOT EXISTS versions (
+    id TEXT NOT NULL, version INTEGER NOT NULL, run_id TEXT NOT NULL, line INTEGER NOT NULL,
+    url TEXT, final_url TEXT, canonical_url TEXT, site TEXT, content_hash TEXT,
+    fetched_at TEXT, published_at TEXT, title TEXT, record_id TEXT,
+    PRIMARY KEY (id, version)
+);
+CREATE INDEX IF NOT EXISTS versions_run ON versions(run_id, line);
+CREATE INDEX IF NOT EXISTS versions_url ON versions(url);
+CREATE INDEX IF NOT EXISTS versions_final ON versions(final_url);
+CREATE TABLE IF NOT EXISTS sightings (
+    run_id TEXT NOT NULL, id TEXT NOT NULL, version INTEGER, site TEXT, fetched_at TEXT, url TEXT,
+    PRIMARY KEY (run_id, id)
+);
+CREATE INDEX IF NOT EXISTS sightings_id ON sightings(id);
+"""
+
+
+class Index:
+    """An open index.sqlite. Use `Index.open(root)` (refreshes) or `Index(root)` (as is)."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.path = self.root / L.INDEX
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveError(f"{self.path}: unusable index ({exc}); delete it and run `newsarchive reindex`") from None
+
+    @classmethod
+    def open(cls, root: str | Path) -> "Index":
+        root = Path(root)
+        if not L.is_archive(root):
+            raise ArchiveError(f"{root}: not an archive (no runs/ folder)")
+        index = cls(root)
+        index.refresh()
+        return index
+
+    def close(self) -> None:
+        self.db.commit()
+        self.db.close()
+
+    # --- keeping up with the runs --------------------------------------------------------
+    def refresh(self, exclude: str | None = None) -> list[str]:
+        """Index the runs that are new or changed since last time; returns their ids."""
+        known = {row[0]: row for row in self.db.execute(
+            "SELECT run_id, sealed, articles_bytes, unchanged_bytes FROM runs")}
+        on_disk = {p.name: p for p in L.list_run_dirs(self.root)}
+        done = []
+        for run_id in set(known) - set(on_disk):
+            self._forget(run_id)
+            done.append(run_id)
+        for run_id, path in on_disk.items():
+            if run_id == exclude:
+                continue
+            row = known.get(run_id)
+            sizes = (_size(path / L.ARTICLES), _size(path / L.UNCHANGED))
+            sealed = (path / L.MANIFEST).exists()
+            if row and row[1] and sealed and (row[2], row[3]) == sizes:
+                continue
+            if row and not row[1] and not sealed and (row[2], row[3]) == sizes:
+                continue
+            self.index_run(path)
+            done.append(run_id)
+        self._order()
+        self.db.commit()
+        return done
+
+    def _forget(self, run_id: str) -> None:
+        for table in ("versions", "sightings", "runs"):
+            self.db.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
+
+    def index_run(self, run: Path) -> dict[str, int]:
+        """(Re)index one run directory from its files."""
+        info = run_info(run)
+        run_id = run.name
+        self._forget(run_id)
+        status = info.get("status") if info["sealed"] else ("running" if lock_is_held(self.root) else "interrupted")
+        counts = {"records": 0, "unchanged": 0, "duplicates": 0, "torn": 0}
+
+        def torn(t: TornTail) -> None:
+            counts["torn"] += 1
+            log.warning("%s", t)
+
+        articles = run / L.ARTICLES
+        if articles.exists():
+            for line_no, line in iter_lines(articles, on_torn=torn):
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    log.warning("%s: line %d is not JSON; not indexed", articles, line_no)
+                    continue
+                self._add_version(rec, run_id, line_no, counts)
+        unchanged = run / L.UNCHANGED
+        if unchanged.exists():
+            for _, line in iter_lines(unchanged, on_torn=torn):
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) < 6:
+                    continue
+                aid, version, _hash, site, fetched, url = parts[:6]
+                self.db.execute("INSERT OR REPLACE INTO sightings VALUES (?,?,?,?,?,?)",
+                                (run_id, aid, int(version), site or None, fetched or None, url))
+                counts["unchanged"] += 1
+        self.db.execute(
+            "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (run_id, None, info.get("kind", "crawl"), status, 1 if info.get("complete") else 0,
+             info.get("started_at"), info.get("finished_at"), 1 if info["sealed"] else 0,
+             _size(articles), _size(unchanged)),
+        )
+        return counts
+
+    def _add_version(self, rec: dict[str, Any], run_id: str, line: int, counts: dict[str, int]) -> None:
+        aid = rec.get("id")
+        if not aid:
+            return
+        capture = rec.get("capture") or {}
+        try:
+            self.db.execute(
+                "INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (aid, int(rec.get("version") or 1), run_id, line, rec.get("url"), rec.get("final_url"),
+                 rec.get("canonical_url"), rec.get("site"), rec.get("content_hash"), rec.get("fetched_at"),
+                 rec.get("published_at"), rec.get("title"), capture.get("record_id")),
+            )
+        except sqlite3.IntegrityError:
+            counts["duplicates"] += 1
+            log.warning("%s line %d: version %s of %s is already archived in another run; not indexed twice",
+                        run_id, line, rec.get("version"), aid)
+            return
+        self.db.execute("INSERT OR REPLACE INTO sightings VALUES (?,?,?,?,?,?)",
+                        (run_id, aid, int(rec.get("version") or 1), rec.get("site"), rec.get("fetched_at"), rec.get("url")))
+        counts["records"] += 1
+
+    def _order(self) -> None:
+        rows = self.db.execute("SELECT run_id FROM runs ORDER BY COALESCE(started_at, ''), run_id").fetchall()
+        self.db.executemany("UPDATE runs SET ord = ? WHERE run_id = ?", [(i, r[0]) for i, r in enumerate(rows, 1)])
+
+    # --- used by the writer ----------------------------------------------------------------
+    def latest(self, aid: str) -> tuple[int, str | None] | None:
+        row = self.db.execute("SELECT version, content_hash FROM versions WHERE id = ? ORDER BY version DESC LIMIT 1",
+                              (aid,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def register_run(self, run_id: str, kind: str, started_at: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        (run_id, None, kind, "running", 0, started_at, None, 0, -1, -1))
+        self._order()
+
+    def add_written(self, rec: dict[str, Any], run_id: str, line: int) -> None:
+        self._add_version(rec, run_id, line, {"records": 0, "duplicates": 0})
+
+    def add_unchanged(self, run_id: str, aid: str, version: int, site: str | None, fetched_at: str | None, url: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO sightings VALUES (?,?,?,?,?,?)",
+                        (run_id, aid, version, site, fetched_at, url))
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    # --- queries ------------------------------------------------------------------------------
+    def runs(self) -> list[dict[str, Any]]:
+        cur = self.db.execute("SELECT run_id, ord, kind, status, complete, started_at, finished_at FROM runs ORDER BY ord")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur]
+
+    def versions_of(self, ids: list[str]) -> list[dict[str, Any]]:
+        marks = ",".join("?" * len(ids))
+        cur = self.db.execute(
+            f"SELECT v.*, r.ord FROM versions v JOIN runs r USING (run_id) WHERE v.id IN ({marks}) ORDER BY v.id, v.version",
+            ids)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur]
+
+    def ids_for_url(self, url: str) -> list[str]:
+        rows = self.db.execute(
+            "SELECT DISTINCT id FROM versions WHERE url = ? OR final_url = ? OR canonical_url = ? OR id = ?",
+            (url, url, url, url)).fetchall()
+        return [r[0] for r in rows]
+
+    def sightings_of(self, aid: str) -> list[dict[str, Any]]:
+        cur = self.db.execute(
+            "SELECT s.run_id, s.version, s.fetched_at, r.ord, r.kind FROM sightings s JOIN runs r USING (run_id) "
+            "WHERE s.id = ? ORDER BY r.ord", (aid,))
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def reindex(root: str | Path, seal: bool = True) -> dict[str, Any]:
+    """Rebuild index.sqlite from the runs. Interrupted runs are sealed first (torn tails set aside)."""
+    root = Path(root)
+    if not L.is_archive(root):
+        raise ArchiveError(f"{root}: not an archive (no runs/ folder)")
+    sealed = []
+    running = lock_is_held(root)
+    if seal and not running:
+        for run in L.list_run_dirs(root):
+            if not (run / L.MANIFEST).exists():
+                seal_interrupted(root, run)
+                sealed.append(run.name)
+    for suffix in ("", "-wal", "-shm"):
+        p = root / (L.INDEX + suffix)
+        if p.exists():
+            p.unlink()
+    index = Index(root)
+    totals = {"runs": 0, "records": 0, "unchanged": 0, "duplicates": 0, "torn": 0}
+    for run in L.list_run_dirs(root):
+        counts = index.index_run(run)
+        totals["runs"] += 1
+        for k in ("records", "unchanged", "duplicates", "torn"):
+            totals[k] += counts[k]
+    index._order()
+    articles = index.db.execute("SELECT COUNT(DISTINCT id) FROM versions").fetchone()[0]
+    index.close()
+    totals["articles"] = articles
+    totals["sealed"] = sealed
+    totals["running"] = running
+    return totals

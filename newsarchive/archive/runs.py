@@ -1,0 +1,251 @@
+"""Run directories: their info (run.json), manifest, status, and sealing an interrupted run.
+
+A run is *finished* when its manifest.json exists; it is then never modified. A run without a
+manifest is *running* while the archive lock is held, else *interrupted* (killed, power loss, disk
+full). `seal_interrupted` makes an interrupted run finished: torn tails of its line files and of its
+WARC file are moved aside into ``<file>.torn`` (never deleted), the complete part is kept byte for
+byte, and a manifest with status "interrupted" and counts recomputed from the files is written.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from newsarchive.archive import layout as L
+from newsarchive.archive.layout import ArchiveError
+from newsarchive.archive.lines import TornTail, iter_lines
+
+log = logging.getLogger(__name__)
+
+
+def now_iso(precise: bool = False) -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds" if precise else "seconds")
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON to `path` atomically: temp file, fsync, rename, fsync the directory."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=2, sort_keys=False)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise ArchiveError(f"{path}: unreadable ({exc})") from None
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --- the archive lock -----------------------------------------------------------------------
+
+
+@contextmanager
+def archive_lock(root: Path, purpose: str = "a crawl") -> Iterator[None]:
+    """Hold the archive's write lock (one writer at a time); a clear error when another run holds it."""
+    root.mkdir(parents=True, exist_ok=True)
+    fh = open(root / L.LOCK, "a+")
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise ArchiveError(f"{root}: another run is writing this archive (lock {root / L.LOCK} is held)") from None
+    try:
+        yield
+    finally:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        fh.close()
+
+
+class HeldLock:
+    """The archive lock held for a RunWriter's lifetime (released explicitly or when the process dies)."""
+
+    def __init__(self, root: Path):
+        self._cm = archive_lock(root)
+        self._cm.__enter__()
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self._cm.__exit__(None, None, None)
+
+
+def lock_is_held(root: Path) -> bool:
+    path = root / L.LOCK
+    if not path.exists():
+        return False
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    return False
+
+
+# --- run info ---------------------------------------------------------------------------------
+
+
+def run_info(run: Path) -> dict[str, Any]:
+    """run.json merged with manifest.json (manifest wins); `status` is finished/running/interrupted."""
+    info = read_json(run / L.RUN_INFO) or {}
+    manifest = read_json(run / L.MANIFEST)
+    if manifest:
+        info = {**info, **manifest}
+        info.setdefault("status", "finished")
+    info.setdefault("run_id", run.name)
+    info.setdefault("kind", "crawl")
+    info.setdefault("started_at", None)
+    info["sealed"] = manifest is not None
+    return info
+
+
+def run_status(root: Path, run: Path) -> str:
+    if (run / L.MANIFEST).exists():
+        return (read_json(run / L.MANIFEST) or {}).get("status", "finished")
+    return "running" if lock_is_held(root) else "interrupted"
+
+
+def _set_aside_line_tail(path: Path, torn: list[TornTail]) -> dict[str, Any] | None:
+    """Rewrite a line file keeping its complete lines; its torn tail goes to <file>.torn."""
+    if not torn:
+        return None
+    tmp = path.with_name(path.name + ".tmp")
+    from newsarchive.archive.lines import LineAppender
+
+    out = LineAppender(tmp)
+    for _, line in iter_lines(path, on_torn=None):
+        out.write(line.rstrip("\n"))
+    out.close()
+    aside = path.with_name(path.name + L.TORN_SUFFIX)
+    with open(aside, "a", encoding="utf-8") as fh:
+        for t in torn:
+            fh.write(t.text + "\n")
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+    return {"file": path.name, "line": torn[0].line, "bytes": len(torn[0].text.encode("utf-8")),
+            "set_aside_to": aside.name}
+
+
+def _set_aside_warc_tail(path: Path) -> dict[str, Any] | None:
+    from newsarchive.archive.warc import complete_length
+
+    size = path.stat().st_size
+    keep = complete_length(path)
+    if keep >= size:
+        return None
+    aside = path.with_name(path.name + L.TORN_SUFFIX)
+    with open(path, "rb") as src, open(aside, "ab") as dst:
+        src.seek(keep)
+        shutil.copyfileobj(src, dst)
+        dst.flush()
+        os.fsync(dst.fileno())
+    with open(path, "r+b") as fh:
+        fh.truncate(keep)
+        os.fsync(fh.fileno())
+    return {"file": path.name, "offset": keep, "bytes": size - keep, "set_aside_to": aside.name}
+
+
+def seal_interrupted(root: Path, run: Path) -> dict[str, Any]:
+    """Finish an interrupted run: set torn tails aside, write its manifest (status "interrupted")."""
+    info = read_json(run / L.RUN_INFO) or {"run_id": run.name}
+    torn_report = []
+    for name in (L.ARTICLES, L.UNCHANGED, L.REJECTS):
+        path = run / name
+        if path.exists():
+            torn: list[TornTail] = []
+            count = sum(1 for _ in iter_lines(path, on_torn=torn.append))
+            item = _set_aside_line_tail(path, torn)
+            if item:
+                torn_report.append(item)
+                log.warning("%s: %s", run.name, torn[0])
+    if (run / L.CAPTURES).exists():
+        item = _set_aside_warc_tail(run / L.CAPTURES)
+        if item:
+            torn_report.append(item)
+            log.warning("%s: torn WARC record (%s bytes) set aside to %s", run.name, item["bytes"], item["set_aside_to"])
+    counts = {
+        "articles_written": _count(run / L.ARTICLES),
+        "articles_unchanged": _count(run / L.UNCHANGED),
+        "rejects": _count(run / L.REJECTS),
+    }
+    manifest = {
+        **info,
+        "status": "interrupted",
+        "complete": False,
+        "finished_at": None,
+        "sealed_at": now_iso(),
+        "finish_reason": "interrupted (sealed by recovery; counts recomputed from the files)",
+        "counts": counts,
+        "torn": torn_report,
+        "files": file_table(run),
+    }
+    write_json_atomic(run / L.MANIFEST, manifest)
+    return manifest
+
+
+def _count(path: Path) -> int:
+    if not path.exists():
+        return 0
+    return sum(1 for _ in iter_lines(path, on_torn=None))
+
+
+def file_table(run: Path) -> dict[str, dict[str, Any]]:
+    """{file name: {bytes, sha256}} for every file of the run except the manifest itself."""
+    table = {}
+    for path in sorted(run.iterdir()):
+        if path.is_file() and path.name != L.MANIFEST and not path.name.endswith(".tmp"):
+            table[path.name] = {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
+    return table
+
+
+def verify_run(run: Path) -> list[str]:
+    """Problems found comparing a finished run's files with the sha256 sums of its manifest."""
+    manifest = read_json(run / L.MANIFEST)
+    if manifest is None:
+        return [f"{run.name}: no manifest (running or interrupted)"]
+    problems = []
+    for name, meta in (manifest.get("files") or {}).items():
+        path = run / name
+        if not path.exists():
+            problems.append(f"{run.name}/{name}: missing")
+        elif sha256_file(path) != meta.get("sha256"):
+            problems.append(f"{run.name}/{name}: sha256 differs from the manifest")
+    return problems

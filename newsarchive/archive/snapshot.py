@@ -1,0 +1,145 @@
+"""Snapshots: the latest version of every article as of a point in time (a run or a date).
+
+What "every article" means, per site: the articles seen by the last *complete* crawl of that site up
+to the point, plus those seen by any crawl after it (an interrupted run's articles are kept; an article
+that a later complete crawl of its site no longer found is removed). ``cumulative=True`` keeps every
+article ever archived up to the point instead. Re-extraction runs add versions but never decide which
+articles exist.
+
+Records are streamed run by run as the raw JSON lines stored in the runs (no re-serialisation), so a
+snapshot of any size needs little memory.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Iterator
+
+from newsarchive.archive import layout as L
+from newsarchive.archive.index import Index
+from newsarchive.archive.layout import ArchiveError
+from newsarchive.archive.lines import iter_lines
+
+VN = timezone(timedelta(hours=7))
+
+SELECT = """
+WITH up AS (SELECT run_id, ord, kind, complete FROM runs WHERE ord <= :lim),
+latest AS (SELECT v.id, MAX(v.version) AS version FROM versions v JOIN up USING (run_id) GROUP BY v.id),
+cover AS (SELECT s.site AS site, MAX(up.ord) AS cord FROM sightings s JOIN up USING (run_id)
+          WHERE up.kind = 'crawl' AND up.complete = 1 GROUP BY s.site),
+present AS (SELECT DISTINCT s.id FROM sightings s JOIN up USING (run_id) LEFT JOIN cover c ON c.site IS s.site
+            WHERE up.kind = 'crawl' AND (c.cord IS NULL OR up.ord >= c.cord)),
+crawled AS (SELECT DISTINCT s.id FROM sightings s JOIN up USING (run_id) WHERE up.kind = 'crawl')
+SELECT v.run_id, v.line FROM versions v
+  JOIN latest l ON v.id = l.id AND v.version = l.version
+  JOIN up ON up.run_id = v.run_id
+WHERE (:cumulative OR v.id IN (SELECT id FROM present) OR v.id NOT IN (SELECT id FROM crawled))
+  AND (:site IS NULL OR v.site = :site)
+ORDER BY up.ord, v.line
+"""
+
+
+def parse_point(text: str) -> datetime:
+    """A date or date-time as an aware datetime; a bare date means the end of that day, Vietnam time."""
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            d = date.fromisoformat(text)
+            return datetime.combine(d, time(23, 59, 59, 999999), VN)
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ArchiveError(f"{text!r} is neither a run id nor a date (YYYY-MM-DD or ISO date-time)") from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=VN)
+
+
+def resolve_point(index: Index, as_of: str | None) -> tuple[int, str]:
+    """(highest run order included, description) for a run id (or unique prefix), a date, or None (all)."""
+    runs = index.runs()
+    if not runs:
+        raise ArchiveError(f"{index.root}: the archive has no runs yet")
+    if as_of is None or as_of in ("latest", "now"):
+        return runs[-1]["ord"], f"latest (run {runs[-1]['run_id']})"
+    matches = [r for r in runs if r["run_id"] == as_of] or [r for r in runs if r["run_id"].startswith(as_of)]
+    if len(matches) == 1:
+        return matches[0]["ord"], f"run {matches[0]['run_id']}"
+    if len(matches) > 1 and not as_of[:4].isdigit():
+        raise ArchiveError(f"{as_of!r} matches several runs: " + ", ".join(r["run_id"] for r in matches[:5]))
+    point = parse_point(as_of)
+    included = [r for r in runs if r["started_at"] and datetime.fromisoformat(r["started_at"]) <= point]
+    if not included:
+        raise ArchiveError(f"no run started on or before {point.isoformat()} (first run: {runs[0]['started_at']})")
+    return included[-1]["ord"], f"as of {point.isoformat()} (run {included[-1]['run_id']})"
+
+
+def iter_snapshot_lines(root: str | Path, as_of: str | None = None, site: str | None = None,
+                        cumulative: bool = False, index: Index | None = None) -> Iterator[str]:
+    """Raw JSON lines (with newline) of the snapshot, streamed run by run."""
+    own = index is None
+    index = index or Index.open(root)
+    try:
+        limit, _ = resolve_point(index, as_of)
+        cur = index.db.execute(SELECT, {"lim": limit, "site": site, "cumulative": 1 if cumulative else 0})
+        run_id, wanted = None, []
+        for rid, line in cur:
+            if rid != run_id:
+                if wanted:
+                    yield from _lines_of(Path(root), run_id, wanted)
+                run_id, wanted = rid, []
+            wanted.append(line)
+        if wanted:
+            yield from _lines_of(Path(root), run_id, wanted)
+    finally:
+        if own:
+            index.close()
+
+
+def _lines_of(root: Path, run_id: str, wanted: list[int]) -> Iterator[str]:
+    """The given line numbers (ascending) of a run's articles file."""
+    path = L.run_dir(root, run_id) / L.ARTICLES
+    pos = 0
+    for number, line in iter_lines(path):
+        if number == wanted[pos]:
+            yield line if line.endswith("\n") else line + "\n"
+            pos += 1
+            if pos == len(wanted):
+                return
+    if pos < len(wanted):
+        raise ArchiveError(f"{path}: line {wanted[pos]} is indexed but missing; run `newsarchive reindex`")
+
+
+def iter_snapshot(root: str | Path, **kwargs) -> Iterator[dict]:
+    """The snapshot's records as dicts (see `iter_snapshot_lines` for the arguments)."""
+    for line in iter_snapshot_lines(root, **kwargs):
+        yield json.loads(line)
+
+
+def write_snapshot(root: str | Path, out: str | Path, **kwargs) -> int:
+    """Write the snapshot as JSON Lines to `out` (.jsonl, .jsonl.gz or .jsonl.zst), atomically; returns records."""
+    import gzip
+    import os
+
+    out = Path(out)
+    tmp = out.with_name(out.name + ".tmp")
+    n = 0
+    if out.name.endswith(".gz"):
+        fh = gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6)
+        for line in iter_snapshot_lines(root, **kwargs):
+            fh.write(line)
+            n += 1
+        fh.close()
+    elif out.name.endswith(".zst"):
+        import zstandard
+
+        with open(tmp, "wb") as raw, zstandard.ZstdCompressor(level=3).stream_writer(raw) as zw:
+            for line in iter_snapshot_lines(root, **kwargs):
+                zw.write(line.encode("utf-8"))
+                n += 1
+    else:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for line in iter_snapshot_lines(root, **kwargs):
+                fh.write(line)
+                n += 1
+    os.replace(tmp, out)
+    return n

@@ -1,0 +1,317 @@
+"""WARC (ISO 28500, WARC/1.1) captures with warcio: one request and one response record per fetched page.
+
+The response record holds the status line, the headers and the body as Scrapy delivered them:
+Scrapy has already removed transfer chunking and content encoding from the body, so headers that
+no longer describe the stored payload (``Transfer-Encoding``; ``Content-Length`` when it differs) are
+kept under ``X-Newsarchive-Orig-<name>`` and a correct ``Content-Length`` is written, as replay
+tools expect. Every file starts with a ``warcinfo`` record. Each record is its own gzip member, so
+a record can be read from its (offset, length) alone and standard tools (``warcio check``,
+``warcio index``, pywb, cdxj-indexer) read the files.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import platform
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from http.client import responses as REASONS
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from newsarchive.archive.layout import ArchiveError, relative
+from newsarchive.archive.lines import NO_SPACE, no_space
+from newsarchive.article import Capture
+
+log = logging.getLogger(__name__)
+
+WARC_VERSION = "WARC/1.1"
+REQUESTED_URI = "WARC-Newsarchive-Requested-URI"  # the URL first requested, before redirects
+ORIG = "X-Newsarchive-Orig-"
+
+
+def _warc_date(iso: str | None) -> str:
+    """WARC-Date (UTC, second precision or finer) from an ISO time string; now when missing."""
+    try:
+        dt = datetime.fromisoformat(iso) if iso else datetime.now(timezone.utc)
+    except ValueError:
+        dt = datetime.now(timezone.utc)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    dt = dt.astimezone(timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + (f".{dt.microsecond:06d}" if dt.microsecond else "") + "Z"
+
+
+def _header_list(headers: dict[str, list[str]] | None) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for name, values in (headers or {}).items():
+        if isinstance(values, (str, bytes)):
+            values = [values]
+        for value in values:
+            out.append((str(name), value.decode("latin-1") if isinstance(value, bytes) else str(value)))
+    return out
+
+
+def response_headers(page: dict[str, Any]) -> list[tuple[str, str]]:
+    """Response headers for the WARC record, consistent with the (decoded) body Scrapy kept."""
+    body = page.get("body") or b""
+    out: list[tuple[str, str]] = []
+    for name, value in _header_list(page.get("headers")):
+        lname = name.lower()
+        if lname == "transfer-encoding" or (lname == "content-length" and value.strip() != str(len(body))):
+            out.append((ORIG + name, value))
+            continue
+        if lname == "content-length":
+            continue  # re-added below, once
+        out.append((name, value))
+    out.append(("Content-Length", str(len(body))))
+    return out
+
+
+def request_headers(page: dict[str, Any], url: str) -> list[tuple[str, str]]:
+    out = _header_list(page.get("request_headers"))
+    if not any(n.lower() == "host" for n, _ in out):
+        out.insert(0, ("Host", urlsplit(url).netloc))
+    return out
+
+
+@dataclass
+class CaptureWriter:
+    """Writes request/response pairs to one WARC file (created with a warcinfo record)."""
+
+    path: Path
+    root: Path
+    info: dict[str, str]
+
+    def __post_init__(self) -> None:
+        self.path = Path(self.path)
+        new = not self.path.exists() or self.path.stat().st_size == 0
+        self._fh = open(self.path, "ab")
+        self._writer = WARCWriter(self._fh, gzip=True, warc_version=WARC_VERSION)
+        self.records = 0
+        self.broken: Exception | None = None
+        if new:
+            rec = self._writer.create_warcinfo_record(self.path.name, self.info)
+            self._write(rec)
+
+    def _write(self, record) -> tuple[int, int]:
+        if self.broken:
+            raise ArchiveError(f"{self.path}: writer stopped after an earlier error ({self.broken})")
+        start = self._fh.tell()
+        try:
+            self._writer.write_record(record)
+            self._fh.flush()
+        except OSError as exc:
+            self.broken = exc
+            if exc.errno in NO_SPACE:
+                raise no_space(exc, self.path) from None
+            raise ArchiveError(f"cannot write {self.path}: {exc}") from None
+        end = self._fh.tell()
+        self.records += 1
+        return start, end - start
+
+    def capture(self, page: dict[str, Any]) -> Capture:
+        """Write the request and response records of a page item; returns the response's Capture pointer."""
+        url = page.get("final_url") or page["url"]
+        date = _warc_date(page.get("fetched_at"))
+        protocol = page.get("protocol") or "HTTP/1.1"
+        status = int(page.get("status") or 200)
+        body = page.get("body") or b""
+
+        status_line = f"{status} {REASONS.get(status, 'Unknown')}"
+        http = StatusAndHeaders(status_line, response_headers(page), protocol=protocol)
+        warc_headers = {"WARC-Date": date}
+        if page.get("ip_address"):
+            warc_headers["WARC-IP-Address"] = str(page["ip_address"])
+        if page.get("url") and page["url"] != url:
+            warc_headers[REQUESTED_URI] = page["url"]
+        response = self._writer.create_warc_record(
+            url, "response", payload=io.BytesIO(body), length=len(body),
+            http_headers=http, warc_headers_dict=warc_headers,
+        )
+        response_id = response.rec_headers.get_header("WARC-Record-ID")
+
+        split = urlsplit(url)
+        target = (split.path or "/") + (f"?{split.query}" if split.query else "")
+        req_http = StatusAndHeaders(f"{page.get('method') or 'GET'} {target} {protocol}",
+                                    request_headers(page, url), protocol=protocol, is_http_request=True)
+        request = self._writer.create_warc_record(
+            url, "request", payload=io.BytesIO(b""), length=0, http_headers=req_http,
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response_id},
+        )
+        offset, length = self._write(response)
+        self._write(request)
+        return Capture(warc_file=relative(self.root, self.path), offset=offset, length=length, record_id=response_id)
+
+    def close(self) -> None:
+        if self._fh.closed:
+            return
+        try:
+            self._fh.flush()
+            if not self.broken:
+                os.fsync(self._fh.fileno())
+        except OSError as exc:
+            if exc.errno in NO_SPACE:
+                raise no_space(exc, self.path) from None
+            raise
+        finally:
+            try:
+                self._fh.close()
+            except OSError:
+                pass
+
+
+def warcinfo(software: str, run_id: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    info = {
+        "software": software,
+        "format": "WARC File Format 1.1",
+        "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        "hostname": platform.node(),
+        "isPartOf": run_id,
+        "description": "newsarchive crawl captures: HTTP request and response records as delivered by Scrapy "
+                       "(bodies de-chunked and decoded; replaced headers kept as X-Newsarchive-Orig-*)",
+    }
+    info.update(extra or {})
+    return info
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@dataclass
+class StoredResponse:
+    """A response record read back from a WARC file, as a page item plus where it is stored."""
+
+    path: str
+    offset: int
+    length: int
+    record_id: str
+    page: dict[str, Any]
+
+
+def _page_from_record(record, request: dict[str, Any] | None) -> dict[str, Any]:
+    http = record.http_headers
+    headers: dict[str, list[str]] = {}
+    for name, value in http.headers:
+        if name.startswith(ORIG):
+            continue  # the original value of a header we replaced; the live header follows
+        headers.setdefault(name, []).append(value)
+    url = record.rec_headers.get_header("WARC-Target-URI")
+    page = {
+        "url": record.rec_headers.get_header(REQUESTED_URI) or url,
+        "final_url": url,
+        "status": int(http.get_statuscode() or 0),
+        "protocol": http.protocol or None,
+        "headers": headers,
+        "body": record.content_stream().read(),
+        "fetched_at": _iso_from_warc_date(record.rec_headers.get_header("WARC-Date")),
+        "method": "GET",
+        "request_headers": {},
+    }
+    if request:
+        page.update(request)
+    return page
+
+
+def _iso_from_warc_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def iter_responses(path: str | Path) -> Iterator[StoredResponse]:
+    """Every response record of a WARC file with its page item (requests are matched by WARC-Concurrent-To).
+
+    A torn or corrupt tail (a run killed mid-record) ends the iteration with a warning.
+    """
+    path = Path(path)
+    requests: dict[str, dict[str, Any]] = {}
+    pending: list[tuple[int, int, Any, dict]] = []
+    try:
+        with open(path, "rb") as fh:
+            it = ArchiveIterator(fh)
+            try:
+                for record in it:
+                    offset = it.get_record_offset()
+                    if record.rec_type == "request":
+                        target = record.rec_headers.get_header("WARC-Concurrent-To")
+                        http = record.http_headers
+                        requests[target] = {
+                            "method": http.protocol or "GET",  # warcio parses "GET /path HTTP/1.1" as protocol + rest
+                            "request_headers": _grouped(http.headers),
+                        }
+                        record.content_stream().read()
+                        continue
+                    if record.rec_type != "response":
+                        continue
+                    page = _page_from_record(record, None)
+                    rid = record.rec_headers.get_header("WARC-Record-ID")
+                    length = it.get_record_length() if hasattr(it, "get_record_length") else 0
+                    pending.append((offset, length, rid, page))
+                    # requests follow their response in our files; flush all but the newest
+                    while len(pending) > 1:
+                        yield _finish(path, pending.pop(0), requests)
+            except Exception as exc:  # noqa: BLE001 - warcio raises assorted errors on torn gzip members
+                log.warning("%s: unreadable WARC data after byte %s (%s): the rest is ignored", path,
+                            it.offset if hasattr(it, "offset") else "?", exc)
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot read ({exc})") from None
+    while pending:
+        yield _finish(path, pending.pop(0), requests)
+
+
+def _finish(path: Path, item, requests) -> StoredResponse:
+    offset, length, rid, page = item
+    req = requests.pop(rid, None)
+    if req:
+        page.update(req)
+    return StoredResponse(str(path), offset, length, rid, page)
+
+
+def _grouped(pairs) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name, value in pairs:
+        out.setdefault(name, []).append(value)
+    return out
+
+
+def read_response(root: str | Path, capture: Capture | dict) -> dict[str, Any]:
+    """The page item stored at a record's `capture` pointer (reads only that gzip member)."""
+    if isinstance(capture, dict):
+        capture = Capture(**capture)
+    path = Path(root) / capture.warc_file
+    with open(path, "rb") as fh:
+        fh.seek(capture.offset)
+        data = fh.read(capture.length)
+    for record in ArchiveIterator(io.BytesIO(data)):
+        if record.rec_type == "response":
+            if record.rec_headers.get_header("WARC-Record-ID") != capture.record_id:
+                raise ArchiveError(f"{path}@{capture.offset}: record id does not match {capture.record_id}")
+            return _page_from_record(record, None)
+    raise ArchiveError(f"{path}@{capture.offset}: no response record there")
+
+
+def complete_length(path: str | Path) -> int:
+    """Byte length of the part of a WARC file made of complete records (for recovering a killed run)."""
+    end = 0
+    try:
+        with open(path, "rb") as fh:
+            it = ArchiveIterator(fh)
+            for record in it:
+                record.content_stream().read()
+                it.read_to_end(record)
+                end = it.get_record_offset() + it.get_record_length()
+    except Exception:  # noqa: BLE001 - a torn member ends the complete part
+        pass
+    return end

@@ -1,0 +1,255 @@
+"""RunWriter: one run's files (records, unchanged sightings, rejects, WARC captures, manifest).
+
+    with RunWriter("data/archive", options={...}) as run:
+        capture = run.capture(page)            # WARC request + response; returns the pointer
+        run.add(article, capture=capture)       # "new" | "changed" | "unchanged"
+    # leaving the block writes manifest.json (status "finished", or "failed" on an exception)
+
+Guarantees:
+- append-only: a run writes only inside its own new directory; finished runs are never opened for writing;
+- crash-safe: every record reaches the OS before `add` returns (a zstd block per line), the WARC record
+  a JSON record points to is written before the record, the manifest is written last and atomically;
+  a run killed at any point leaves its complete records readable, and the next writer (or
+  `newsarchive reindex`) seals it, setting any torn tail aside;
+- one writer per archive (a lock file); the index is updated as records are written, so versions are
+  right within a run and across runs;
+- a full disk raises `DiskFullError` with a clear message; what was written stays readable.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import sys
+from collections import Counter
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from newsarchive.archive import layout as L
+from newsarchive.archive.index import Index
+from newsarchive.archive.layout import ArchiveError
+from newsarchive.archive.lines import DiskFullError, LineAppender
+from newsarchive.archive.runs import (HeldLock, file_table, now_iso, read_json, seal_interrupted,
+                                      write_json_atomic)
+from newsarchive.archive.warc import CaptureWriter, warcinfo
+from newsarchive.article import Article, Capture
+from newsarchive.jsonl import dumps
+
+log = logging.getLogger(__name__)
+
+COMMIT_EVERY = 200
+
+
+def software_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("newsarchive", "scrapy", "warcio", "zstandard", "lxml"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+class RunWriter:
+    """Writes one run of an archive. See the module docstring for the guarantees."""
+
+    def __init__(self, root: str | Path, run_id: str | None = None, *, kind: str = "crawl",
+                 options: dict[str, Any] | None = None, targets: list[str] | None = None,
+                 fsync_every: int = 0):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        L.runs_dir(self.root).mkdir(exist_ok=True)
+        self._lock = HeldLock(self.root)
+        self.closed = False
+        try:
+            self.sealed_on_open = self._seal_interrupted_runs()
+            self.run_id = run_id or L.new_run_id()
+            self.dir = L.run_dir(self.root, self.run_id)
+            if self.dir.exists():
+                raise ArchiveError(f"run {self.run_id} already exists in {self.root}: finished runs are never rewritten")
+            self.dir.mkdir()
+            self.index = Index(self.root)
+            self.index.refresh(exclude=self.run_id)
+            self.started_at = now_iso(precise=True)  # orders runs started within one second
+            self.kind = kind
+            self.info = {
+                "format": L.RUN_FORMAT, "run_id": self.run_id, "kind": kind, "started_at": self.started_at,
+                "software": software_versions(), "command": sys.argv, "options": options or {},
+                "targets": targets or [],
+            }
+            write_json_atomic(self.dir / L.RUN_INFO, self.info)
+            self.index.register_run(self.run_id, kind, self.started_at)
+            self.index.commit()
+        except BaseException:
+            self._lock.release()
+            raise
+        self.counts: Counter[str] = Counter()
+        self.sites: Counter[str] = Counter()
+        self._fsync_every = fsync_every
+        self._articles = LineAppender(self.dir / L.ARTICLES, fsync_every)
+        self._unchanged: LineAppender | None = None
+        self._rejects: LineAppender | None = None
+        self._warc: CaptureWriter | None = None
+        self._pending = 0
+
+    def _seal_interrupted_runs(self) -> list[str]:
+        sealed = []
+        for run in L.list_run_dirs(self.root):
+            if not (run / L.MANIFEST).exists():
+                log.warning("run %s was interrupted; sealing it (its complete records are kept)", run.name)
+                seal_interrupted(self.root, run)
+                sealed.append(run.name)
+        return sealed
+
+    # --- writing ------------------------------------------------------------------------------
+    def capture(self, page: dict[str, Any]) -> Capture:
+        """Store the raw request/response of a page item in the run's WARC file."""
+        self._check_open()
+        if self._warc is None:
+            self._warc = CaptureWriter(self.dir / L.CAPTURES, self.root,
+                                       warcinfo(f"newsarchive/{software_versions().get('newsarchive', '?')}", self.run_id,
+                                                {"operator": str((self.info.get("options") or {}).get("operator", ""))}
+                                                if (self.info.get("options") or {}).get("operator") else None))
+        capture = self._warc.capture(page)
+        self.counts["responses_captured"] += 1
+        return capture
+
+    def add(self, article: Article | dict[str, Any], capture: Capture | dict | None = None) -> str:
+        """Archive a record: "unchanged" (same content hash as the latest version: counted, not written),
+        "new" (version 1) or "changed" (version n+1)."""
+        self._check_open()
+        rec = article.to_dict() if isinstance(article, Article) else dict(article)
+        aid = rec.get("id")
+        if not aid:
+            raise ArchiveError("a record without an id cannot be archived (call Article.finalise())")
+        site = rec.get("site")
+        self.sites[site or ""] += 1
+        latest = self.index.latest(aid)
+        if latest is not None and latest[1] == rec.get("content_hash"):
+            if self._unchanged is None:
+                self._unchanged = LineAppender(self.dir / L.UNCHANGED, self._fsync_every)
+            fields = [aid, str(latest[0]), rec.get("content_hash") or "", site or "", rec.get("fetched_at") or "",
+                      rec.get("url") or ""]
+            self._unchanged.write("\t".join(f.replace("\t", " ").replace("\n", " ") for f in fields))
+            self.index.add_unchanged(self.run_id, aid, latest[0], site, rec.get("fetched_at"), rec.get("url") or "")
+            self.counts["articles_unchanged"] += 1
+            outcome = "unchanged"
+        else:
+            rec["version"] = latest[0] + 1 if latest else 1
+            rec["run_id"] = self.run_id
+            if capture is not None:
+                rec["capture"] = capture.__dict__.copy() if isinstance(capture, Capture) else dict(capture)
+            self._articles.write(dumps(rec))
+            self.index.add_written(rec, self.run_id, self._articles.lines)
+            outcome = "new" if latest is None else "changed"
+            self.counts[f"articles_{outcome}"] += 1
+        self._pending += 1
+        if self._pending >= COMMIT_EVERY:
+            self.index.commit()
+            self._pending = 0
+        return outcome
+
+    def reject(self, record: dict[str, Any], errors: list[str]) -> None:
+        """Keep a record that failed the schema apart, with its errors (never dropped)."""
+        self._check_open()
+        if self._rejects is None:
+            self._rejects = LineAppender(self.dir / L.REJECTS, self._fsync_every)
+        self._rejects.write(dumps({"errors": errors, "record": record}))
+        self.counts["rejects"] += 1
+
+    def count(self, name: str, n: int = 1) -> None:
+        """Count an outcome for the manifest (e.g. "not_article", "fetch_errors")."""
+        self.counts[name] += n
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ArchiveError(f"run {self.run_id} is closed")
+
+    # --- closing --------------------------------------------------------------------------------
+    def close(self, status: str = "finished", finish_reason: str | None = None,
+              stats: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Close the files and write the manifest (last, atomically). Returns the manifest."""
+        if self.closed:
+            return read_json(self.dir / L.MANIFEST) or {}
+        self.closed = True
+        errors: list[BaseException] = []
+        for closer in (self._articles, self._unchanged, self._rejects, self._warc):
+            if closer is not None:
+                try:
+                    closer.close()
+                except (OSError, ArchiveError) as exc:
+                    errors.append(exc)
+        try:
+            if errors:
+                # A run whose files could not be closed cleanly is left unsealed, like a killed run:
+                # the next writer or `newsarchive reindex` seals it and sets any torn tail aside.
+                first = errors[0]
+                if isinstance(first, DiskFullError):
+                    raise first
+                raise ArchiveError(f"run {self.run_id}: could not close its files ({first})")
+            manifest = {
+                **self.info,
+                "status": status,
+                "complete": status == "finished",
+                "finished_at": now_iso(),
+                "finish_reason": finish_reason or status,
+                "counts": dict(sorted(self.counts.items())),
+                "sites": dict(sorted((k, v) for k, v in self.sites.items() if k)),
+                "crawl_stats": _plain(stats or {}),
+                "files": file_table(self.dir),
+            }
+            try:
+                write_json_atomic(self.dir / L.MANIFEST, manifest)
+            except OSError as exc:
+                from newsarchive.archive.lines import NO_SPACE, no_space
+
+                if exc.errno in NO_SPACE:
+                    raise no_space(exc, self.dir / L.MANIFEST) from None
+                raise
+            self.index.db.execute(
+                "UPDATE runs SET status=?, complete=?, finished_at=?, sealed=1, articles_bytes=?, unchanged_bytes=? "
+                "WHERE run_id=?",
+                (status, 1 if status == "finished" else 0, manifest["finished_at"],
+                 _size(self.dir / L.ARTICLES), _size(self.dir / L.UNCHANGED), self.run_id))
+            return manifest
+        finally:
+            try:
+                self.index.close()
+            except Exception:  # noqa: BLE001 - the index is derived; refresh repairs it
+                pass
+            self._lock.release()
+
+    def __enter__(self) -> "RunWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        elif issubclass(exc_type, DiskFullError):
+            try:
+                self.close(status="failed", finish_reason=str(exc))
+            except ArchiveError:
+                pass
+        else:
+            try:
+                self.close(status="failed", finish_reason=f"{exc_type.__name__}: {exc}")
+            except ArchiveError:
+                pass
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _plain(stats: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in stats.items():
+        if isinstance(v, (int, float, str, bool)) or v is None:
+            out[str(k)] = v
+        else:
+            out[str(k)] = str(v)
+    return dict(sorted(out.items()))
