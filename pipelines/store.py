@@ -1,45 +1,152 @@
-"""Store pipeline: appends records to the archive's JSON Lines file (one flushed line per record)."""
+"""Store pipeline: every fetched response into the run's WARC file, every article record into the
+archive with its version and its `capture` pointer (thin glue over `newsarchive.archive.RunWriter`).
+
+Settings (read in `from_crawler`):
+- ``ARCHIVE_DIR``: the archive (default ``data/archive``);
+- ``ARCHIVE_RUN_ID``: the run's id (default: UTC start time plus 4 random hex digits);
+- ``ARCHIVE_FSYNC_EVERY``: fsync the record files every N records (default 0: at close only; records
+  reach the OS on every write, so a killed process loses nothing; fsync guards against power loss).
+
+Pages dropped by earlier pipelines (not articles, outside the date window) are captured too, through
+the ``item_dropped`` signal. The run is closed, with its manifest, on ``spider_closed`` whatever the
+reason (finished, Ctrl-C/SIGTERM "shutdown", --max-articles, disk full); a run killed outright is
+sealed by the next crawl or ``newsarchive reindex``.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import logging
 
-from newsarchive.jsonl import dumps
+from scrapy import signals
+from scrapy.exceptions import DropItem
+
+from newsarchive.archive.layout import ArchiveError
+from newsarchive.archive.lines import DiskFullError
+from newsarchive.archive.writer import RunWriter
+
+logger = logging.getLogger(__name__)
+
+# Settings recorded in the manifest (besides every NEWSARCHIVE_* and ARCHIVE_* setting).
+RECORDED_SETTINGS = ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "RANDOMIZE_DOWNLOAD_DELAY",
+                     "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "AUTOTHROTTLE_ENABLED",
+                     "RETRY_TIMES", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE", "DEPTH_LIMIT", "JOBDIR")
+SPIDER_ARGS = ("target", "start_urls", "since", "until", "max_articles")
+CLOSE_STATUS = {"finished": "finished", "shutdown": "shutdown"}
+
+
+def _is_page(item) -> bool:
+    return hasattr(item, "get") and item.get("body") is not None and item.get("status") is not None
 
 
 class StorePipeline:
-    def __init__(self, stats, archive_dir: str):
-        self.stats = stats
-        self.archive_dir = Path(archive_dir)
-        self.files: dict[str, object] = {}
+    def __init__(self, crawler, archive_dir: str, run_id: str | None, fsync_every: int = 0):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.archive_dir = archive_dir or "data/archive"
+        self.run_id = run_id or None
+        self.fsync_every = fsync_every
+        self.writer: RunWriter | None = None
+        self.failed: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats, crawler.settings.get("ARCHIVE_DIR"))
+        s = crawler.settings
+        pipe = cls(crawler, s.get("ARCHIVE_DIR"), s.get("ARCHIVE_RUN_ID"), s.getint("ARCHIVE_FSYNC_EVERY", 0))
+        crawler.signals.connect(pipe.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(pipe.spider_closed, signal=signals.spider_closed)
+        return pipe
 
-    def _file(self, name: str):
-        fh = self.files.get(name)
-        if fh is None:
-            self.archive_dir.mkdir(parents=True, exist_ok=True)
-            fh = self.files[name] = open(self.archive_dir / name, "a", encoding="utf-8")
-        return fh
+    def _options(self, spider) -> dict:
+        s = self.crawler.settings
+        opts = {k: s.get(k) for k in RECORDED_SETTINGS if s.get(k) is not None}
+        for key in s.attributes:
+            if key.startswith(("NEWSARCHIVE_", "ARCHIVE_")):
+                value = s.get(key)
+                opts[key] = value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+        opts["spider"] = getattr(spider, "name", None)
+        for arg in SPIDER_ARGS:
+            value = getattr(spider, arg, None)
+            if value is not None:
+                opts[f"spider.{arg}"] = value if isinstance(value, (str, int, float, bool)) else list(value)
+        return opts
+
+    def open_spider(self, spider=None):
+        try:
+            self.writer = RunWriter(self.archive_dir, self.run_id, options=self._options(spider),
+                                    targets=list(getattr(spider, "start_urls", []) or []),
+                                    fsync_every=self.fsync_every)
+        except ArchiveError as exc:
+            # a clear one-line reason; the crawl cannot archive anything
+            raise RuntimeError(f"cannot open the archive: {exc}") from None
+        self.stats.set_value("newsarchive/run_id", self.writer.run_id)
+        if self.writer.sealed_on_open:
+            self.stats.set_value("newsarchive/archive/sealed_interrupted_runs", len(self.writer.sealed_on_open))
+
+    # --- items ----------------------------------------------------------------------------
+    def _capture(self, item):
+        if "capture" in item or not _is_page(item):
+            return item.get("capture")
+        item["capture"] = self.writer.capture(item)
+        return item["capture"]
+
+    def _fail(self, exc: Exception, spider) -> None:
+        self.failed = str(exc)
+        logger.error("Archive write failed, stopping the crawl: %s", exc)
+        self.stats.set_value("newsarchive/archive/error", str(exc))
+        engine = getattr(self.crawler, "engine", None)
+        if engine is not None and spider is not None:
+            engine.close_spider(spider, "disk_full" if isinstance(exc, DiskFullError) else "archive_error")
 
     def process_item(self, item, spider=None):
-        article = item.get("article")
-        if article is None:
-            return item
-        record = article.to_dict()
-        if item.get("invalid"):
-            fh = self._file("rejects.jsonl")
-            fh.write(dumps({"errors": item["invalid"], "record": record}) + "\n")
-        else:
-            fh = self._file("articles.jsonl")
-            fh.write(dumps(record) + "\n")
+        if self.failed or self.writer is None:
+            raise DropItem(f"not archived: the archive stopped ({self.failed})")
+        try:
+            capture = self._capture(item)
+            article = item.get("article")
+            if article is None:
+                return item
+            if item.get("invalid"):
+                record = article.to_dict()
+                if capture is not None:
+                    record["capture"] = capture.__dict__.copy()
+                self.writer.reject(record, list(item["invalid"]))
+                return item
+            outcome = self.writer.add(article, capture=capture)
+        except (DiskFullError, ArchiveError) as exc:
+            self._fail(exc, spider)
+            raise DropItem(f"not archived: {exc}") from None
+        item["archive_outcome"] = outcome
+        self.stats.inc_value(f"newsarchive/archive/{outcome}")
+        if outcome != "unchanged":
             self.stats.inc_value("newsarchive/articles_archived")
-        fh.flush()
         return item
 
+    def item_dropped(self, item, response, exception, spider):
+        """Capture pages that an earlier pipeline dropped (not an article, outside the window...)."""
+        if self.writer is None or self.writer.closed or self.failed or not _is_page(item) or "capture" in item:
+            return
+        try:
+            self._capture(item)
+        except (DiskFullError, ArchiveError) as exc:
+            self._fail(exc, spider)
+
+    # --- closing ---------------------------------------------------------------------------
+    def spider_closed(self, spider, reason):
+        if self.writer is None or self.writer.closed:
+            return
+        stats = dict(self.stats.get_stats() or {})
+        for key, value in stats.items():
+            if key.startswith("newsarchive/") and isinstance(value, int) and not key.startswith("newsarchive/archive/"):
+                self.writer.count(key.split("/", 1)[1].replace("skipped/", ""), value)
+        status = CLOSE_STATUS.get(reason, "failed" if self.failed else "stopped")
+        try:
+            manifest = self.writer.close(status=status, finish_reason=reason, stats=stats)
+        except ArchiveError as exc:
+            logger.error("Archive run %s could not be closed: %s", self.writer.run_id, exc)
+            return
+        logger.info("Archive run %s closed (%s): %s", self.writer.run_id, status, manifest.get("counts"))
+
     def close_spider(self, spider=None):
-        for fh in self.files.values():
-            fh.close()
-        self.files.clear()
+        """Closing happens on spider_closed (which knows the reason); this is the fallback."""
+        if self.writer is not None and not self.writer.closed and self.crawler.engine is None:
+            self.writer.close(status="stopped", finish_reason="closed")
