@@ -211,10 +211,28 @@ def tail_byline(blocks: list[Any], max_lines: int = 3, max_skip: int = 2) -> tup
 
 
 def byline_from_element(el: Any) -> list[str]:
-    """Text fragments of a byline element that may name someone (names in links first)."""
+    """Text fragments of a byline element that may name someone (ratings, dates, avatars skipped)."""
+    from newsarchive.extract.selectors import BYLINE_SKIP
+
     frags: list[str] = []
-    for piece in el.itertext():
+
+    def walk(node: Any, top: bool) -> None:
+        if not top:
+            cls = f"{node.get('class') or ''} {node.get('id') or ''} {node.get('itemprop') or ''}"
+            if cls.strip() and BYLINE_SKIP.search(cls):
+                return
+        if node.text:
+            frags.append(node.text)
+        for child in node:
+            if isinstance(child.tag, str) and child.tag not in ("script", "style", "img", "svg"):
+                walk(child, False)
+            if child.tail:
+                frags.append(child.tail)
+
+    walk(el, True)
+    out = []
+    for piece in frags:
         piece = clean(piece)
         if piece and not BYLINE_NOISE.match(piece):
-            frags.append(piece)
-    return frags
+            out.append(piece)
+    return out

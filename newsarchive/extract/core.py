@@ -27,7 +27,12 @@ from newsarchive.extract import media as M
 from newsarchive.extract import selectors as S
 from newsarchive.extract.charset import decode_html
 from newsarchive.extract.metadata import Metadata, read_metadata
-from newsarchive.extract.text import clean, contains_loose, similar
+from newsarchive.extract.text import _key, clean, contains_loose, similar
+
+
+def starts_loose(haystack: str, needle: str) -> bool:
+    k = _key(needle)
+    return len(k) >= 8 and _key(haystack).startswith(k)
 
 METHOD = "newsarchive-1"
 MAX_BYTES = 6_000_000          # larger pages are cut (with a warning) so no page takes over a second
@@ -132,10 +137,16 @@ def _common_ancestor(a: Any, b: Any) -> Any:
     return None
 
 
-def _in_noise(el: Any, stop: Any = None) -> bool:
+def _in_noise(el: Any, stop: Any = None, narrow: bool = False) -> bool:
+    """Is el inside furniture? ``narrow`` checks only related boxes and comments (headers and share
+    bars around the headline often hold the date and byline)."""
     node = el.getparent()
     while node is not None and node is not stop:
-        if B.is_noise(node):
+        if narrow:
+            cls = B.classes(node)
+            if B.is_hidden(node) or (cls.strip() and S.NEAR_NOISE.search(cls)) or node.tag in ("footer", "nav", "aside"):
+                return True
+        elif B.is_noise(node):
             return True
         node = node.getparent()
     return False
@@ -245,6 +256,7 @@ def extract_article(
     etree.strip_elements(root, "script", "style", "noscript", "template", with_tail=True)
 
     title_el = _title_element(page)
+    page.title_el = title_el
     found = _body_container(page)
     if found is None:
         raise NotAnArticle("no article text found", "no-text", url)
@@ -255,6 +267,7 @@ def extract_article(
         if scope.getparent() is not None and scope.tag != "body":
             scope = scope.getparent()
     page.sources["body"] = body_from
+    page.container, page.scope = container, scope
 
     art = Article(url=url, final_url=final_url or url)
     art.site = registered_domain(urlsplit(final_url or url).hostname or "")
@@ -307,11 +320,7 @@ def extract_article(
     _fill_links(page, art)
     art.language = md.language or ("vi" if _looks_vietnamese(art.body or art.title or "") else None)
 
-    words = len(art.body.split())
-    if words < 15 and not art.images and not art.videos:
-        raise NotAnArticle("no article text found", "no-text", url)
-    if words < 60 and _looks_like_listing(root, container, md):
-        raise NotAnArticle("listing page (many article links, little text)", "listing", url)
+    _classify(page, art, root)
     if not art.title:
         page.warnings.append("no headline found")
     art.extraction = Extraction(method=METHOD, warnings=_dedupe(page.warnings), sources=page.sources)
@@ -341,20 +350,32 @@ def _looks_vietnamese(text: str) -> bool:
 
 def _title_element(page: _Page) -> Any:
     cat = S.profile_selectors(page.site, "title") + S.TITLE
-    ok = lambda el: 5 <= len(clean(el.text_content())) <= 400 and not _in_noise(el)
+    ok = lambda el: 5 <= len(clean(el.text_content())) <= 400 and not _in_noise(el, narrow=True) and not B.is_hidden(el)
     found = _first_in(page.root, cat, accept=ok)
     if found:
         page.sources["title"] = found[1]
         return found[0]
     h1s = [el for el in page.root.iter("h1") if ok(el)]
-    if not h1s:
-        return None
     meta_titles = [t for t, _ in page.md.title]
+    t_el = page.root.find(".//title")
+    if t_el is not None and clean(t_el.text_content()):
+        meta_titles.append(clean(t_el.text_content()))
+    # the headline is the start of og:title / <title> ("Headline - Site"); a logo h1 is their end
     for h1 in h1s:
         t = clean(h1.text_content())
-        if any(contains_loose(mt, t) for mt in meta_titles):
+        if any(starts_loose(mt, t) for mt in meta_titles):
             page.sources["title"] = "h1"
             return h1
+    for el in page.root.iter("h2", "h3", "div", "span", "p", "td"):
+        if el.tag in ("div", "span", "p", "td") and not re.search(r"title|tieude|headline", B.classes(el), re.I):
+            continue
+        t = clean(el.text_content())
+        if 10 <= len(t) <= 300 and any(starts_loose(mt, t) and len(t) >= 0.5 * len(_strip_site(mt, None)) for mt in meta_titles):
+            if not any(a.tag == "a" for a in el.iterancestors()) and not _in_noise(el, narrow=True):
+                page.sources["title"] = "title-like element"
+                return el
+    if not h1s:
+        return None
     # the longest h1 (logos are short)
     best = max(h1s, key=lambda el: len(clean(el.text_content())))
     if len(clean(best.text_content())) >= 15:
@@ -424,6 +445,8 @@ def _fill_lead_element(page: _Page, art: Article, scope: Any, container: Any) ->
     ok = lambda el: len(clean(el.text_content())) >= 20 and not _in_noise(el, scope)
     found = _first_in(page.root, cat, scope=scope, accept=ok)
     if found is None:
+        found = _lead_after_title(page, container)
+    if found is None:
         return None
     el, where = found
     text = _lead_text(el)
@@ -435,12 +458,46 @@ def _fill_lead_element(page: _Page, art: Article, scope: Any, container: Any) ->
     return el
 
 
+_LEAD_TAGS = frozenset("h2 h3 h4 h5 p div strong b em span".split())
+
+
+def _lead_after_title(page: _Page, container: Any) -> tuple[Any, str] | None:
+    """Generic sapo: a paragraph-like sibling right after the headline, before the body container."""
+    title_el = getattr(page, "title_el", None)
+    if title_el is None:
+        return None
+    node = title_el
+    for _level in range(3):
+        checked = 0
+        for sib in node.itersiblings():
+            if not isinstance(sib.tag, str) or sib.tag in B.SKIP_TAGS or B.is_hidden(sib):
+                continue
+            if sib is container or container in sib.iterancestors() or _is_inside(container, sib):
+                return None
+            checked += 1
+            if checked > 6:
+                break
+            n = text_len = len(clean(sib.text_content()))
+            if sib.tag not in _LEAD_TAGS or n < 60 or n > 1200:
+                continue
+            if B.link_density(sib) > 0.5 or B.is_noise(sib):
+                continue
+            return sib, "after-title"
+        node = node.getparent()
+        if node is None or node.tag == "body":
+            return None
+    return None
+
+
 _DATELINE = re.compile(r"^\(?[\w.]{2,30}(?:\s[\w.]{1,15}){0,3}\)?\s*[-–—]\s*\S", re.U)
 
 
 def _lead_from_blocks(page: _Page, art: Article, blocks: list[B.Block]) -> None:
     """No sapo element: the first body block is the lead when it is bold, a dateline, or the description."""
     first = next((b for b in blocks if b.kind != "image"), None)
+    if first is not None and first.kind == "heading" and len(first.text.split()) >= 25:
+        first.kind = "p"  # a "heading" as long as a paragraph is a sapo styled as a heading
+        first.bold_chars = len(first.text)
     if first is None or first.kind in ("heading", "caption") or len([b for b in blocks if b.kind not in ("image", "caption")]) < 2:
         return
     t = first.text
@@ -505,10 +562,16 @@ def _visible_dates(page: _Page, scope: Any, container: Any) -> list[tuple[Any, s
     """(parsed, raw text, where) for visible date lines near the article, best first."""
     out = []
     cat = S.profile_selectors(page.site, "date") + S.DATE
-    for where_scope in (scope, page.root):
+    for where_scope in (scope, "generic", page.root):
+        if where_scope == "generic":
+            found = _generic_dateline(page, scope)
+            if found:
+                out.append(found)
+                break
+            continue
         for selector, comment in cat:
             for el in S.select(where_scope, selector):
-                if _in_noise(el, where_scope) or B.is_hidden(el):
+                if _in_noise(el, where_scope, narrow=True) or B.is_hidden(el) or _in_teaser_link(el):
                     continue
                 raw = clean(el.text_content())
                 if not raw or len(raw) > 120:
@@ -536,6 +599,41 @@ def _visible_dates(page: _Page, scope: Any, container: Any) -> list[tuple[Any, s
     return out
 
 
+def _in_teaser_link(el: Any) -> bool:
+    """A date inside a link whose text is much longer than the date: another article's teaser."""
+    for a in el.iterancestors("a"):
+        return len(clean(a.text_content())) > len(clean(el.text_content())) + 25
+    return False
+
+
+_HAS_DATE = re.compile(r"\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}|\d{4}-\d{2}-\d{2}|tháng\s+\d{1,2}", re.I)
+
+
+def _generic_dateline(page: _Page, scope: Any) -> tuple[Any, str, str] | None:
+    """The first short element in the article's scope whose text is a date (with a time if any)."""
+    best = None
+    for el in scope.iter():
+        if not isinstance(el.tag, str) or el.tag in B.SKIP_TAGS or el.tag in ("p", "li", "a", "td", "table", "ul"):
+            continue
+        if page.title_el is not None and el is page.title_el:
+            continue
+        raw = clean(el.text_content())
+        if not raw or len(raw) > 80 or not _HAS_DATE.search(raw):
+            continue
+        if any(child.tag in B.BLOCK_TAGS for child in el if isinstance(child.tag, str)) and len(el) > 3:
+            continue
+        if _in_noise(el, scope, narrow=True) or _in_teaser_link(el) or B.is_hidden(el):
+            continue
+        parsed = _date_value(raw, page.month_first)
+        if parsed is None or parsed.value is None:
+            continue
+        if parsed.span and parsed.span[1] - parsed.span[0] < 0.4 * len(raw) and not S.DATE_HINT.search(B.classes(el)):
+            continue  # a date mentioned in a sentence, not a date line
+        page.skip.add(el)
+        return parsed, raw, "visible"
+    return best
+
+
 def _parse_first(page: _Page, candidates: list[tuple[str, str]]) -> tuple[Any, str, str] | None:
     for raw, where in candidates:
         parsed = _date_value(raw, False)
@@ -554,6 +652,10 @@ def _fill_dates(page: _Page, art: Article, visible: list[tuple[Any, str, str]]) 
         vdt, mdt = _as_dt(vis[0].value), _as_dt(meta_pub[0].value) if meta_pub else None
         if mdt is None:
             chosen = vis
+        elif not isinstance(meta_pub[0].value, datetime) and isinstance(vis[0].value, datetime):
+            chosen = vis  # metadata gives the day only; the visible line adds the time
+            if vdt.date() != mdt.date():
+                page.warnings.append(f"visible date {vis[1]!r} disagrees with {meta_pub[2]} date {meta_pub[1]!r}; kept the visible one")
         else:
             prec = vis[0].precision or "minute"
             if isinstance(vis[0].value, datetime) and not _same_instant(vdt, mdt, prec):
@@ -600,7 +702,7 @@ def _same_instant(a: datetime, b: datetime, precision: str) -> bool:
 def _byline_elements(page: _Page, scope: Any, container: Any) -> list[Any]:
     cat = S.profile_selectors(page.site, "byline") + S.BYLINE
     for selector, comment in cat:
-        found = [el for el in S.select(scope, selector) if not B.is_hidden(el) and not _in_noise(el, scope) and clean(el.text_content())]
+        found = [el for el in S.select(scope, selector) if not B.is_hidden(el) and not _in_noise(el, scope, narrow=True) and clean(el.text_content())]
         found = [el for el in found if len(clean(el.text_content())) <= 150]
         if found:
             top = [el for el in found if not any(a in found for a in el.iterancestors())]
@@ -609,6 +711,38 @@ def _byline_elements(page: _Page, scope: Any, container: Any) -> list[Any]:
                 page.skip.add(el)
             return top
     return []
+
+
+def _source_elements(page: _Page, scope: Any) -> list[str]:
+    out: list[str] = []
+    for selector, comment in S.SOURCE:
+        for el in S.select(scope, selector):
+            t = clean(el.text_content())
+            if t and len(t) <= 60 and not B.is_hidden(el) and not _in_noise(el, scope, narrow=True):
+                t = BL.SOURCE_PREFIX.sub("", BL.THEO_PREFIX.sub("", t)).strip(" .:-")
+                if t and not t.lower().startswith(("http", "www")):
+                    out.append(t)
+        if out:
+            break
+    return out
+
+
+def _byline_after(container: Any) -> str | None:
+    """A short byline line right after the body container (right-aligned / bold name)."""
+    checked = 0
+    for sib in container.itersiblings():
+        if not isinstance(sib.tag, str) or sib.tag in B.SKIP_TAGS or B.is_hidden(sib):
+            continue
+        t = clean(sib.text_content())
+        if not t:
+            continue
+        checked += 1
+        if checked > 2:
+            break
+        blocks = B.read_blocks(sib)
+        if len(blocks) == 1 and blocks[0].kind != "image" and BL.is_byline_block(blocks[0]):
+            return blocks[0].text
+    return None
 
 
 def _fill_byline(page: _Page, art: Article, els: list[Any], tail_text: str | None) -> None:
@@ -644,6 +778,18 @@ def _fill_byline(page: _Page, art: Article, els: list[Any], tail_text: str | Non
             page.sources["authors"] = "body-tail"
         authors += a
         sources += s
+    if not authors and not sources and getattr(page, "container", None) is not None:
+        after = _byline_after(page.container)
+        if after:
+            a, s = BL.split_byline(after)
+            authors += a
+            sources += s
+            raws.append(after)
+            page.sources["authors"] = "after-body"
+    if (authors or sources) and getattr(page, "scope", None) is not None:
+        extra = _source_elements(page, page.scope)
+        if extra:
+            sources += extra
     if not authors and not sources:
         for name, where in page.md.authors:
             a, s = BL.split_byline(name)
@@ -738,14 +884,37 @@ def _fill_links(page: _Page, art: Article) -> None:
             break
 
 
-def _looks_like_listing(root: Any, container: Any, md: Metadata) -> bool:
-    """Many headline-like links and little running text: a home, category or search page."""
-    teaser_links = 0
+def _teaser_links(root: Any) -> int:
+    """Links whose text reads like a headline (six words or more)."""
+    n = 0
     for a in root.iter("a"):
-        t = (a.text_content() or "").strip()
-        if len(t.split()) >= 6:
-            teaser_links += 1
-    return teaser_links >= 15
+        t = a.text_content()
+        if t and len(t.split()) >= 6:
+            n += 1
+    return n
+
+
+def _classify(page: _Page, art: Article, root: Any) -> None:
+    """Raise NotAnArticle for home pages, listings and pages without article text.
+
+    Article evidence: JSON-LD of an article type, or a publication date near the headline.
+    A page without either needs a long text to count; a page with little text, no picture, no
+    byline and many headline-like links is a listing even when it shows dates (teaser dates).
+    """
+    words = len(art.body.split())
+    media = bool(art.images or art.videos)
+    if words < 15 and not media:
+        raise NotAnArticle("no article text found", "no-text", page.url)
+    evidence = page.md.jsonld_article or art.published_at is not None
+    teasers = _teaser_links(root)
+    if not evidence and words < 400:
+        kind = "listing" if teasers >= 10 else "no-text"
+        raise NotAnArticle(
+            "listing page (headline links, no article date or metadata)" if kind == "listing" else "no article date, metadata or long text",
+            kind, page.url,
+        )
+    if words < 80 and not media and not (art.authors or art.sources) and teasers >= 15:
+        raise NotAnArticle("listing page (many headline links, little text)", "listing", page.url)
 
 
 def classify_page(html: bytes | str, url: str, headers: Mapping[str, Any] | None = None) -> str:

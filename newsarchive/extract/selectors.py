@@ -30,6 +30,7 @@ LEAD = [
     (".cms-desc", "party-newspaper CMS lead"),
     ("h2.sapo, .detail-sapo, .detail__sapo, .article__sapo, .article-sapo, .sapo_detail, .news-sapo, div.sapo, p.sapo, .sapo", "sapo class conventions"),
     ("p.description, .article-description, .detail-description, .news-description", "VnExpress-style description paragraph"),
+    ("[class*=sapo], h2.description, p.Lead, div.Lead", "sapo/description spelled inside longer class names"),
     ("h2.Lead, .lead, .article-lead, .news-lead, .summary, .article-summary, .init_content, .tomtat, .mota, .chapeau", "older lead/summary conventions"),
 ]
 
@@ -45,10 +46,11 @@ BODY = [
 
 # --- visible date line ---------------------------------------------------------------------
 DATE = [
+    ("[itemprop=datePublished]:not(meta)", "schema.org microdata, visible element"),
     ("[data-role=publishdate]", "VCCorp/ChannelVN platform publish date"),
     (".cms-date", "party-newspaper CMS date"),
     ("time", "HTML <time> element"),
-    (".publish-date, .publishdate, .date-publish, .detail-time, .detail__time, .time-detail, .date-detail, .article-date, .post-date, .news-date, .datetime, .date-time, .date, .time, span.spanTime, .timePost, .date-line, .dateline, .publication_date, .ngaydang, .ngay-dang", "date class conventions"),
+    (".publish-date, .publishdate, .date-publish, .detail-time, .detail__time, .time-detail, .date-detail, .article-date, .post-date, .news-date, .datetime, .date-time, .date, .time, span.spanTime, .timePost, .date-line, .dateline, .publication_date, .ngaydang, .ngay-dang, .post-time, .time-post, .news-time", "date class conventions"),
 ]
 
 # --- byline (authors / sources) ------------------------------------------------------------
@@ -59,9 +61,18 @@ BYLINE = [
     ("[itemprop=author] [itemprop=name], [itemprop=author]", "schema.org microdata author"),
 ]
 
+# Class/id words of a node that may hold the date line (generic fallback after DATE).
+DATE_HINT = re.compile(r"date|time|ngay|publish|posted|dattime|thoigian|thoi-gian", re.I)
+
+# Agency/outlet credit printed apart from the author ("Theo <outlet>", data-field=source).
+SOURCE = [
+    ("[data-field=source], .source, .news-source, .article-source, .detail-source, .nguon, .nguon-tin, .link-source-text-name", "source/outlet credit conventions"),
+]
+
 # --- breadcrumb / section ------------------------------------------------------------------
 BREADCRUMB = [
     ("[itemtype*=BreadcrumbList] [itemprop=name]", "schema.org microdata breadcrumb"),
+    ("[class*=breadcrumb] a, [class*=breadcrumb] li, [class*=bread-crumb] a", "breadcrumb spelled inside longer class names"),
     (".breadcrumb a, .breadcrumbs a, .bread-crumb a, .breadcrumb li, .breadcrumb-item, .detail-cate a, .detail__cate a, .cate-breadcrumb a", "breadcrumb conventions"),
 ]
 SECTION = [
@@ -73,6 +84,9 @@ SECTION = [
 TAGS = [
     (".tags a, .tag-list a, .tags-list a, .list-tags a, .detail-tag a, .detail__tag a, .box-tag a, .tags-item a, .article-tags a, .news-tags a, .tag a, .keyword a, .keywords a, .tukhoa a, .tag-item, [itemprop=keywords] a", "tag list conventions"),
 ]
+
+# Section values that name no section ("News" on every page of some CMSs).
+GENERIC_SECTION = re.compile(r"^(news|tin tức|tin|article|bài viết|home|trang chủ|default)$", re.I)
 
 # Labels introducing a visible tag list ("Từ khóa: a, b").
 TAG_LABEL = re.compile(r"^\s*(từ\s*khóa|từ\s*khoá|tags?|chủ\s*đề|xem\s*thêm\s*(về|chủ\s*đề)|keywords?)\s*:?\s*$", re.I)
@@ -88,6 +102,10 @@ NOISE_PATTERNS = [
     (r"sidebar|side-?bar|menu|(^|[\s_-])nav|breadcrumb|footer|(^|[\s_-])header([\s_-]|$)|widget|most-?(read|view)|popular|trending|recommend|newsletter|subscribe|hidden|d-none", "page furniture"),
 ]
 NOISE = re.compile("|".join(f"(?:{p})" for p, _ in NOISE_PATTERNS), re.I)
+# The narrower set used around headers, date lines and bylines (share bars often hold the date/author).
+NEAR_NOISE = re.compile("|".join(f"(?:{p})" for p, _ in NOISE_PATTERNS[:3:2]), re.I)
+# Parts of byline boxes that never hold a name (ratings, follow buttons, avatars).
+BYLINE_SKIP = re.compile(r"rate|rating|star|vote|share|follow|avatar|(^|[\s_-])avt|date|time|social", re.I)
 
 # Class/id words that make an element more likely to be the article container.
 POSITIVE = re.compile(r"content|detail|article|body|entry|main|post|story|news-?text|noidung|chitiet|chi-?tiet|text", re.I)
