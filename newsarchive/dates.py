@@ -130,6 +130,8 @@ _EN_MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?![^\W\d_])"
 )
+# RFC 822 and JavaScript write three-letter month names.
+_EN_MONTH3 = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?![^\W\d_])"
 _EN_WEEKDAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
 EN_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
@@ -193,7 +195,7 @@ def _rx(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
 # A time of day: "06:55", "06:55:12(.000)", "06h55", "6h", "20h15'", "10 giờ 30 (phút)", each with
 # an optional marker "AM"/"PM"/"SA"/"CH"/"sáng"/"trưa"/"chiều"/"tối"/"đêm".
 TIME = (
-    r"(?<![\d:.,/])(?P<H>[01]?\d|2[0-3])"
+    r"(?P<H>\d(?<![\d:.,/]\d)\d?)"
     r"(?:"
     r":(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d)(?:[.,]\d{1,9})?)?"
     r"|h(?:(?P<M2>[0-5]\d)'?|(?![^\W\d_]))"
@@ -236,18 +238,19 @@ RANGE_AFTER = _rx(
 # A day (or day/month) right before this date makes it a range: "1-7/6/2024", "1/6 - 7/6/2024",
 # "6 và 7/6/2024", "từ 1 đến 7/6/2024".
 RANGE_BEFORE = _rx(
-    r"(?<![\d:.,/])(?:\d{1,2}[/.\-]\d{1,2}\s*[\-–—~]\s*|\d{1,2}(?:-|\s*[–—~]\s*)"
-    r"|\d{1,2}(?:[/.\-]\d{1,2})?\s+(?:đến|tới|và|to|and)\s+)(?:ngày\s+)?\Z"
+    r"\d(?<![\d:.,/]\d)\d?(?:[/.\-]\d{1,2}\s*[\-–—~]\s*|(?:-|\s*[–—~]\s*)"
+    r"|(?:[/.\-]\d{1,2})?\s+(?:đến|tới|và|to|and)\s+)(?:ngày\s+)?\Z"
 )
 # Lunar-calendar markers next to a date: "15/8/2024 (âm lịch)", "15/8/2024 ÂL", "âm lịch 15/8/2024".
 LUNAR_AFTER = _rx(r"\s*[(\[]?\s*(?:âm\s+lịch|âl|al)(?![^\W\d_])")
 LUNAR_BEFORE = _rx(r"(?:âm\s+lịch|âl)[\s:,]*(?:ngày\s*)?\Z")
 
-# Does the text plausibly hold a date dateparser could find? (a year-like number or a month word)
-FALLBACK_HINT = _rx(r"(?<!\d)(?:1[89]|2[01])\d\d(?!\d)|tháng|thg|" + _EN_MONTH)
+# A year-like number. Every family that names one calendar date with a year needs one (RFC 822's
+# two-digit years aside), so without it the month-word families and dateparser are not tried.
+YEAR_LIKE = _rx(r"[12](?<![0-9][12])[0-9]{3}(?![0-9])")
 
 # Day/month without a year (only to explain a None).
-DAY_MONTH_NO_YEAR = _rx(r"(?<![\d/.\-])\d{1,2}[/.\-]\d{1,2}(?![\d/.\-]*\d)|\d{1,2}\s+tháng\s+\S+")
+DAY_MONTH_NO_YEAR = _rx(r"\d(?<![\d/.\-]\d)\d?(?:[/.\-]\d{1,2}(?![\d/.\-]*\d)|\s+tháng\s+\S+)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,7 +275,7 @@ def _zone(minutes: int) -> timezone:
 
 
 class _Ctx:
-    __slots__ = ("text", "tz", "now", "month_first", "warnings")
+    __slots__ = ("text", "tz", "now", "month_first", "warnings", "final")
 
     def __init__(self, text: str, tz: tzinfo, now: datetime | None, month_first: bool) -> None:
         self.text = text
@@ -280,6 +283,7 @@ class _Ctx:
         self.now = now
         self.month_first = month_first
         self.warnings: list[str] = []
+        self.final = False  # a rejection that ends the scan (a range: the next date is its other end)
 
 
 # A found value: (value, start, end, family, precision). A builder returns one, or a str (the
@@ -307,8 +311,20 @@ def _apply_meridiem(hour: int, marker: str | None, ctx: _Ctx) -> int:
     return hour  # sáng (morning)
 
 
+def _time_after(text: str, pos: int) -> re.Match[str] | None:
+    m = TIME_AFTER.match(text, pos)
+    return m if m is not None and int(m.group("H")) < 24 else None
+
+
+def _time_before(text: str, pos: int) -> re.Match[str] | None:
+    if pos == 0:
+        return None
+    m = TIME_BEFORE.search(text, max(0, pos - 40), pos)
+    return m if m is not None and int(m.group("H")) < 24 else None
+
+
 def _time_parts(m: re.Match[str], ctx: _Ctx) -> tuple[int, int, int, str]:
-    hour = int(m.group("H"))
+    hour = int(m.group("H"))  # 0-23: callers check _hour_ok first
     minute = m.group("M") or m.group("M2") or m.group("M3") or "0"
     second = m.group("S")
     hour = _apply_meridiem(hour, m.group("AP"), ctx)
@@ -365,14 +381,15 @@ def _finish_calendar(y: int, mo: int, d: int, start: int, end: int, family: str,
     weekday, reject ranges and lunar dates."""
     text = ctx.text
     value: date | datetime = date(y, mo, d)
+    day = value
     precision = "day"
     first, last = start, end
     if attach:
-        tm = TIME_AFTER.match(text, end)
+        tm = _time_after(text, end)
         if tm is not None:
             last = tm.end()
         else:
-            tm = TIME_BEFORE.search(text, max(0, start - 40), start)
+            tm = _time_before(text, start)
             if tm is not None:
                 first = tm.start()
         if tm is not None:
@@ -386,11 +403,21 @@ def _finish_calendar(y: int, mo: int, d: int, start: int, end: int, family: str,
                 last = zm.end()
             value = _make_datetime(y, mo, d, hh, mi, ss, zone, ctx)
             family += "_hm"
-    if LUNAR_AFTER.match(text, last) or LUNAR_BEFORE.search(text, max(0, first - 20), first):
-        return f"lunar-calendar date {text[start:end]!r}: not a solar calendar date"
-    if RANGE_AFTER.match(text, last) or RANGE_BEFORE.search(text, max(0, first - 25), first):
+    # (the checks below look only at what is there: nothing after the end, nothing before the start)
+    if last < len(text) and (LUNAR_AFTER.match(text, last) or RANGE_AFTER.match(text, last)):
+        ctx.final = True
+        if LUNAR_AFTER.match(text, last):
+            return f"lunar-calendar date {text[start:end]!r}: not a solar calendar date"
         return f"date range around {text[start:end]!r}: not one date"
-    _check_weekday(text, first, date(y, mo, d), ctx)
+    if first:
+        window = text[max(0, first - 25) : first]
+        if ("l" in window or "L" in window) and LUNAR_BEFORE.search(window):
+            ctx.final = True
+            return f"lunar-calendar date {text[start:end]!r}: not a solar calendar date"
+        if RANGE_BEFORE.search(window):
+            ctx.final = True
+            return f"date range around {text[start:end]!r}: not one date"
+        _check_weekday(text, first, day, ctx)
     return (value, first, last, family, precision)
 
 
@@ -405,12 +432,18 @@ def _year(s: str) -> int:
 # Builders, one per family
 # --------------------------------------------------------------------------------------------
 
+def _lead(m: re.Match[str], group: str) -> str:
+    """Digit-led families capture their first digit as ``lead`` (see SCAN_FAMILIES); add it back."""
+    return m.group("lead") + m.group(group)
+
+
 def _build_ymd(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
-    y, mo, d = int(m.group("ymd_y")), int(m.group("ymd_m")), int(m.group("ymd_d"))
+    y, mo, d = int(_lead(m, "ymd_y")), int(m.group("ymd_m")), int(m.group("ymd_d"))
     if not _valid_date(y, mo, d):
         return f"invalid date {m.group(0)!r}"
-    family = "iso" if m.group("ymd_s") == "-" else "ymd"
-    found = _finish_calendar(y, mo, d, m.start(), m.end(), family, ctx)
+    if m.group("ymd_s") != "-":
+        return _finish_calendar(y, mo, d, m.start(), m.end(), "ymd", ctx)
+    found = _finish_calendar(y, mo, d, m.start(), m.end(), "iso", ctx)
     if isinstance(found, tuple) and found[3] == "iso_hm":
         found = (found[0], found[1], found[2], "iso", found[4])
     return found
@@ -420,7 +453,7 @@ def _build_dmy(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
     sep, ys = m.group("dmy_s"), m.group("dmy_y")
     if len(ys) == 2 and sep in ".,":
         return None  # "1.2.34" is a version or a number, not a date; two-digit years only with / and -
-    a, b, y = int(m.group("dmy_a")), int(m.group("dmy_b")), _year(ys)
+    a, b, y = int(_lead(m, "dmy_a")), int(m.group("dmy_b")), _year(ys)
     first, second = ((a, b), (b, a)) if not ctx.month_first else ((b, a), (a, b))
     d, mo = first
     family = "mdy" if ctx.month_first else "dmy"
@@ -441,12 +474,9 @@ def _vi_month(word: str) -> int | None:
     return VI_MONTH_WORDS.get(w)
 
 
-def _build_long_vi(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
-    if m.group("lv_d") is not None:
-        dd, mw, ys = m.group("lv_d"), m.group("lv_m"), m.group("lv_y")
-    else:
-        dd, mw, ys = m.group("lv2_d"), m.group("lv2_m"), m.group("lv2_y")
+def _long_vi(dd: str, mw: str, ys: str, m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
     if mw.lower() in VI_LUNAR_MONTH_WORDS:
+        ctx.final = True
         return f"lunar-calendar month in {m.group(0)!r}: not a solar calendar date"
     mo = _vi_month(mw)
     y, d = int(ys), int(dd)
@@ -455,50 +485,79 @@ def _build_long_vi(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
     return _finish_calendar(y, mo, d, m.start(), m.end(), "long_vi", ctx)
 
 
-def _build_long_en(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
-    if m.group("le_d1") is not None:
-        dd, mw, ys = m.group("le_d1"), m.group("le_m1"), m.group("le_y1")
-    else:
-        dd, mw, ys = m.group("le_d2"), m.group("le_m2"), m.group("le_y2")
+def _build_long_vi(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
+    return _long_vi(_lead(m, "lv_d"), m.group("lv_m"), m.group("lv_y"), m, ctx)
+
+
+def _build_long_vi_mf(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
+    return _long_vi(m.group("lvm_d"), m.group("lvm_m"), m.group("lvm_y"), m, ctx)
+
+
+def _long_en(dd: str, mw: str, ys: str, wd: str | None, m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
     y, mo, d = int(ys), EN_MONTHS[mw[:3].lower()], int(dd)
     if not _valid_date(y, mo, d):
         return f"invalid date {m.group(0)!r}"
     found = _finish_calendar(y, mo, d, m.start(), m.end(), "long_en", ctx)
-    if isinstance(found, tuple) and m.group("le_wd"):
-        _warn_weekday(m.group("le_wd"), EN_WEEKDAYS[m.group("le_wd")[:3].lower()], date(y, mo, d), ctx)
+    if isinstance(found, tuple) and wd:
+        _warn_weekday(wd, EN_WEEKDAYS[wd[:3].lower()], date(y, mo, d), ctx)
     return found
 
 
-def _build_machine(prefix: str, family: str) -> Callable[[re.Match[str], _Ctx], _Found | str | None]:
-    """RFC 822 and JavaScript Date.toString(): English names, time always present, zone after."""
+def _build_long_en(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
+    return _long_en(_lead(m, "le_d"), m.group("le_m"), m.group("le_y"), None, m, ctx)
 
-    def build(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
-        g = m.group
-        y, mo, d = _year(g(prefix + "y")), EN_MONTHS[g(prefix + "mon")[:3].lower()], int(g(prefix + "d"))
-        if not _valid_date(y, mo, d):
-            return f"invalid date {m.group(0)!r}"
-        hh, mi, ss = int(g(prefix + "H")), int(g(prefix + "M")), int(g(prefix + "S") or 0)
-        end = m.end()
-        zone = None
-        zm = ZONE.match(ctx.text, end)
-        if zm is not None:
-            zone = _zone_of(zm)
-            end = zm.end()
-        value = _make_datetime(y, mo, d, hh, mi, ss, zone, ctx)
-        if g(prefix + "wd"):
-            _warn_weekday(g(prefix + "wd"), EN_WEEKDAYS[g(prefix + "wd")[:3].lower()], date(y, mo, d), ctx)
-        return (value, m.start(), end, family, "second" if g(prefix + "S") else "minute")
 
-    return build
+def _build_long_en_mf(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
+    return _long_en(m.group("lem_d"), m.group("lem_m"), m.group("lem_y"), m.group("lem_wd"), m, ctx)
+
+
+def _machine(d: str, mon: str, ys: str, hh: str, mi: str, ss: str | None, wd: str | None, family: str,
+             m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
+    """RFC 822 and JavaScript Date.toString(): English names, a time always, a zone after."""
+    y, mo, day = _year(ys), EN_MONTHS[mon[:3].lower()], int(d)
+    if not _valid_date(y, mo, day):
+        return f"invalid date {m.group(0)!r}"
+    end = m.end()
+    zone = None
+    zm = ZONE.match(ctx.text, end)
+    if zm is not None:
+        zone = _zone_of(zm)
+        end = zm.end()
+    value = _make_datetime(y, mo, day, int(hh), int(mi), int(ss or 0), zone, ctx)
+    if wd:
+        _warn_weekday(wd, EN_WEEKDAYS[wd[:3].lower()], date(y, mo, day), ctx)
+    else:
+        _check_weekday(ctx.text, m.start(), date(y, mo, day), ctx)
+    return (value, m.start(), end, family, "second" if ss else "minute")
+
+
+def _build_rfc822(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
+    g = m.group
+    return _machine(_lead(m, "r_d"), g("r_mon"), g("r_y"), g("r_H"), g("r_M"), g("r_S"), None, "rfc822", m, ctx)
+
+
+def _build_month_year(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
+    g = m.groupdict()
+    if g.get("my_y"):
+        mo, y = int(_lead(m, "my_m")), int(g["my_y"])
+    elif g.get("my_iy"):
+        mo, y = int(g["my_im"]), int(_lead(m, "my_iy"))
+    else:
+        mo, y = _vi_month(g["myv_m"]) or 0, int(g["myv_y"])
+    if not (1 <= mo <= 12 and MIN_YEAR <= y <= MAX_YEAR):
+        return None  # "15/2024" is a document number, not a month
+    return f"a month and year without a day: {m.group(0)!r}"
+
+
+def _build_js_date(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
+    g = m.group
+    return _machine(g("j_d"), g("j_mon"), g("j_y"), g("j_H"), g("j_M"), g("j_S"), g("j_wd"), "js_date", m, ctx)
 
 
 def _build_unix(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
     digits = m.group("unix_s")
-    seconds = int(digits) / 1000 if len(digits) == 13 else float(m.group(0))
-    try:
-        value = datetime.fromtimestamp(int(seconds), tz=timezone.utc).astimezone(ctx.tz)
-    except (OverflowError, OSError, ValueError):
-        return None
+    seconds = int(digits) // 1000 if len(digits) == 13 else int(digits)
+    value = datetime.fromtimestamp(seconds, tz=timezone.utc).astimezone(ctx.tz)
     if not (UNIX_MIN_YEAR <= value.year <= UNIX_MAX_YEAR):
         return None  # a bare number far from our time is an id or a count, not a timestamp
     return (value, m.start(), m.end(), "unix", "second")
@@ -514,12 +573,12 @@ def _build_us_general(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
 
 
 # --------------------------------------------------------------------------------------------
-# The families, as data. Order matters where two could start at the same place.
+# The families, as data
 # --------------------------------------------------------------------------------------------
 
 Builder = Callable[[re.Match[str], _Ctx], "_Found | str | None"]
 
-#: Tried first, on the whole (stripped) string only: (name, pattern, builder, why).
+#: Tried first, on the whole (stripped) string only: (name, compiled regex, builder, why).
 WHOLE_FAMILIES: tuple[tuple[str, re.Pattern[str], Builder, str], ...] = (
     (
         "unix",
@@ -542,80 +601,139 @@ WHOLE_FAMILIES: tuple[tuple[str, re.Pattern[str], Builder, str], ...] = (
     ),
 )
 
-#: Scanned in one combined regular expression, first valid date in the text wins:
-#: (name, pattern, builder, why). Group names are prefixed by the family.
-SCAN_FAMILIES: tuple[tuple[str, str, Builder, str], ...] = (
+#: Scanned left to right; the first *valid* calendar date wins. (name, lead, pattern, builder, why).
+#: lead "digit": the family starts with a digit, which the scanner captures as group ``lead``
+#: (after checking no digit precedes it); the pattern goes on from the *second* character and may
+#: look back at the lead. All digit-led families are joined into one regular expression whose
+#: first item is a digit, so the regex engine skips quickly to digits (a leading look-behind or a
+#: letter would make it try every alternative at every position). lead "word": the family starts
+#: with a word; these are scanned only when the digit-led scan found no date and the text holds a
+#: year-like number. Group names are prefixed by the family.
+SCAN_FAMILIES: tuple[tuple[str, str, str, Builder, str], ...] = (
     (
-        "ymd",
-        r"(?<![\d/.\-])(?P<ymd_y>\d{4})(?P<ymd_s>[\-/.])(?P<ymd_m>\d{1,2})(?P=ymd_s)(?P<ymd_d>\d{1,2})(?!\d)",
+        "ymd", "digit",
+        r"(?<![/.\-]\d)(?P<ymd_y>\d{3})(?P<ymd_s>[\-/.])(?P<ymd_m>\d{1,2})(?P=ymd_s)(?P<ymd_d>\d{1,2})(?!\d)",
         _build_ymd,
         "Year first: ISO-8601 '2024-06-07', '2024-06-07T06:55:00+07:00', '2024-06-07 06:55' (family "
         "'iso'), also with '/' or '.' (family 'ymd'). Fractions are dropped; a space before the "
         "offset is tolerated.",
     ),
     (
-        "rfc822",
-        r"(?<![^\W\d_])(?:(?P<r_wd>" + _EN_WEEKDAY + r"),?\s+)?(?P<r_d>\d{1,2})\s+(?P<r_mon>" + _EN_MONTH
-        + r")\s+(?P<r_y>\d{4}|\d{2})\s+(?P<r_H>[01]?\d|2[0-3]):(?P<r_M>[0-5]\d)(?::(?P<r_S>[0-5]\d))?(?!\d)",
-        _build_machine("r_", "rfc822"),
-        "RFC 822 / 2822 from feeds: 'Sun, 09 Aug 2026 16:50:55 +0700', zone also 'GMT', 'GMT+7' or none.",
+        "rfc822", "digit",
+        r"(?P<r_d>\d?)\s+(?P<r_mon>" + _EN_MONTH3 + r")\s+(?P<r_y>\d{4}|\d{2})\s+"
+        r"(?P<r_H>[01]?\d|2[0-3]):(?P<r_M>[0-5]\d)(?::(?P<r_S>[0-5]\d))?(?!\d)",
+        _build_rfc822,
+        "RFC 822 / 2822 from feeds: '[Sun, ]09 Aug 2026 16:50:55 +0700', zone also 'GMT', 'GMT+7' or "
+        "none (Vietnam time); the weekday before it is checked.",
     ),
     (
-        "js_date",
-        r"(?<![^\W\d_])(?P<j_wd>" + _EN_WEEKDAY + r")\s+(?P<j_mon>" + _EN_MONTH + r")\s+(?P<j_d>\d{1,2})\s+"
-        r"(?P<j_y>\d{4})\s+(?P<j_H>[01]?\d|2[0-3]):(?P<j_M>[0-5]\d)(?::(?P<j_S>[0-5]\d))?(?!\d)",
-        _build_machine("j_", "js_date"),
-        "JavaScript Date.toString() left in pages by CMSs: 'Sun Mar 01 2026 09:51:10 GMT+0700 (Indochina Time)'.",
-    ),
-    (
-        "dmy",
-        r"(?<![\d/.])(?P<dmy_a>\d{1,3})(?P<dmy_s>[/.\-,])(?P<dmy_b>\d{1,3})(?P=dmy_s)(?P<dmy_y>\d{4}|\d{2})"
+        "dmy", "digit",
+        r"(?<![/.]\d)(?P<dmy_a>\d{0,2})(?P<dmy_s>[/.\-,])(?P<dmy_b>\d{1,3})(?P=dmy_s)(?P<dmy_y>\d{4}|\d{2})"
         r"(?!\d)(?!(?P=dmy_s)\d)",
         _build_dmy,
         "Day-first numeric dates, the Vietnamese norm: '07/06/2024', '7-6-2024', '26.03.2011', "
-        "'29/05/13' (two-digit years with / and - only). Month-first only when day-first is "
-        "impossible ('2/26/2026') or the caller says the site writes month-first (family 'mdy'). "
+        "'7,6,2024', '29/05/13' (two-digit years with / and - only). Month-first only when day-first "
+        "is impossible ('2/26/2026') or the caller says the site writes month-first (family 'mdy'). "
         "Deliberately loose (up to 3 digits) so corrupt values such as '206/03/2026' are recognised "
         "and rejected rather than handed to dateparser.",
     ),
     (
-        "long_vi",
-        r"(?<![^\W_])(?:(?P<lv_d>\d{1,2})\s*(?:tháng|thg)\.?\s*(?P<lv_m>\d{1,2}|" + "|".join(VI_MONTH_WORDS)
-        + "|" + "|".join(VI_LUNAR_MONTH_WORDS) + r")(?![^\W_])\s*(?:,\s*|/\s*|năm\s+|\s)\s*(?P<lv_y>\d{4})"
-        r"|(?:tháng|thg)\.?\s*(?P<lv2_m>\d{1,2}|" + "|".join(VI_MONTH_WORDS) + r")\s+(?P<lv2_d>\d{1,2}),\s*"
-        r"(?P<lv2_y>\d{4}))(?!\d)",
+        "long_vi", "digit",
+        r"(?<![^\W\d_]\d)(?P<lv_d>\d?)\s*(?:tháng|thg)\.?\s*(?P<lv_m>\d{1,2}|" + "|".join(VI_MONTH_WORDS)
+        + "|" + "|".join(VI_LUNAR_MONTH_WORDS) + r")(?![^\W_])\s*(?:,\s*|/\s*|năm\s+|\s)\s*(?P<lv_y>\d{4})(?!\d)",
         _build_long_vi,
-        "Long Vietnamese: 'ngày 7 tháng 6 năm 2024', '7 tháng 6, 2024', '07 Tháng Sáu, 2024', "
-        "'7 thg 6, 2024', and WordPress's month-first 'Tháng Sáu 7, 2024'.",
+        "Long Vietnamese, day first: 'ngày 7 tháng 6 năm 2024', '7 tháng 6, 2024', '07 Tháng Sáu, 2024', "
+        "'7 thg 6, 2024'. 'tháng Giêng' / 'tháng Chạp' are lunar months: rejected.",
     ),
     (
-        "long_en",
-        r"(?<![^\W\d_])(?:(?P<le_wd>" + _EN_WEEKDAY + r"),?\s+)?(?:(?P<le_d1>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?"
-        r"(?P<le_m1>" + _EN_MONTH + r"),?\s+(?P<le_y1>\d{4})|(?P<le_m2>" + _EN_MONTH + r")\s+(?P<le_d2>\d{1,2})"
-        r"(?:st|nd|rd|th)?,?\s+(?P<le_y2>\d{4}))(?!\d)",
+        "long_en", "digit",
+        r"(?<![^\W\d_]\d)(?P<le_d>\d?)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<le_m>" + _EN_MONTH + r"),?\s+"
+        r"(?P<le_y>\d{4})(?!\d)",
         _build_long_en,
-        "Long English: 'June 7, 2024', '7 June 2024', 'Fri, 7 Jun 2024', with a time after or before.",
+        "Long English, day first: '7 June 2024', '7th of June, 2024' (a weekday before it is checked).",
+    ),
+    (
+        "month_year", "digit",
+        r"(?:(?<![/.\-]\d)(?P<my_m>\d?)[/.\-](?P<my_y>\d{4})|(?<![/.\-]\d)(?P<my_iy>\d{3})-(?P<my_im>\d{2}))"
+        r"(?![\d/.\-:])",
+        _build_month_year,
+        "A month and year without a day: '6/2024', '06-2024', ISO '2024-06'. Recognised so that no "
+        "day is invented (not handed to dateparser); a later full date in the text still wins.",
+    ),
+    (
+        "js_date", "word",
+        r"(?<![^\W\d_])(?P<j_wd>" + _EN_WEEKDAY + r")\s+(?P<j_mon>" + _EN_MONTH3 + r")\s+(?P<j_d>\d{1,2})\s+"
+        r"(?P<j_y>\d{4})\s+(?P<j_H>[01]?\d|2[0-3]):(?P<j_M>[0-5]\d)(?::(?P<j_S>[0-5]\d))?(?!\d)",
+        _build_js_date,
+        "JavaScript Date.toString() left in pages by CMSs: 'Sun Mar 01 2026 09:51:10 GMT+0700 (Indochina Time)'.",
+    ),
+    (
+        "long_vi_mf", "word",
+        r"(?<![^\W\d_])(?:tháng|thg)\.?\s*(?P<lvm_m>\d{1,2}|" + "|".join(VI_MONTH_WORDS) + r")\s+"
+        r"(?P<lvm_d>\d{1,2}),\s*(?P<lvm_y>\d{4})(?!\d)",
+        _build_long_vi_mf,
+        "WordPress's Vietnamese 'F j, Y': 'Tháng Sáu 7, 2024', 'Tháng 6 7, 2024' (family 'long_vi').",
+    ),
+    (
+        "month_year_vi", "word",
+        r"(?<![^\W\d_])(?:tháng|thg)\.?\s*(?P<myv_m>\d{1,2}|" + "|".join(VI_MONTH_WORDS) + r")(?![^\W_])"
+        r"\s*(?:/|-|,|năm)\s*(?P<myv_y>\d{4})(?!\d)",
+        _build_month_year,
+        "'tháng 6/2024', 'tháng Sáu năm 2024': a month and year without a day.",
+    ),
+    (
+        "long_en_mf", "word",
+        r"(?<![^\W\d_])(?:(?P<lem_wd>" + _EN_WEEKDAY + r"),?\s+)?(?P<lem_m>" + _EN_MONTH + r")\s+"
+        r"(?P<lem_d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<lem_y>\d{4})(?!\d)",
+        _build_long_en_mf,
+        "Long English, month first: 'June 7, 2024', 'Friday, June 7, 2024' (family 'long_en').",
     ),
 )
 
-_SCAN = _rx("|".join(f"(?P<{name}>{pattern})" for name, pattern, _b, _w in SCAN_FAMILIES))
-_SCAN_BUILDERS: dict[str, Builder] = {name: builder for name, _p, builder, _w in SCAN_FAMILIES}
+_DIGIT_SCAN = _rx(
+    r"(?P<lead>\d)(?<!\d\d)(?:"
+    + "|".join(f"(?P<{name}>{pattern})" for name, lead, pattern, _b, _w in SCAN_FAMILIES if lead == "digit")
+    + ")"
+)
+_WORD_SCAN = _rx("|".join(f"(?P<{name}>{pattern})" for name, lead, pattern, _b, _w in SCAN_FAMILIES if lead == "word"))
+_SCAN_BUILDERS: dict[str, Builder] = {name: builder for name, _l, _p, builder, _w in SCAN_FAMILIES}
+
+
+def _scan(pattern: re.Pattern[str], ctx: _Ctx) -> tuple[_Found | None, str | None]:
+    """The first valid date the pattern finds, and the first rejection met before it."""
+    rejected: str | None = None
+    text = ctx.text
+    for m in pattern.finditer(text):
+        # lastgroup: the family's group, the last to close (the digit scan's "lead" closes first)
+        found = _SCAN_BUILDERS[m.lastgroup](m, ctx)  # type: ignore[index]
+        if isinstance(found, tuple):
+            nxt = _DIGIT_SCAN.search(text, found[2])
+            if nxt is not None:
+                ctx.warnings.append(f"another date {nxt.group(0)!r} follows; used the first")
+            return found, rejected
+        if isinstance(found, str) and rejected is None:
+            rejected = found
+        if ctx.final:
+            break
+    return None, rejected
 
 
 # --------------------------------------------------------------------------------------------
 # Relative expressions
 # --------------------------------------------------------------------------------------------
 
-#: Relative expressions: "vừa xong", "5 phút trước", "7' trước", "23h trước", "2 tuần trước",
-#: "hôm qua", "hôm kia", "Hôm nay, 10:30", "10:30 hôm qua", and English "3 hours ago", "yesterday".
-RELATIVE = _rx(
-    r"(?<![^\W\d_])(?:"
-    r"(?P<just>vừa\s+xong|vừa\s+mới|mới\s+đây|just\s+now|vài\s+giây\s+trước)"
-    r"|(?P<n>\d{1,4})\s*(?P<unit>giây|phút|p|'|′|giờ|tiếng|h|ngày|tuần|tháng|năm"
-    r"|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s*(?:trước|ago)"
-    r"|(?P<day>hôm\s+nay|hôm\s+qua|hôm\s+kia|today|yesterday)"
-    r")(?![^\W\d_])"
+#: "5 phút trước", "7' trước", "23h trước", "2 tuần trước", "3 hours ago" (digit-led).
+RELATIVE_NUMBER = _rx(
+    r"(?P<n>\d(?<!\d\d)\d{0,3})\s*(?P<unit>giây|phút|p|'|′|giờ|tiếng|h|ngày|tuần|tháng|năm"
+    r"|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s*(?:trước|ago)(?![^\W\d_])"
 )
+#: "vừa xong", "hôm qua", "hôm kia", "Hôm nay, 10:30", "10:30 hôm qua", "yesterday".
+RELATIVE_WORD = _rx(
+    r"(?<![^\W\d_])(?:(?P<just>vừa\s+xong|vừa\s+mới|mới\s+đây|just\s+now|vài\s+giây\s+trước)"
+    r"|(?P<day>hôm\s+nay|hôm\s+qua|hôm\s+kia|today|yesterday))(?![^\W\d_])"
+)
+#: RELATIVE_WORD is tried only when the lower-cased text contains one of these.
+RELATIVE_WORD_GATE = ("vừa", "mới", "just", "vài", "hôm", "today", "yesterday")
 RELATIVE_UNITS: dict[str, str] = {
     "giây": "second", "second": "second", "seconds": "second", "sec": "second", "secs": "second",
     "phút": "minute", "p": "minute", "'": "minute", "′": "minute", "minute": "minute", "minutes": "minute",
@@ -639,35 +757,44 @@ def _minus_months(d: date, months: int) -> date:
 
 def _relative(ctx: _Ctx) -> _Found | str | None:
     text = ctx.text
-    m = RELATIVE.search(text)
+    m = RELATIVE_NUMBER.search(text)
     if m is None:
-        return None
+        low = text.lower()
+        if not any(word in low for word in RELATIVE_WORD_GATE):
+            return None
+        m = RELATIVE_WORD.search(text)
+        if m is None:
+            return None
     if ctx.now is None:
         return f"relative expression {m.group(0)!r} needs a reference time (now)"
     now = ctx.now.replace(tzinfo=ctx.tz) if ctx.now.tzinfo is None else ctx.now.astimezone(ctx.tz)
     start, end = m.span()
-    if m.group("just"):
+    groups = m.groupdict()
+    if groups.get("just"):
         return (now.replace(second=0, microsecond=0), start, end, "relative", "minute")
-    if m.group("n"):
+    if groups.get("n"):
         n = int(m.group("n"))
         unit = RELATIVE_UNITS[m.group("unit").lower()]
-        if unit in ("second", "minute", "hour"):
-            delta = timedelta(**{unit + "s": n})
-            return ((now - delta).replace(second=0, microsecond=0), start, end, "relative", "minute")
-        today = now.date()
-        if unit == "day":
-            value = today - timedelta(days=n)
-        elif unit == "week":
-            value = today - timedelta(weeks=n)
-        elif unit == "month":
-            value = _minus_months(today, n)
-        else:
-            value = _minus_months(today, 12 * n)
+        try:
+            if unit in ("second", "minute", "hour"):
+                delta = timedelta(**{unit + "s": n})
+                return ((now - delta).replace(second=0, microsecond=0), start, end, "relative", "minute")
+            today = now.date()
+            if unit == "day":
+                value = today - timedelta(days=n)
+            elif unit == "week":
+                value = today - timedelta(weeks=n)
+            elif unit == "month":
+                value = _minus_months(today, n)
+            else:
+                value = _minus_months(today, 12 * n)
+        except (OverflowError, ValueError):
+            return f"relative expression {m.group(0)!r} goes out of the calendar"
         return (value, start, end, "relative", "day")
     day = now.date() - timedelta(days=RELATIVE_DAYS[" ".join(m.group("day").lower().split())])
-    tm = TIME_AFTER.match(text, end)
+    tm = _time_after(text, end)
     if tm is None:
-        tm = TIME_BEFORE.search(text, max(0, start - 40), start)
+        tm = _time_before(text, start)
     if tm is None:
         return (day, start, end, "relative", "day")
     hh, mi, ss, precision = _time_parts(tm, ctx)
@@ -685,8 +812,6 @@ _DATEPARSER: Any = None
 def _dateparser(ctx: _Ctx) -> _Found | str | None:
     global _DATEPARSER
     text = ctx.text
-    if FALLBACK_HINT.search(text) is None:
-        return None
     try:
         if _DATEPARSER is None:
             from dateparser.date import DateDataParser
@@ -753,17 +878,15 @@ def _parse(raw: Any, now: datetime | None, tz: tzinfo, month_first: bool) -> tup
                     rejected = found
                     break
 
-    # 2. scan for the first valid calendar date
+    # 2. the first valid calendar date: digit-led families, then (with a year-like number) word-led
+    has_year = YEAR_LIKE.search(text) is not None
     if rejected is None:
-        for m in _SCAN.finditer(text):
-            found = _SCAN_BUILDERS[m.lastgroup](m, ctx)  # type: ignore[index]
-            if isinstance(found, tuple):
-                nxt = _SCAN.search(text, found[2])
-                if nxt is not None:
-                    ctx.warnings.append(f"another date {nxt.group(0)!r} follows; used the first")
-                return found, ctx, ctx.warnings
-            if isinstance(found, str) and rejected is None:
-                rejected = found
+        found, rejected = _scan(_DIGIT_SCAN, ctx)
+        if found is None and has_year and not ctx.final:
+            found, rejected_w = _scan(_WORD_SCAN, ctx)
+            rejected = rejected or rejected_w
+        if found is not None:
+            return found, ctx, ctx.warnings
 
     if rejected is not None:
         ctx.warnings.append(rejected)
@@ -777,12 +900,13 @@ def _parse(raw: Any, now: datetime | None, tz: tzinfo, month_first: bool) -> tup
         ctx.warnings.append(found)
         return None, ctx, ctx.warnings
 
-    # 4. dateparser, for the rare leftovers that plausibly hold a date
-    found = _dateparser(ctx)
-    if isinstance(found, tuple):
-        return found, ctx, ctx.warnings
-    if isinstance(found, str):
-        ctx.warnings.append(found)
+    # 4. dateparser, for the rare leftovers that plausibly hold a date (a year-like number)
+    if has_year:
+        found = _dateparser(ctx)
+        if isinstance(found, tuple):
+            return found, ctx, ctx.warnings
+        if isinstance(found, str):
+            ctx.warnings.append(found)
 
     # explain the None
     if TIME_ANYWHERE.search(text):
