@@ -19,6 +19,13 @@ COMMANDS: dict[str, str] = {
     "extract": "newsarchive.cli.extract_cmd:extract",
     "sites": "newsarchive.cli.sites_cmd:sites",
     "validate": "newsarchive.cli.validate_cmd:validate",
+    "diff": "newsarchive.cli.diff_cmd:diff",
+    "export": "newsarchive.cli.export_cmd:export",
+    "history": "newsarchive.cli.history_cmd:history",
+    "reextract": "newsarchive.cli.reextract_cmd:reextract",
+    "reindex": "newsarchive.cli.reindex_cmd:reindex",
+    "snapshot": "newsarchive.cli.snapshot_cmd:snapshot",
+    "stats": "newsarchive.cli.stats_cmd:stats",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -28,6 +35,13 @@ SHORT_HELP: dict[str, str] = {
     "extract": "Extract article records from saved HTML pages.",
     "sites": "List the provincial outlets of the registry.",
     "validate": "Check a JSON Lines archive file against the record schema.",
+    "diff": "Articles added, removed and changed between two runs, dates or files.",
+    "export": "Export a snapshot as JSON Lines, Parquet or CSV.",
+    "history": "Every archived version of one article, with what changed.",
+    "reextract": "Re-run extraction over stored WARC captures into a new run.",
+    "reindex": "Rebuild the archive index from its runs (seals killed runs).",
+    "snapshot": "The latest version of every article as of a run or date.",
+    "stats": "Articles per outlet and month, field coverage, errors (table, JSON, plot).",
 }
 
 

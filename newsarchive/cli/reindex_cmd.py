@@ -1,0 +1,46 @@
+"""`newsarchive reindex`: rebuild the archive index from the runs (sealing interrupted runs)."""
+
+from __future__ import annotations
+
+import click
+
+from newsarchive.cli.archive_common import archive_argument, user_errors
+
+
+@click.command()
+@archive_argument
+@click.option("--verify", is_flag=True, help="Also check every finished run's files against their manifest sha256.")
+def reindex(archive: str, verify: bool) -> None:
+    """Rebuild ARCHIVE/index.sqlite (default data/archive) from its runs. A run that was killed is
+    sealed first: torn last lines and a torn WARC record are moved aside to <file>.torn (reported,
+    never deleted) and a manifest with status "interrupted" is written.
+
+    \b
+    Example:
+        newsarchive reindex
+        newsarchive reindex /srv/archive --verify
+    """
+    from newsarchive.archive import layout as L
+    from newsarchive.archive.index import reindex as do_reindex
+    from newsarchive.archive.runs import verify_run
+
+    with user_errors():
+        totals = do_reindex(archive)
+        problems = []
+        if verify:
+            for run in L.list_run_dirs(archive):
+                problems.extend(verify_run(run))
+    for run_id in totals["sealed"]:
+        click.echo(f"sealed interrupted run {run_id}")
+    if totals["running"]:
+        click.echo("a run is being written now: it was indexed as far as it got, not sealed")
+    click.echo(f"{totals['runs']} runs, {totals['records']} records, {totals['articles']} articles, "
+               f"{totals['unchanged']} unchanged re-fetches indexed"
+               + (f"; {totals['duplicates']} duplicate versions skipped" if totals["duplicates"] else "")
+               + (f"; {totals['torn']} torn lines set aside" if totals["torn"] else ""))
+    for p in problems:
+        click.echo(p, err=True)
+    if verify:
+        click.echo("manifests: " + ("all files match" if not problems else f"{len(problems)} problem(s)"))
+    if problems:
+        raise SystemExit(1)
