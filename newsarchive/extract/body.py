@@ -32,7 +32,7 @@ HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 # Elements whose content is never article text.
 SKIP_TAGS = frozenset(
     "script style noscript template iframe object embed button input select textarea option label "
-    "nav aside footer svg canvas audio video source picture-source map link meta head title".split()
+    "nav aside footer svg canvas audio video map link meta head title".split()
 )
 INLINE_BOLD = frozenset(("b", "strong"))
 INLINE_ITALIC = frozenset(("i", "em"))

@@ -370,7 +370,7 @@ def _title_element(page: _Page) -> Any:
         if el.tag in ("div", "span", "p", "td") and not re.search(r"title|tieude|headline", B.classes(el), re.I):
             continue
         t = clean(el.text_content())
-        if 10 <= len(t) <= 300 and any(starts_loose(mt, t) and len(t) >= 0.5 * len(_strip_site(mt, None)) for mt in meta_titles):
+        if 10 <= len(t) <= 300 and any(starts_loose(mt, t) and len(t) >= 0.9 * len(re.split(r"\s+[-|–—»]\s+", mt)[0]) for mt in meta_titles):
             if not any(a.tag == "a" for a in el.iterancestors()) and not _in_noise(el, narrow=True):
                 page.sources["title"] = "title-like element"
                 return el
@@ -831,6 +831,11 @@ def _fill_category(page: _Page, art: Article, scope: Any, title_el: Any) -> None
             art.category = items[-1]
             page.sources["category"] = "json-ld breadcrumb"
             return
+    label = _section_label(page, title_el)
+    if label:
+        art.category = label
+        page.sources["category"] = "label-before-title"
+        return
     for selector, comment in S.SECTION:
         for el in S.select(page.root, selector):
             t = clean(el.text_content())
@@ -839,9 +844,31 @@ def _fill_category(page: _Page, art: Article, scope: Any, title_el: Any) -> None
                 page.sources["category"] = "selector:" + selector.split(",")[0]
                 return
     for value, where in page.md.section:
+        if S.GENERIC_SECTION.match(value):
+            continue
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        if len(parts) > 1 and all(len(p) <= 30 for p in parts):
+            value = parts[-1]  # "Kinh doanh, Tài chính": the deepest section
         art.category = value
         page.sources["category"] = where
         return
+
+
+def _section_label(page: _Page, title_el: Any) -> str | None:
+    """A short linked label right before the headline ("Tin tức" above the title)."""
+    if title_el is None:
+        return None
+    for sib in title_el.itersiblings(preceding=True):
+        if not isinstance(sib.tag, str) or sib.tag in B.SKIP_TAGS:
+            continue
+        t = clean(sib.text_content())
+        if not t:
+            continue
+        links = [clean(a.text_content()) for a in sib.iter("a") if clean(a.text_content())]
+        if links and len(t) <= 40 and not _HOME.match(links[-1]):
+            return links[-1]
+        return None
+    return None
 
 
 def _fill_tags(page: _Page, art: Article, scope: Any) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from newsarchive.article import ArticleImage, ArticleVideo
 from newsarchive.extract.text import clean
@@ -55,7 +55,8 @@ def is_junk_image(img: Any, url: str) -> bool:
         value = (img.get(attr) or "").strip().lower().rstrip("px")
         if value.isdigit() and 0 < int(value) < 60:
             return True
-    return bool(JUNK_IMAGE.search(url.rsplit("/", 2)[-1] if "/" in url else url)) or bool(
+    path = urlsplit(url).path if "://" in url else url
+    return bool(JUNK_IMAGE.search(path)) or bool(
         JUNK_IMAGE.search(" ".join(filter(None, (img.get("class"), img.get("id")))))
     )
 
