@@ -1,0 +1,557 @@
+"""Crawling one outlet with several workers (processes, machines) sharing a Redis server.
+
+    newsarchive crawl lamdongtv.vn --archive data/archive --redis redis://queue-host:6379/0
+
+Built on **scrapy-redis**: its ``Scheduler`` keeps the request queue in a Redis list and its
+``RFPDupeFilter`` keeps the fingerprints of every request scheduled in a Redis set, so a URL that
+one worker has scheduled is never fetched again by another. Every worker writes its own run files
+(``runs/<run_id>/`` of its archive); the runs of all workers together are the crawl.
+
+What this module adds to scrapy-redis, and why:
+
+- **Keys per outlet.** scrapy-redis names its keys after the spider (``outlet:requests``); here every
+  crawl of the same outlet(s) shares ``newsarchive:{<outlets>}:...`` (``NEWSARCHIVE_REDIS_KEY`` to
+  choose another name), so crawls of different outlets through one Redis never mix.
+- **Nothing lost when a worker dies.** scrapy-redis pops a request off the list (``RPOP``): a worker
+  killed while it fetches loses what it held. Here a pop *moves* the request to the worker's own
+  in-flight list (``LMOVE``, Redis >= 6.2) and it is removed from there only when it is done: when the
+  callback's output went through the pipelines (the article is stored), when the download failed for
+  good, or when the request was handed back to the queue (redirect, retry). Each worker refreshes a
+  heartbeat key that expires ``NEWSARCHIVE_REDIS_HEARTBEAT`` seconds after its last beat; the in-flight
+  requests of a worker whose heartbeat expired (SIGKILL, crash, power loss, network cut) are moved back
+  to the queue by the next worker that looks (every idle check). At most the request being stored at
+  the very moment of the kill can be fetched twice; none is dropped.
+- **Joining and leaving freely.** ``SCHEDULER_PERSIST`` keeps the queue and the seen-set when a
+  worker stops, so a worker that starts later joins the crawl where it is (its own start requests are
+  duplicates and are filtered). A worker with nothing to do stays while other workers still have
+  requests in flight (they may discover more), and leaves when nothing is queued or in flight anywhere
+  (the crawl is finished), or when the queue has stayed empty for ``NEWSARCHIVE_REDIS_IDLE_TIMEOUT``
+  seconds. scrapy-redis's own idle wait (``SCHEDULER_IDLE_BEFORE_CLOSE``) is a blocking ``BRPOP`` that
+  freezes Scrapy's reactor (downloads, timeouts) while it waits; it is set to 0 and the wait is done
+  through Scrapy's ``spider_idle`` signal instead.
+- **A finished crawl starts fresh next time.** The last worker to leave a finished crawl (empty queue,
+  nothing in flight) deletes the seen-set, so the next scheduled crawl fetches the home page, feeds
+  and sitemaps again instead of finding every URL "seen". A crawl stopped with work queued (all
+  workers stopped with Ctrl-C, or all killed) keeps its queue and seen-set: the next workers resume it.
+
+scrapy-redis and Scrapy 2.13+: scrapy-redis 0.9's ``RedisSpider`` (start URLs read from Redis) relies
+on ``start_requests()``, which Scrapy 2.13 deprecated and 2.16 removed (rmax/scrapy-redis#305, #316);
+newsarchive does not use ``RedisSpider``: its own spider yields the start requests through ``start()``
+and only the scheduler, queue base class, dupefilter and connection helpers of scrapy-redis are used,
+which work with Scrapy 2.19 (this module also avoids their deprecated ``stats.inc_value(spider=...)``).
+
+Keys (``P`` = ``newsarchive:{<crawl key>}``): ``P:queue`` (list of serialized requests),
+``P:seen`` (set of request fingerprints), ``P:workers`` (hash worker id -> JSON description),
+``P:alive:<worker>`` (heartbeat, expires), ``P:inflight:<worker>`` (list).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import secrets
+import socket
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+logger = logging.getLogger(__name__)
+
+# Settings (all prefixed NEWSARCHIVE_REDIS_; REDIS_URL is scrapy-redis's own).
+DEFAULT_HEARTBEAT = 30.0       # seconds a silent worker is still believed alive
+DEFAULT_IDLE_TIMEOUT = 300.0   # seconds an idle worker waits for others' discoveries before leaving
+RAW_META = "_newsarchive_redis_raw"   # request.meta key: the serialized form popped from the queue
+SCHEMES = ("redis", "rediss", "unix")
+
+
+class RedisUnavailable(RuntimeError):
+    """The Redis server cannot be used (bad URL, unreachable, too old): a one-line message."""
+
+
+def check_redis_url(url: str) -> str:
+    """`url` if it is a Redis URL (redis://HOST:PORT/DB, rediss://..., unix:///path.sock?db=N), else ValueError."""
+    split = urlsplit(url or "")
+    if split.scheme not in SCHEMES:
+        raise ValueError(f"not a Redis URL: {url!r} (expected redis://HOST:PORT/DB)")
+    if split.scheme != "unix" and not split.hostname:
+        raise ValueError(f"no host in Redis URL: {url!r} (expected redis://HOST:PORT/DB)")
+    path = split.path.strip("/")
+    if split.scheme != "unix" and path and not path.isdigit():
+        raise ValueError(f"the database in a Redis URL is a number: {url!r} (e.g. redis://HOST:6379/0)")
+    return url
+
+
+def connect(url: str):
+    """A redis-py client for `url`, checked with PING and for LMOVE (Redis >= 6.2); RedisUnavailable if not."""
+    import redis
+
+    check_redis_url(url)
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=10, socket_timeout=30)
+        info = client.info("server")
+    except redis.RedisError as exc:
+        raise RedisUnavailable(f"cannot use Redis at {url}: {exc}") from None
+    version = tuple(int(p) for p in re.findall(r"\d+", str(info.get("redis_version", "0")))[:2])
+    if version < (6, 2):
+        raise RedisUnavailable(f"Redis at {url} is version {info.get('redis_version')}; newsarchive needs 6.2 or newer "
+                               "(LMOVE)")
+    return client
+
+
+def redis_settings(url: str, *, key: str | None = None, idle_timeout: float | None = None,
+                   heartbeat: float | None = None) -> dict[str, Any]:
+    """Scrapy setting overrides that make a crawl one worker of a crawl shared through Redis at `url`.
+
+    Apply them over the crawl's other settings (``settings.update(redis_settings(url))``). The
+    components (scheduler, dupefilter, the two middlewares that acknowledge finished requests) are
+    installed by the `RedisAddon` add-on, which *adds* them to the component settings instead of
+    replacing those dicts. Raises ValueError for a URL that is not a Redis URL.
+    """
+    check_redis_url(url)
+    out: dict[str, Any] = {
+        "ADDONS": {"newsarchive.distributed.RedisAddon": 0},
+        "REDIS_URL": url,
+        "NEWSARCHIVE_REDIS_URL": url,
+        "SCHEDULER_PERSIST": True,            # workers join and leave; the queue outlives each of them
+        "SCHEDULER_FLUSH_ON_START": False,
+        "SCHEDULER_IDLE_BEFORE_CLOSE": 0,     # never BRPOP: it would block the reactor
+        "NEWSARCHIVE_REDIS_IDLE_TIMEOUT": DEFAULT_IDLE_TIMEOUT if idle_timeout is None else float(idle_timeout),
+        "NEWSARCHIVE_REDIS_HEARTBEAT": DEFAULT_HEARTBEAT if heartbeat is None else float(heartbeat),
+    }
+    if key:
+        out["NEWSARCHIVE_REDIS_KEY"] = key
+    return out
+
+
+def redis_option(func: Callable) -> Callable:
+    """Click decorator: ``--redis URL`` on a crawl command; the parameter ``redis`` becomes a dict of
+    Scrapy setting overrides (empty without ``--redis``) to merge into the crawl's settings.
+
+    The URL is checked and the server reached when the command starts, so a typo or an unreachable
+    server is a one-line error, not a crawl that fails later.
+    """
+    import click
+
+    def _to_settings(ctx, param, value):
+        if not value:
+            return {}
+        try:
+            client = connect(value)
+            client.close()
+        except (ValueError, RedisUnavailable) as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+        return redis_settings(value)
+
+    return click.option(
+        "--redis", "redis", metavar="URL", default=None, callback=_to_settings, expose_value=True,
+        help="Share this crawl with other workers through the Redis server at URL "
+             "(redis://HOST:PORT/DB): a common request queue and seen-set; run the same command on each "
+             "machine. See docs/scaling.md.",
+    )(func)
+
+
+# --- naming ---------------------------------------------------------------------------------
+
+
+def crawl_key(spider, settings=None) -> str:
+    """The name shared by every worker of a crawl: NEWSARCHIVE_REDIS_KEY, else the spider's outlets.
+
+    Outlets are the profile names the spider resolved (``spider.outlets``) or the hosts of its start
+    URLs, sorted, so ``crawl a.vn b.vn`` and ``crawl b.vn a.vn`` on two machines share one queue.
+    """
+    explicit = settings.get("NEWSARCHIVE_REDIS_KEY") if settings is not None else None
+    if explicit:
+        names = [str(explicit)]
+    else:
+        outlets = getattr(spider, "outlets", None)
+        if outlets:
+            names = sorted(str(n) for n in outlets)
+        else:
+            names = sorted({urlsplit(u).netloc for u in getattr(spider, "start_urls", []) or []}) or [spider.name]
+    key = ",".join(names)
+    return re.sub(r"[^A-Za-z0-9_.,:+@-]", "_", key)[:200]
+
+
+def key_prefix(key: str) -> str:
+    # The braces are a Redis Cluster hash tag: every key of one crawl lands in one slot.
+    return f"newsarchive:{{{key}}}"
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+# --- Redis scripts (atomic) -----------------------------------------------------------------
+
+# Move the in-flight requests of workers whose heartbeat expired back to the queue; forget them.
+_RECOVER = """
+local prefix, me = ARGV[1], ARGV[2]
+local moved = 0
+for _, w in ipairs(redis.call('HKEYS', prefix .. ':workers')) do
+  if w ~= me and redis.call('EXISTS', prefix .. ':alive:' .. w) == 0 then
+    local inflight = prefix .. ':inflight:' .. w
+    while redis.call('LMOVE', inflight, prefix .. ':queue', 'LEFT', 'RIGHT') do
+      moved = moved + 1
+    end
+    redis.call('HDEL', prefix .. ':workers', w)
+  end
+end
+return moved
+"""
+
+# {queued, in flight (all workers), workers registered}
+_STATUS = """
+local prefix = ARGV[1]
+local workers = redis.call('HKEYS', prefix .. ':workers')
+local inflight = 0
+for _, w in ipairs(workers) do
+  inflight = inflight + redis.call('LLEN', prefix .. ':inflight:' .. w)
+end
+return {redis.call('LLEN', prefix .. ':queue'), inflight, #workers}
+"""
+
+# A worker leaves: its unfinished requests go back to the queue; the last worker to leave a finished
+# crawl (nothing queued, nothing in flight) deletes the seen-set so the next crawl starts fresh.
+# Returns {requests handed back, 1 if the crawl was finished and reset}.
+_LEAVE = """
+local prefix, me = ARGV[1], ARGV[2]
+local back = 0
+while redis.call('LMOVE', prefix .. ':inflight:' .. me, prefix .. ':queue', 'LEFT', 'RIGHT') do
+  back = back + 1
+end
+redis.call('DEL', prefix .. ':alive:' .. me)
+redis.call('HDEL', prefix .. ':workers', me)
+if redis.call('HLEN', prefix .. ':workers') == 0 and redis.call('LLEN', prefix .. ':queue') == 0 then
+  redis.call('DEL', prefix .. ':seen')
+  return {back, 1}
+end
+return {back, 0}
+"""
+
+
+# --- scheduler, queue, dupefilter -----------------------------------------------------------
+
+
+def _scrapy_redis():
+    from scrapy_redis.dupefilter import RFPDupeFilter
+    from scrapy_redis.queue import Base
+    from scrapy_redis.scheduler import Scheduler
+
+    return Scheduler, Base, RFPDupeFilter
+
+
+_Scheduler, _QueueBase, _RFPDupeFilter = _scrapy_redis()
+
+#: Sent by the acknowledging middlewares when a popped request is completely handled.
+request_done = object()
+
+
+class SharedQueue(_QueueBase):
+    """FIFO request queue in Redis with a per-worker in-flight list (a "reliable queue")."""
+
+    def __init__(self, server, spider, prefix: str, worker: str, serializer=None):
+        super().__init__(server, spider, prefix + ":queue", serializer=serializer)
+        self.prefix = prefix
+        self.worker = worker
+        self.inflight_key = f"{prefix}:inflight:{worker}"
+
+    def __len__(self) -> int:
+        return int(self.server.llen(self.key))
+
+    def push(self, request) -> None:
+        self.server.lpush(self.key, self._encode_request(request))
+
+    def pop(self, timeout: int = 0):
+        data = self.server.lmove(self.key, self.inflight_key, "RIGHT", "LEFT")
+        if data is None:
+            return None
+        try:
+            request = self._decode_request(data)
+        except Exception as exc:  # noqa: BLE001 - a request serialized by another version of the spider
+            logger.error("Dropped a queued request this worker cannot read (%s); kept in %s:unreadable",
+                         exc, self.prefix)
+            pipe = self.server.pipeline()
+            pipe.lrem(self.inflight_key, 1, data).rpush(self.prefix + ":unreadable", data).execute()
+            return None
+        request.meta[RAW_META] = data
+        return request
+
+    def ack(self, data: bytes) -> int:
+        return int(self.server.lrem(self.inflight_key, 1, data))
+
+    def inflight(self) -> int:
+        return int(self.server.llen(self.inflight_key))
+
+    def clear(self) -> None:
+        self.server.delete(self.key)
+
+
+class SharedDupeFilter(_RFPDupeFilter):
+    """scrapy-redis's Redis seen-set, under the crawl's key; never deleted by a worker closing."""
+
+    @classmethod
+    def from_spider(cls, spider):
+        from scrapy_redis.connection import get_redis_from_settings
+
+        settings = spider.settings
+        key = key_prefix(crawl_key(spider, settings)) + ":seen"
+        return cls(get_redis_from_settings(settings), key=key, debug=settings.getbool("DUPEFILTER_DEBUG"))
+
+    def close(self, reason: str = "") -> None:
+        pass  # the seen-set belongs to the crawl, not to this worker (see SharedScheduler.close)
+
+
+class SharedScheduler(_Scheduler):
+    """scrapy-redis's scheduler with the reliable queue, heartbeats, recovery and idle handling above."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        url = settings.get("NEWSARCHIVE_REDIS_URL") or settings.get("REDIS_URL")
+        server = connect(url)  # RedisUnavailable: a clear message
+        instance = cls(
+            server=server,
+            persist=True,
+            flush_on_start=settings.getbool("SCHEDULER_FLUSH_ON_START"),
+            idle_before_close=0,
+            dupefilter_cls="newsarchive.distributed.SharedDupeFilter",
+        )
+        instance.stats = crawler.stats
+        instance.crawler = crawler
+        instance.heartbeat = settings.getfloat("NEWSARCHIVE_REDIS_HEARTBEAT", DEFAULT_HEARTBEAT)
+        instance.idle_timeout = settings.getfloat("NEWSARCHIVE_REDIS_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT)
+        instance.worker = new_worker_id()
+        instance._idle_since = None
+        instance._beat_loop = None
+        instance._poll_call = None
+        instance.poll = settings.getfloat("NEWSARCHIVE_REDIS_POLL", 1.0)
+        instance.finished_crawl = False
+        from scrapy import signals
+
+        crawler.signals.connect(instance._on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(instance._on_request_done, signal=request_done)
+        return instance
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def open(self, spider):
+        self.spider = spider
+        self.key = crawl_key(spider, spider.settings)
+        self.prefix = key_prefix(self.key)
+        self.queue = SharedQueue(self.server, spider, self.prefix, self.worker)
+        self.df = SharedDupeFilter.from_spider(spider)
+        self.server.hset(self.prefix + ":workers", self.worker, json.dumps({
+            "host": socket.gethostname(), "pid": os.getpid(),
+            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }))
+        self._beat()
+        from twisted.internet import task
+
+        self._beat_loop = task.LoopingCall(self._beat)
+        self._beat_loop.start(max(self.heartbeat / 3.0, 0.2), now=False)
+        recovered = self._recover()
+        queued = len(self.queue)
+        logger.info("Worker %s joined the shared crawl %s at %s (%d requests queued%s)", self.worker, self.key,
+                    self._where(), queued, f", {recovered} recovered from stopped workers" if recovered else "")
+
+    def close(self, reason):
+        if self._beat_loop is not None and self._beat_loop.running:
+            self._beat_loop.stop()
+        if self._poll_call is not None and self._poll_call.active():
+            self._poll_call.cancel()
+        try:
+            back, reset = self.server.eval(_LEAVE, 0, self.prefix, self.worker)
+        except Exception as exc:  # noqa: BLE001 - Redis gone: the heartbeat expiry hands our work back
+            logger.error("Could not leave the shared crawl cleanly (%s); other workers will recover "
+                         "this worker's requests when its heartbeat expires", exc)
+            return
+        self.finished_crawl = bool(reset)
+        if back:
+            logger.info("Handed %d unfinished requests back to the shared queue", back)
+            self._inc("newsarchive/redis/handed_back", back)
+        if reset:
+            logger.info("Shared crawl %s finished: queue and seen-set cleared for the next crawl", self.key)
+
+    def _where(self) -> str:
+        kw = self.server.connection_pool.connection_kwargs
+        return kw.get("path") or f"{kw.get('host')}:{kw.get('port')}/{kw.get('db', 0)}"
+
+    def _beat(self) -> None:
+        try:
+            self.server.set(f"{self.prefix}:alive:{self.worker}", "1", px=int(self.heartbeat * 1000))
+        except Exception as exc:  # noqa: BLE001 - a transient Redis error must not kill the crawl
+            logger.warning("Heartbeat to Redis failed: %s", exc)
+
+    def _recover(self) -> int:
+        moved = int(self.server.eval(_RECOVER, 0, self.prefix, self.worker))
+        if moved:
+            logger.warning("Recovered %d requests in flight on stopped workers (heartbeat expired)", moved)
+            self._inc("newsarchive/redis/recovered", moved)
+        return moved
+
+    def _inc(self, name: str, n: int = 1) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(name, n)
+
+    # -- queue ----------------------------------------------------------------------------------
+    def enqueue_request(self, request):
+        handed_back = request.meta.pop(RAW_META, None)  # a popped request coming back (redirect, retry)
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            added = False
+        else:
+            self.queue.push(request)
+            self._inc("scheduler/enqueued/redis")
+            added = True
+        if handed_back is not None:
+            self.queue.ack(handed_back)
+        return added
+
+    def next_request(self):
+        request = self.queue.pop()
+        if request is not None:
+            self._idle_since = None
+            self._inc("scheduler/dequeued/redis")
+        return request
+
+    def _on_request_done(self, request) -> None:
+        data = request.meta.pop(RAW_META, None)
+        if data is not None and self.queue.ack(data):
+            self._inc("newsarchive/redis/acknowledged")
+
+    # -- idle: stay while others may still discover work ------------------------------------------
+    def _on_idle(self, spider):
+        from scrapy.exceptions import DontCloseSpider
+
+        self._recover()
+        queued, inflight, workers = (int(x) for x in self.server.eval(_STATUS, 0, self.prefix))
+        if queued:
+            self._nudge()
+            raise DontCloseSpider
+        if inflight == 0:
+            logger.info("Nothing queued or in flight on any worker: the shared crawl is done")
+            return
+        now = time.monotonic()
+        if self._idle_since is None:
+            self._idle_since = now
+            logger.info("Shared queue empty; waiting for %d requests in flight on other workers "
+                        "(at most %.0f s)", inflight, self.idle_timeout)
+        if now - self._idle_since >= self.idle_timeout:
+            logger.info("Leaving: the shared queue stayed empty for %.0f s", now - self._idle_since)
+            return
+        self._nudge()
+        raise DontCloseSpider
+
+    def _nudge(self) -> None:
+        """Look at the shared queue again in POLL seconds rather than at Scrapy's 5 s idle heartbeat.
+
+        Uses the engine's ``_slot.nextcall`` (not public API; guarded: without it the engine's own
+        heartbeat still re-checks every 5 s).
+        """
+        slot = getattr(getattr(self.crawler, "engine", None), "_slot", None)
+        nextcall = getattr(slot, "nextcall", None)
+        if nextcall is None or not hasattr(nextcall, "schedule"):
+            return
+        from twisted.internet import reactor
+
+        if self._poll_call is None or not self._poll_call.active():
+            self._poll_call = reactor.callLater(self.poll, nextcall.schedule)
+
+
+# --- acknowledging finished requests --------------------------------------------------------
+
+
+class AckSpiderMiddleware:
+    """Marks a popped request done once its callback's output went through the item pipelines.
+
+    Counts the items each response produced; the request is done when the callback's output is
+    exhausted (or it raised) and every item was scraped, dropped or failed (item signals).
+    """
+
+    def __init__(self, crawler):
+        from scrapy import signals
+
+        self.crawler = crawler
+        self.pending: dict[int, list] = {}  # id(response) -> [response, items in pipelines, output exhausted]
+        for sig in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(self._item_finished, signal=sig)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _entry(self, response):
+        return self.pending.setdefault(id(response), [response, 0, False])
+
+    def _item_finished(self, item=None, response=None, **kwargs):
+        entry = self.pending.get(id(response))
+        if entry is not None:
+            entry[1] -= 1
+            self._maybe_done(entry)
+
+    def _exhausted(self, response):
+        entry = self._entry(response)
+        entry[2] = True
+        self._maybe_done(entry)
+
+    def _maybe_done(self, entry):
+        response, items, exhausted = entry
+        if exhausted and items <= 0:
+            self.pending.pop(id(response), None)
+            request = getattr(response, "request", None)
+            if request is not None:
+                self.crawler.signals.send_catch_log(request_done, request=request)
+
+    def _count(self, response, obj):
+        from scrapy import Request
+
+        if obj is not None and not isinstance(obj, Request):
+            self._entry(response)[1] += 1
+
+    def process_spider_output(self, response, result, spider=None):
+        try:
+            for obj in result:
+                self._count(response, obj)
+                yield obj
+        finally:
+            self._exhausted(response)
+
+    async def process_spider_output_async(self, response, result, spider=None):
+        try:
+            async for obj in result:
+                self._count(response, obj)
+                yield obj
+        finally:
+            self._exhausted(response)
+
+
+class AckDownloaderMiddleware:
+    """Marks a popped request done when its download failed for good (no retry took it back).
+
+    Installed outermost (closest to the engine), so its ``process_exception`` runs only when no other
+    middleware (retry, redirect) turned the failure into a new request.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_exception(self, request, exception, spider=None):
+        self.crawler.signals.send_catch_log(request_done, request=request)
+        return None
+
+
+class RedisAddon:
+    """Scrapy add-on: installs the shared scheduler and the acknowledging middlewares (see redis_settings)."""
+
+    def update_settings(self, settings) -> None:
+        settings.set("SCHEDULER", "newsarchive.distributed.SharedScheduler", "addon")
+        settings.set("DUPEFILTER_CLASS", "newsarchive.distributed.SharedDupeFilter", "addon")
+        # Scrapy 2.19: add to the component dicts without replacing what the project set.
+        settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", AckSpiderMiddleware, 5)
+        settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", AckDownloaderMiddleware, 10)
