@@ -78,6 +78,9 @@ DATEPARSER_SETTINGS: dict[str, Any] = {
     "PREFER_DATES_FROM": "past",
 }
 DATEPARSER_LANGUAGES = ["vi", "en"]
+#: dateparser reads a string as a whole; longer leftovers are prose it cannot parse, and its time
+#: grows with length, so it is not called on them.
+DATEPARSER_MAX_CHARS = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -556,7 +559,7 @@ def _build_js_date(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
 
 def _build_unix(m: re.Match[str], ctx: _Ctx) -> _Found | str | None:
     digits = m.group("unix_s")
-    seconds = int(digits) // 1000 if len(digits) == 13 else int(digits)
+    seconds = int(digits) // 1000 if len(digits) >= 12 else int(digits)
     value = datetime.fromtimestamp(seconds, tz=timezone.utc).astimezone(ctx.tz)
     if not (UNIX_MIN_YEAR <= value.year <= UNIX_MAX_YEAR):
         return None  # a bare number far from our time is an id or a count, not a timestamp
@@ -582,9 +585,9 @@ Builder = Callable[[re.Match[str], _Ctx], "_Found | str | None"]
 WHOLE_FAMILIES: tuple[tuple[str, re.Pattern[str], Builder, str], ...] = (
     (
         "unix",
-        _rx(r"(?P<unix_s>[1-9]\d{8,9}|[1-9]\d{12})(?:\.\d{1,6})?"),
+        _rx(r"(?P<unix_s>[1-9]\d{8,9}|[1-9]\d{11,12})(?:\.\d{1,6})?"),
         _build_unix,
-        "Unix time in seconds (9-10 digits, optional fraction) or milliseconds (13 digits), as pages "
+        "Unix time in seconds (9-10 digits, optional fraction) or milliseconds (12-13 digits), as pages "
         "store in data attributes; only a whole string, and only if it falls in 2000-2100.",
     ),
     (
@@ -639,18 +642,18 @@ SCAN_FAMILIES: tuple[tuple[str, str, str, Builder, str], ...] = (
     ),
     (
         "long_vi", "digit",
-        r"(?<![^\W\d_]\d)(?P<lv_d>\d?)\s*(?:tháng|thg)\.?\s*(?P<lv_m>\d{1,2}|" + "|".join(VI_MONTH_WORDS)
-        + "|" + "|".join(VI_LUNAR_MONTH_WORDS) + r")(?![^\W_])\s*(?:,\s*|/\s*|năm\s+|\s)\s*(?P<lv_y>\d{4})(?!\d)",
+        r"(?<![^\W\d_]\d)(?P<lv_d>\d?)\s*(?:tháng|thang|thg)\.?\s*(?P<lv_m>\d{1,2}|" + "|".join(VI_MONTH_WORDS)
+        + "|" + "|".join(VI_LUNAR_MONTH_WORDS) + r")(?![^\W_])\s*(?:,\s*|/\s*|(?:năm|nam)\s+|\s)\s*(?P<lv_y>\d{4})(?!\d)",
         _build_long_vi,
         "Long Vietnamese, day first: 'ngày 7 tháng 6 năm 2024', '7 tháng 6, 2024', '07 Tháng Sáu, 2024', "
-        "'7 thg 6, 2024'. 'tháng Giêng' / 'tháng Chạp' are lunar months: rejected.",
+        "'7 thg 6, 2024', unaccented '7 thang 6 nam 2024'. 'tháng Giêng' / 'tháng Chạp' are lunar months: rejected.",
     ),
     (
         "long_en", "digit",
-        r"(?<![^\W\d_]\d)(?P<le_d>\d?)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<le_m>" + _EN_MONTH + r"),?\s+"
+        r"(?<![^\W\d_]\d)(?P<le_d>\d?)(?:st|nd|rd|th)?(?:\s+(?:of\s+)?|-)(?P<le_m>" + _EN_MONTH + r")(?:,?\s+|-)"
         r"(?P<le_y>\d{4})(?!\d)",
         _build_long_en,
-        "Long English, day first: '7 June 2024', '7th of June, 2024' (a weekday before it is checked).",
+        "Long English, day first: '7 June 2024', '7th of June, 2024', '7-Jun-2024' (a weekday before it is checked).",
     ),
     (
         "month_year", "digit",
@@ -900,8 +903,8 @@ def _parse(raw: Any, now: datetime | None, tz: tzinfo, month_first: bool) -> tup
         ctx.warnings.append(found)
         return None, ctx, ctx.warnings
 
-    # 4. dateparser, for the rare leftovers that plausibly hold a date (a year-like number)
-    if has_year:
+    # 4. dateparser, for the rare short leftovers that plausibly hold a date (a year-like number)
+    if has_year and len(stripped) <= DATEPARSER_MAX_CHARS:
         found = _dateparser(ctx)
         if isinstance(found, tuple):
             return found, ctx, ctx.warnings
