@@ -63,7 +63,8 @@ def _to_text(html: bytes | str, headers: Mapping[str, Any] | None, url: str) -> 
         if not html.strip():
             raise NotAnArticle("empty page", "empty", url)
         head = html[:1024]
-        if head.startswith(_BINARY_MAGIC) or head.count(b"\x00") > 16 and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+        if head.startswith(_BINARY_MAGIC) or (controls > len(head) // 20 and not head.startswith((b"\xff\xfe", b"\xfe\xff"))):
             raise NotAnArticle("binary content, not HTML", "binary", url)
         if len(html) > MAX_BYTES:
             warnings.append(f"page of {len(html)} bytes cut to {MAX_BYTES} for extraction")
