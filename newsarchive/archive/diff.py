@@ -120,6 +120,12 @@ def digest(rec: dict[str, Any], opts: DiffOptions) -> str:
     return hashlib.blake2b(json.dumps(data, ensure_ascii=False).encode("utf-8"), digest_size=16).hexdigest()
 
 
+def raw_digest(rec: dict[str, Any], opts: DiffOptions) -> str:
+    """Digest of the compared fields exactly as stored (tells white-space-only edits from no edit)."""
+    data = [rec.get(f) for f in opts.fields]
+    return hashlib.blake2b(json.dumps(data, ensure_ascii=False).encode("utf-8"), digest_size=16).hexdigest()
+
+
 def changed_chars(a: str, b: str) -> int:
     """Characters touched by the edit from a to b (word-level alignment: fast on long bodies)."""
     wa, wb = a.split(" "), b.split(" ")
@@ -192,13 +198,13 @@ class _Side:
     def __init__(self, db: sqlite3.Connection, table: str):
         self.db, self.table = db, table
         db.execute(f"CREATE TABLE {table} (id TEXT PRIMARY KEY, version INTEGER, digest TEXT, url TEXT, "
-                   f"title TEXT, raw TEXT) WITHOUT ROWID")
+                   f"title TEXT, raw_digest TEXT, raw TEXT) WITHOUT ROWID")
 
     def load(self, lines: Iterable[str], opts: DiffOptions) -> tuple[int, int, int]:
         n = dup = bad = 0
-        sql = (f"INSERT INTO {self.table} VALUES (?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+        sql = (f"INSERT INTO {self.table} VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
                f"version=excluded.version, digest=excluded.digest, url=excluded.url, title=excluded.title, "
-               f"raw=excluded.raw WHERE excluded.version >= {self.table}.version")
+               f"raw_digest=excluded.raw_digest, raw=excluded.raw WHERE excluded.version >= {self.table}.version")
         batch = []
         for line in lines:
             try:
@@ -209,7 +215,7 @@ class _Side:
                 continue
             n += 1
             batch.append((aid, int(rec.get("version") or 1), digest(rec, opts), rec.get("url"), rec.get("title"),
-                          line))
+                          raw_digest(rec, opts), line))
             if len(batch) >= 2000:
                 self.db.executemany(sql, batch)
                 batch.clear()
@@ -244,8 +250,9 @@ def diff_records(a_lines: Iterable[str], b_lines: Iterable[str], opts: DiffOptio
                 "SELECT b.id, b.url, b.title, b.version FROM b LEFT JOIN a ON a.id = b.id WHERE a.id IS NULL ORDER BY b.id"):
             s.added += 1
             yield Change("added", aid, url, title, versions=(None, version))
-        same = db.execute("SELECT COUNT(*) FROM a JOIN b ON a.id = b.id AND a.digest = b.digest").fetchone()[0]
-        s.unchanged = same
+        same, minor = db.execute("SELECT COUNT(*), COALESCE(SUM(a.raw_digest != b.raw_digest), 0) "
+                                 "FROM a JOIN b ON a.id = b.id AND a.digest = b.digest").fetchone()
+        s.unchanged, s.minor = same - minor, minor
         for aid, raw_a, raw_b, va, vb in db.execute(
                 "SELECT a.id, a.raw, b.raw, a.version, b.version FROM a JOIN b ON a.id = b.id "
                 "WHERE a.digest != b.digest ORDER BY a.id"):

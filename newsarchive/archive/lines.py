@@ -108,6 +108,36 @@ def iter_lines(path: str | Path, on_torn: Callable[[TornTail], None] | None = _w
         on_torn(TornTail(str(path), number + 1, pending.decode("utf-8", "replace")))
 
 
+class _WholeWrites:
+    """A file that writes every byte or raises: a short write (disk or quota nearly full, file-size
+    limit) is retried, so the zstd stream never silently loses the bytes a short write left out."""
+
+    def __init__(self, path: Path):
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.closed = False
+
+    def write(self, data) -> int:
+        view = memoryview(data)
+        total = len(view)
+        while view:
+            n = os.write(self.fd, view)
+            if n <= 0:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            view = view[n:]
+        return total
+
+    def flush(self) -> None:
+        pass
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            os.close(self.fd)
+
+
 class LineAppender:
     """Appends lines to a .zst (or plain) file; each line reaches the OS before `write` returns."""
 
@@ -116,7 +146,7 @@ class LineAppender:
         self.lines = 0
         self.bytes_in = 0
         self.fsync_every = fsync_every
-        self._raw = open(self.path, "ab", buffering=0)
+        self._raw = _WholeWrites(self.path)
         self._zst = None
         if self.path.name.endswith(".zst"):
             self._zst = zstandard.ZstdCompressor(level=ZSTD_LEVEL).stream_writer(self._raw, closefd=False)

@@ -243,7 +243,7 @@ def iter_responses(path: str | Path) -> Iterator[StoredResponse]:
             it = ArchiveIterator(fh)
             try:
                 for record in it:
-                    offset = it.get_record_offset()
+                    # read the record before asking for its offset: warcio skips to its end when asked
                     if record.rec_type == "request":
                         target = record.rec_headers.get_header("WARC-Concurrent-To")
                         http = record.http_headers
@@ -257,7 +257,7 @@ def iter_responses(path: str | Path) -> Iterator[StoredResponse]:
                         continue
                     page = _page_from_record(record, None)
                     rid = record.rec_headers.get_header("WARC-Record-ID")
-                    length = it.get_record_length() if hasattr(it, "get_record_length") else 0
+                    offset, length = it.get_record_offset(), it.get_record_length()
                     pending.append((offset, length, rid, page))
                     # requests follow their response in our files; flush all but the newest
                     while len(pending) > 1:

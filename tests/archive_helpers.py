@@ -1,0 +1,62 @@
+"""Helpers for the archive tests: a copy of the sample site that can be edited between crawls."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from newsarchive.archive import layout as L
+from newsarchive.archive.lines import iter_lines
+from newsarchive.samples.server import SAMPLE_SITE
+
+# Crawl settings that revisit every archived article on every run (so edits are seen).
+REVISIT_ALL = {"NEWSARCHIVE_REVISIT": "5200w=0"}
+
+
+def copy_site(dest: Path) -> Path:
+    shutil.copytree(SAMPLE_SITE, dest)
+    return dest
+
+
+def run_records(archive: Path, run_id: str) -> list[dict]:
+    path = L.run_dir(archive, run_id) / L.ARTICLES
+    return [json.loads(line) for _, line in iter_lines(path)] if path.exists() else []
+
+
+def page_file(site: Path, record: dict) -> Path:
+    """The file of the sample site that served a record."""
+    return site / record["final_url"].split("/", 3)[3]
+
+
+def edit_body(site: Path, record: dict, insert: str) -> None:
+    """Change one paragraph of the article's body in its HTML file."""
+    path = page_file(site, record)
+    html = path.read_text("utf-8")
+    for para in record["body"].split("\n\n"):
+        words = para.split()
+        probe = " ".join(words[:6])
+        if len(words) >= 8 and html.count(probe) == 1:
+            path.write_text(html.replace(probe, insert + " " + probe), "utf-8")
+            return
+    raise AssertionError(f"no paragraph of {path.name} found verbatim in its HTML")
+
+
+def add_copy(site: Path, record: dict, new_name: str, new_url: str) -> Path:
+    """A new article: a copy of `record`'s page under a new path and canonical URL, linked from the
+    home page and listed in the sitemap."""
+    src = page_file(site, record)
+    html = src.read_text("utf-8")
+    for old in filter(None, {record.get("canonical_url"), record.get("final_url")}):
+        html = html.replace(old, new_url)
+    dest = src.parent / new_name
+    dest.write_text(html, "utf-8")
+    home = site / "index.html"
+    rel = "/" + dest.relative_to(site).as_posix()
+    home.write_text(re.sub("<main>", f'<main><h2><a href="{rel}">Bài mới</a></h2>', home.read_text("utf-8"), count=1),
+                    "utf-8")
+    sitemap = site / "sitemap.xml"
+    entry = f"<url><loc>{{{{BASE}}}}{rel}</loc><lastmod>2026-03-08T09:00:00+07:00</lastmod></url>"
+    sitemap.write_text(sitemap.read_text("utf-8").replace("</urlset>", entry + "</urlset>"), "utf-8")
+    return dest
