@@ -76,6 +76,9 @@ DATEPARSER_SETTINGS: dict[str, Any] = {
     "RETURN_TIME_AS_PERIOD": True,  # tells a date-only string ("day") from one with a time ("time")
     "REQUIRE_PARTS": ["day", "month", "year"],  # never let it invent a year or a day
     "PREFER_DATES_FROM": "past",
+    # absolute dates only: relative expressions and timestamps are the fast paths' job, and
+    # dateparser's relative parser reads stray words ("2024giờ") as "now"
+    "PARSERS": ["custom-formats", "absolute-time"],
 }
 DATEPARSER_LANGUAGES = ["vi", "en"]
 #: dateparser reads a string as a whole; longer leftovers are prose it cannot parse, and its time
