@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime
 
 import click
@@ -47,8 +48,7 @@ def date(texts: tuple[str, ...], now: datetime | None, month_first: bool, detail
     def inputs():
         for text in texts:
             if text == "-":
-                stdin = click.get_text_stream("stdin")
-                for line in stdin:
+                for line in sys.stdin:
                     yield line.rstrip("\r\n")
             else:
                 yield text
