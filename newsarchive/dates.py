@@ -318,6 +318,8 @@ def _apply_meridiem(hour: int, marker: str | None, ctx: _Ctx) -> int:
 
 
 def _time_after(text: str, pos: int) -> re.Match[str] | None:
+    if pos >= len(text):
+        return None
     m = TIME_AFTER.match(text, pos)
     return m if m is not None and int(m.group("H")) < 24 else None
 
@@ -400,7 +402,7 @@ def _finish_calendar(y: int, mo: int, d: int, start: int, end: int, family: str,
                 first = tm.start()
         if tm is not None:
             hh, mi, ss, precision = _time_parts(tm, ctx)
-            zm = ZONE.match(text, last)
+            zm = ZONE.match(text, last) if last < len(text) else None
             zone = None
             if zm is not None:
                 zone = _zone_of(zm)
@@ -713,7 +715,7 @@ def _scan(pattern: re.Pattern[str], ctx: _Ctx) -> tuple[_Found | None, str | Non
         # lastgroup: the family's group, the last to close (the digit scan's "lead" closes first)
         found = _SCAN_BUILDERS[m.lastgroup](m, ctx)  # type: ignore[index]
         if isinstance(found, tuple):
-            nxt = _DIGIT_SCAN.search(text, found[2])
+            nxt = _DIGIT_SCAN.search(text, found[2]) if found[2] < len(text) else None
             if nxt is not None:
                 ctx.warnings.append(f"another date {nxt.group(0)!r} follows; used the first")
             return found, rejected
@@ -885,10 +887,10 @@ def _parse(raw: Any, now: datetime | None, tz: tzinfo, month_first: bool) -> tup
                     break
 
     # 2. the first valid calendar date: digit-led families, then (with a year-like number) word-led
-    has_year = YEAR_LIKE.search(text) is not None
+    has_year: bool | None = None
     if rejected is None:
         found, rejected = _scan(_DIGIT_SCAN, ctx)
-        if found is None and has_year and not ctx.final:
+        if found is None and not ctx.final and (has_year := YEAR_LIKE.search(text) is not None):
             found, rejected_w = _scan(_WORD_SCAN, ctx)
             rejected = rejected or rejected_w
         if found is not None:
@@ -907,6 +909,8 @@ def _parse(raw: Any, now: datetime | None, tz: tzinfo, month_first: bool) -> tup
         return None, ctx, ctx.warnings
 
     # 4. dateparser, for the rare short leftovers that plausibly hold a date (a year-like number)
+    if has_year is None:
+        has_year = YEAR_LIKE.search(text) is not None
     if has_year and len(stripped) <= DATEPARSER_MAX_CHARS:
         found = _dateparser(ctx)
         if isinstance(found, tuple):
