@@ -234,6 +234,7 @@ def extract_article(
     (field -> list of CSS selectors; fields: title, lead, body, date, byline, category, tags)
     and ``month_first``.
     """
+    S._INDEX.clear()  # selector index of the previous page
     text, warnings = _to_text(html, headers, url)
     root = parse_html(text)
     md = read_metadata(root)

@@ -134,7 +134,92 @@ def compile_css(selector: str) -> CSSSelector | None:
         return None
 
 
+_SIMPLE = re.compile(r"^(?P<tag>[a-zA-Z][\w]*)?(?:\.(?P<cls>[\w-]+)|#(?P<id>[\w-]+)|\[(?P<attr>[\w-]+)=(?P<val>[\w-]+)\])?$")
+_INDEX: dict[int, tuple[Any, dict]] = {}
+
+
+def _index(top: Any) -> dict:
+    """Per-document index: class token / id / attribute value -> elements, plus document order."""
+    key = id(top)
+    cached = _INDEX.get(key)
+    if cached is not None and cached[0] is top:
+        return cached[1]
+    if len(_INDEX) > 4:
+        _INDEX.clear()
+    order: dict[Any, int] = {}
+    by: dict[tuple, list] = {}
+    for i, el in enumerate(top.iter()):
+        if not isinstance(el.tag, str):
+            continue
+        order[el] = i
+        by.setdefault(("tag", el.tag), []).append(el)
+        cls = el.get("class")
+        if cls:
+            for token in set(cls.split()):
+                by.setdefault(("cls", token), []).append(el)
+        for attr in ("id", "data-role", "itemprop", "data-field"):
+            v = el.get(attr)
+            if v:
+                by.setdefault((attr, v.strip()), []).append(el)
+    idx = {"order": order, "by": by, "ends": {}}
+    _INDEX[key] = (top, idx)
+    return idx
+
+
+def _fast(root: Any, selector: str) -> list[Any] | None:
+    parts = [p.strip() for p in selector.split(",")]
+    matches = []
+    for p in parts:
+        m = _SIMPLE.match(p)
+        if not m or not (m.group("cls") or m.group("id") or m.group("attr") or m.group("tag")):
+            return None
+        if m.group("attr") and m.group("attr") not in ("data-role", "itemprop", "data-field", "id"):
+            return None
+        matches.append(m)
+    top = root.getroottree().getroot()
+    idx = _index(top)
+    by, order = idx["by"], idx["order"]
+    found: dict[Any, int] = {}
+    for m in matches:
+        if m.group("cls"):
+            cands = by.get(("cls", m.group("cls")), [])
+        elif m.group("id"):
+            cands = by.get(("id", m.group("id")), [])
+        elif m.group("attr"):
+            cands = by.get((m.group("attr"), m.group("val")), [])
+        else:
+            cands = by.get(("tag", m.group("tag").lower()), [])
+        tag = m.group("tag")
+        for el in cands:
+            if tag and el.tag != tag.lower():
+                continue
+            found[el] = order.get(el, 0)
+    if root is not top and found:
+        start = order.get(root)
+        if start is None:
+            return None
+        end = idx["ends"].get(root)
+        if end is None:
+            end = start
+            for el in root.iterdescendants():
+                end += 1
+            idx["ends"][root] = end
+        found = {el: o for el, o in found.items() if start < o <= end}
+    return sorted(found, key=found.get)
+
+
 def select(root: Any, selector: str) -> list[Any]:
+    """Elements under root matching a CSS selector list, in document order.
+
+    Selector lists made of simple parts (tag, .class, tag.class, #id, [data-role=x], [itemprop=x])
+    are answered from a per-document index (one pass over the tree); others go through cssselect.
+    """
+    try:
+        fast = _fast(root, selector)
+    except Exception:
+        fast = None
+    if fast is not None:
+        return fast
     sel = compile_css(selector)
     if sel is None:
         return []
