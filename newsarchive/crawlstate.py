@@ -1,7 +1,8 @@
 """Incremental and resumable crawls: what is archived already, what is due again, where a run stopped.
 
 **Known articles.** ``CrawlState.load(archive_dir)`` reads what the archive already holds (URL, final
-URL, published and fetched times of every stored record). A URL archived before is not fetched
+URL, published and fetched times of every stored record) from the archive index
+(``newsarchive.archive.index``), or by reading the JSON Lines records when there is no index. A URL archived before is not fetched
 again, unless the revisit schedule says it is due.
 
 **Revisit schedule.** Recent articles get edited, so they are fetched again on an age-based schedule,
@@ -12,7 +13,7 @@ publication date is never revisited.
 
 **Resume.** A crawl keeps Scrapy's JOBDIR (persisted request queue and seen-set) under the archive,
 ``<archive>/.jobs/<key>/``. A run that stops cleanly (Ctrl-C, SIGTERM, --max-articles) leaves it for
-the next run to resume; a run that finishes removes it. A run that died (SIGKILL, crash, power loss)
+the next run to resume; a run that finishes marks it done, and the next run starts afresh. A run that died (SIGKILL, crash, power loss)
 leaves a ``RUNNING`` marker behind: its JOBDIR cannot be trusted (Scrapy writes the queue state only
 when it closes), so the next run discards it and starts discovery again, and the known-articles view
 of the archive keeps it from fetching anything that was archived.
@@ -116,6 +117,8 @@ class CrawlState:
     def load(cls, archive_dir: str | Path | None, schedule: RevisitSchedule | None = None,
              owns: Callable[[str], bool] | None = None, now: datetime | None = None) -> "CrawlState":
         state = cls(schedule, now)
+        if archive_dir and _load_from_index(state, Path(archive_dir), owns):
+            return state
         if archive_dir:
             for record in iter_archived_records(Path(archive_dir)):
                 url = record.get("url")
@@ -150,13 +153,48 @@ class CrawlState:
         return len(self.known)
 
 
+def _load_from_index(state: "CrawlState", root: Path, owns) -> bool:
+    """Fill ``state`` from the archive index (``newsarchive.archive.index``); False if there is none.
+
+    Opening the index brings it up to date with every run, interrupted ones included (their torn
+    tails set aside), so an article a killed crawl had stored counts as archived.
+    """
+    try:
+        from newsarchive.archive import layout
+        from newsarchive.archive.index import Index
+    except ImportError:
+        return False
+    if not layout.is_archive(root):
+        return False
+    index = Index.open(root)
+    try:
+        rows = index.db.execute(
+            "SELECT url, final_url, canonical_url, published_at, fetched_at FROM versions").fetchall()
+        seen = index.db.execute("SELECT url, fetched_at FROM sightings").fetchall()
+    finally:
+        index.close()
+    for url, final_url, canonical, published, fetched in rows:
+        if not url or (owns and not owns(url)):
+            continue
+        state.remember(url, final_url, _when(published), _when(fetched))
+        if canonical and canonical != url and (not owns or owns(canonical)):
+            state.remember(canonical, None, _when(published), _when(fetched))
+    for url, fetched in seen:
+        if url and url in state.known:
+            state.remember(url, None, None, _when(fetched))
+    return True
+
+
 def iter_archived_records(archive_dir: Path):
     """Every stored record under an archive (JSON Lines, plain/gzip/zstd), rejects excluded.
 
     Unreadable lines (a torn last line after a crash) are skipped with a warning: they never stored
     an article, so the article is fetched again.
     """
-    from newsarchive.jsonl import iter_lines
+    try:  # the archive's reader sets a torn tail (crash mid-write) aside instead of failing
+        from newsarchive.archive.lines import iter_lines
+    except ImportError:
+        from newsarchive.jsonl import iter_lines
 
     if not archive_dir.is_dir():
         return
@@ -179,6 +217,7 @@ def iter_archived_records(archive_dir: Path):
 
 # -- JOBDIR ---------------------------------------------------------------------------------------
 RUNNING_MARKER = "RUNNING"
+FINISHED_MARKER = "FINISHED"
 
 
 def jobdir_for(archive_dir: str | Path, targets: Iterable[str], window: str = "") -> Path:
@@ -192,6 +231,9 @@ def prepare_jobdir(jobdir: str | Path) -> str:
     """Check a JOBDIR before a run opens it: ``"fresh"``, ``"resume"`` or ``"discarded"`` (after a crash)."""
     jobdir = Path(jobdir)
     if not jobdir.exists():
+        return "fresh"
+    if (jobdir / FINISHED_MARKER).exists():      # the last run finished: start afresh
+        shutil.rmtree(jobdir, ignore_errors=True)
         return "fresh"
     if (jobdir / RUNNING_MARKER).exists():
         logger.warning("The previous crawl in %s did not stop cleanly; its queue is discarded and "
@@ -208,9 +250,10 @@ def mark_running(jobdir: str | Path) -> None:
 
 
 def mark_stopped(jobdir: str | Path, finished: bool) -> None:
-    """A clean stop keeps the JOBDIR for resuming; a finished crawl removes it."""
+    """A clean stop keeps the JOBDIR for resuming; a finished crawl marks it for removal (the next
+    run removes it: Scrapy still writes into it while the crawl closes)."""
     jobdir = Path(jobdir)
+    jobdir.mkdir(parents=True, exist_ok=True)
     if finished:
-        shutil.rmtree(jobdir, ignore_errors=True)
-    else:
-        (jobdir / RUNNING_MARKER).unlink(missing_ok=True)
+        (jobdir / FINISHED_MARKER).write_text("finished", encoding="utf-8")
+    (jobdir / RUNNING_MARKER).unlink(missing_ok=True)

@@ -109,7 +109,7 @@ class OutletSpider(scrapy.Spider):
         self.crawl_delays: dict[str, float] = {}
         self.failures: list[tuple[str, str, str]] = []
         self.inflight: dict[str, dict[str, Any]] = {}
-        self.state = CrawlState()
+        self.crawlstate = CrawlState()
 
     # -- setup -----------------------------------------------------------------------------------
     @classmethod
@@ -134,7 +134,7 @@ class OutletSpider(scrapy.Spider):
         except ValueError as exc:
             raise ValueError(f"NEWSARCHIVE_REVISIT: {exc}") from None
         archive = s.get("ARCHIVE_DIR")
-        spider.state = CrawlState.load(archive, schedule, owns=spider.url_in_any_outlet)
+        spider.crawlstate = CrawlState.load(archive, schedule, owns=spider.url_in_any_outlet)
         spider.jobdir = s.get("JOBDIR")
         spider.resumed_inflight: list[dict[str, Any]] = []
         if spider.jobdir:
@@ -174,7 +174,7 @@ class OutletSpider(scrapy.Spider):
     def skip_at_download(self, request) -> bool:
         if request.meta.get("role") != "article" or request.meta.get("revisit"):
             return False
-        return self.state.status(request.url) == "archived"
+        return self.crawlstate.status(request.url) == "archived"
 
     def track_inflight(self, request, starting: bool) -> None:
         if request.meta.get("role") not in ("article", "listing", "sitemap", "feed"):
@@ -202,7 +202,10 @@ class OutletSpider(scrapy.Spider):
         run = self.outlets.get(outlet)
         if run is not None and request.meta.get("stage"):
             run.pending[request.meta["stage"]] -= 1
-        if type(exc).__name__ == "IgnoreRequest" or "IgnoreRequest" in {c.__name__ for c in type(exc).__mro__}:
+        if run is not None and role == "home":
+            run.home_done = True
+        classes = {c.__name__ for c in type(exc).__mro__}
+        if "IgnoreRequest" in classes and "HttpError" not in classes:
             # refusals (robots.txt, scope, private address, already archived) are counted where decided
             if "robots.txt" in str(exc).lower() or not str(exc):
                 self.crawler.stats.inc_value("newsarchive/refused/robots_txt")
@@ -322,8 +325,8 @@ class OutletSpider(scrapy.Spider):
                 if not run.profile.owns_url(url):
                     continue
                 verdict = run.classifier.classify(url)
-                if not verdict.is_article and verdict.rule != "no_article_shape":
-                    continue   # sitemaps list sections and tags too: only a named rule vetoes
+                if not verdict.is_article and (verdict.rule != "no_article_shape" or self._is_section(url)):
+                    continue   # sitemaps list sections and tags too
                 run.classifier.learn(url)
                 req = self._article_request(run, url, entry.best_date, "news_sitemap" if entry.published else "sitemap",
                                             raw=entry.published_raw or entry.lastmod_raw, stage="sitemaps")
@@ -400,7 +403,7 @@ class OutletSpider(scrapy.Spider):
             if when is not None:
                 dated += 1
                 older += self.window.older_than_since(when)
-            if self.state.status(link.url) == "archived":
+            if self.crawlstate.status(link.url) == "archived":
                 known += 1
             req = self._article_request(run, link.url, when, "listing", raw=link.date_raw, stage="listings")
             if req is not None:
@@ -472,7 +475,7 @@ class OutletSpider(scrapy.Spider):
             return None
         if stage:
             run.found[stage] += 1
-        status = self.state.status(url)
+        status = self.crawlstate.status(url)
         if status == "archived":
             stats.inc_value("newsarchive/skipped/already_archived")
             self.scheduled.add(url)
@@ -512,7 +515,7 @@ class OutletSpider(scrapy.Spider):
 
         when = published if isinstance(published, datetime) else parse_when(published) if published else None
         if url:
-            self.state.remember(url, final_url, when, datetime.now(timezone.utc))
+            self.crawlstate.remember(url, final_url, when, datetime.now(timezone.utc))
         self.articles_archived += 1
 
 

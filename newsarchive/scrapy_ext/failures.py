@@ -9,7 +9,7 @@ FAILURE_KINDS: list[tuple[str, tuple[str, ...]]] = [
     ("truncated", ("ResponseFailed", "PotentialDataLoss", "_DataLoss", "ResponseNeverReceived")),
     ("too_large", ("DownloadMaxSizeExceeded",)),
     ("refused", ("IgnoreRequest",)),
-    ("connection", ("ConnectionRefusedError", "ConnectionLost", "ConnectionDone", "ConnectError")),
+    ("connection", ("ConnectionRefusedError", "DownloadConnectionRefusedError", "DownloadFailedError", "ConnectionLost", "ConnectionDone", "ConnectError")),
 ]
 
 

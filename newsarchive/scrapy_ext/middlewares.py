@@ -149,7 +149,7 @@ class CrawlDelayMiddleware:
         slot = _slot(self.crawler, request)
         if slot is not None:
             slot.delay = max(slot.delay, min(delay, self.max_delay))
-            slot.randomize_delay = False
+            slot.jitter = 0.0
 
     def process_request(self, request, spider=None):
         self._apply(request, spider or self.crawler.spider)

@@ -1,0 +1,256 @@
+"""`newsarchive crawl`: crawl outlets into an archive, politely, incrementally, resumably."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from newsarchive.sites import RegistryError, load_registry
+
+OK_REASONS = ("finished", "max_articles", "closespider_itemcount")
+
+
+def resolve_targets(targets: tuple[str, ...], province: str | None, kind: str | None) -> list[str]:
+    """Registry names for known outlets, start URLs for the rest; UsageError for what is neither."""
+    try:
+        registry = load_registry()
+    except RegistryError as exc:
+        raise click.ClickException(f"outlet registry is broken: {exc}") from None
+    out: list[str] = []
+    if province or kind:
+        chosen = registry.select(province=province, kind=kind)
+        if not chosen:
+            raise click.UsageError(f"no outlet in the registry for province={province!r} kind={kind!r} "
+                                   "(see `newsarchive sites`)")
+        out += [p.name for p in chosen]
+    for t in targets:
+        found = registry.lookup(t)
+        if found is not None and "://" not in t:
+            out.append(found.name)
+        elif "://" in t or "." in t:
+            if "://" in t and not t.startswith(("http://", "https://")):
+                raise click.UsageError(f"{t!r}: only http:// and https:// URLs can be crawled")
+            out.append(t)
+        else:
+            raise click.UsageError(f"{t!r} is neither an outlet of the registry nor a URL "
+                                   "(see `newsarchive sites`, or give https://...)")
+    if not out:
+        raise click.UsageError("give at least one TARGET (outlet name, domain or URL), or --province/--kind")
+    return list(dict.fromkeys(out))
+
+
+class Progress:
+    """Live display on a terminal (rich), a plain log line every `every` seconds otherwise."""
+
+    def __init__(self, crawler, tty: bool, every: float = 30.0):
+        self.crawler = crawler
+        self.tty = tty
+        self.every = every
+        self.started = time.monotonic()
+        self.last_line = 0.0
+        self.live = None
+
+    def snapshot(self) -> dict[str, Any]:
+        s = self.crawler.stats.get_stats()
+        spider = self.crawler.spider
+        elapsed = max(1e-6, time.monotonic() - self.started)
+        pages = s.get("response_received_count", 0)
+        inflight = getattr(spider, "inflight", {}) or {}
+        current = next(iter(inflight.values()), {}).get("outlet", "") if inflight else ""
+        return {"pages": pages, "archived": s.get("newsarchive/articles_archived", 0),
+                "errors": s.get("newsarchive/fetch_errors", 0), "rate": pages / elapsed * 60,
+                "outlet": current}
+
+    def render(self):
+        from rich.table import Table
+
+        snap = self.snapshot()
+        table = Table.grid(padding=(0, 2))
+        table.add_row("pages fetched", str(snap["pages"]), "articles archived", str(snap["archived"]))
+        table.add_row("errors", str(snap["errors"]), "rate", f"{snap['rate']:.0f} pages/min")
+        table.add_row("outlet", snap["outlet"] or "-", "", "")
+        return table
+
+    def start(self):
+        from twisted.internet import task
+
+        if self.tty:
+            from rich.live import Live
+
+            self.live = Live(self.render(), refresh_per_second=2, transient=True)
+            self.live.start()
+        self.loop = task.LoopingCall(self.tick)
+        self.loop.start(1.0, now=False)
+
+    def tick(self):
+        if self.live is not None:
+            self.live.update(self.render())
+        elif time.monotonic() - self.last_line >= self.every:
+            self.last_line = time.monotonic()
+            snap = self.snapshot()
+            logging.getLogger("newsarchive.crawl").info(
+                "progress: %(pages)d pages, %(archived)d articles archived, %(errors)d errors, "
+                "%(rate).0f pages/min, outlet %(outlet)s", snap)
+
+    def stop(self):
+        if getattr(self, "loop", None) is not None and self.loop.running:
+            self.loop.stop()
+        if self.live is not None:
+            self.live.stop()
+
+
+def summarise(stats: dict[str, Any], failures: list[tuple[str, str, str]], reason: str | None, elapsed: float) -> list[str]:
+    lines = [
+        f"Crawl {reason or 'did not finish'} in {elapsed:.0f} s: "
+        f"{stats.get('response_received_count', 0)} pages fetched, "
+        f"{stats.get('newsarchive/articles_archived', 0)} articles archived, "
+        f"{stats.get('newsarchive/fetch_errors', 0)} fetch errors.",
+    ]
+    skipped = {k.rsplit("/", 1)[-1]: v for k, v in stats.items()
+               if k.startswith(("newsarchive/skipped/", "newsarchive/refused/"))}
+    if stats.get("newsarchive/discovery/out_of_window"):
+        skipped["out of window (not fetched)"] = stats["newsarchive/discovery/out_of_window"]
+    if skipped:
+        lines.append("Skipped: " + ", ".join(f"{k} {v}" for k, v in sorted(skipped.items())))
+    if stats.get("newsarchive/revisits"):
+        lines.append(f"Revisited (recent articles, revisit schedule): {stats['newsarchive/revisits']}")
+    if failures:
+        lines.append(f"Failures ({len(failures)}):")
+        for kind, url, why in failures[:50]:
+            lines.append(f"  {kind:<18} {url}  ({why})")
+        if len(failures) > 50:
+            lines.append(f"  ... and {len(failures) - 50} more (see the log)")
+    return lines
+
+
+@click.command("crawl")
+@click.argument("targets", nargs=-1)
+@click.option("--province", help="Crawl every registry outlet of this province (pre- or post-2025 name).")
+@click.option("--kind", type=click.Choice(["broadcaster", "newspaper", "merged", "portal"]),
+              help="With --province (or alone): only outlets of this kind.")
+@click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD, Vietnam time).")
+@click.option("--until", help="Only articles published on or before this date (YYYY-MM-DD, inclusive).")
+@click.option("--archive", "archive_dir", type=click.Path(file_okay=False), default="data/archive",
+              show_default=True, help="Archive directory (created if missing).")
+@click.option("--max-articles", type=click.IntRange(min=1), help="Stop after fetching this many articles.")
+@click.option("--allow-private-addresses", is_flag=True,
+              help="Allow crawling loopback/private/link-local addresses (local test sites).")
+@click.option("--revisit", help='Revisit schedule, AGE=INTERVAL,... (default "1d=0,7d=1d,30d=7d").')
+@click.option("--no-resume", is_flag=True, help="Start afresh instead of resuming a stopped crawl.")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Any Scrapy/newsarchive setting, e.g. -s DOWNLOAD_DELAY=2.")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and the summary.")
+def crawl(targets, province, kind, since, until, archive_dir, max_articles, allow_private_addresses,
+          revisit, no_resume, overrides, quiet):
+    """Crawl outlets into an archive.
+
+    TARGET is an outlet of the registry (name or domain, see `newsarchive sites`) or a start URL for
+    an outlet that has no profile. Discovery reads sitemaps, then feeds, then listing pages; pages
+    outside --since/--until are not fetched. Articles archived by an earlier run are not fetched again
+    (recent ones are revisited on the revisit schedule). A crawl stopped by Ctrl-C, SIGTERM or a crash
+    continues where it left off when run again with the same targets and window.
+
+    Exit status: 0 when the crawl finished, 1 when it failed (nothing archived and fetches failed,
+    or it stopped abnormally), 2 for usage errors.
+
+    \b
+    Example:
+        newsarchive crawl lamdongtv.vn --since 2024-06-01 --until 2024-06-30
+        newsarchive crawl --province "Lâm Đồng" --since 2025-07-01
+        newsarchive crawl https://baolamdong.vn/ --max-articles 50 --archive data/archive
+    """
+    from newsarchive.discovery.window import DateWindow
+
+    names = resolve_targets(targets, province, kind)
+    try:
+        window = DateWindow.from_strings(since, until)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    settings: dict[str, Any] = {"ARCHIVE_DIR": archive_dir}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.UsageError(f"-s expects NAME=VALUE, got {item!r}")
+        settings[key.strip()] = value
+    if allow_private_addresses:
+        settings["NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES"] = True
+    if revisit is not None:
+        from newsarchive.crawlstate import RevisitSchedule
+
+        try:
+            RevisitSchedule.parse(revisit)
+        except ValueError as exc:
+            raise click.UsageError(f"--revisit: {exc}") from None
+        settings["NEWSARCHIVE_REVISIT"] = revisit
+    if quiet:
+        settings["LOG_LEVEL"] = "WARNING"
+    from newsarchive.crawlstate import jobdir_for
+
+    jobdir = jobdir_for(archive_dir, names, window.describe())
+    if no_resume and jobdir.exists():
+        import shutil
+
+        shutil.rmtree(jobdir, ignore_errors=True)
+    settings["JOBDIR"] = str(jobdir)
+    Path(archive_dir).mkdir(parents=True, exist_ok=True)
+    code = run(names, settings, since=since, until=until, max_articles=max_articles)
+    sys.exit(code)
+
+
+def run(targets: list[str], settings: dict[str, Any], **spider_kwargs: Any) -> int:
+    """Run one crawl in this process (blocking), print its summary, return the exit status."""
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.log import configure_logging
+
+    from newsarchive.crawler import _ensure_log_handler, crawl_settings
+
+    s = crawl_settings(settings)
+    process = CrawlerProcess(s, install_root_handler=False)
+    configure_logging(s, install_root_handler=False)
+    _ensure_log_handler(s.get("LOG_LEVEL", "INFO"))
+    tty = sys.stderr.isatty()
+    if tty and s.get("LOG_LEVEL", "INFO") == "INFO":
+        logging.getLogger().setLevel(logging.WARNING)   # the live display replaces INFO lines
+    crawler = process.create_crawler("outlet")
+    outcome: dict[str, Any] = {}
+    progress = Progress(crawler, tty)
+
+    def opened(spider):
+        progress.start()
+
+    def closed(spider, reason):
+        progress.stop()
+        outcome["reason"] = reason
+        outcome["stats"] = dict(crawler.stats.get_stats())
+        outcome["failures"] = list(getattr(spider, "failures", []))
+
+    crawler.signals.connect(opened, signal=signals.spider_opened, weak=False)
+    crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
+    started = time.monotonic()
+    kwargs = {k: v for k, v in spider_kwargs.items() if v is not None}
+    try:
+        process.crawl(crawler, start_urls=targets, **kwargs)
+        process.start()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    stats = outcome.get("stats") or dict(crawler.stats.get_stats() or {})
+    reason = outcome.get("reason")
+    for line in summarise(stats, outcome.get("failures", []), reason, time.monotonic() - started):
+        click.echo(line, err=True)
+    archived = stats.get("newsarchive/articles_archived", 0)
+    if reason not in OK_REASONS and reason != "shutdown":
+        return 1
+    if reason == "shutdown":
+        click.echo("Stopped before the end; run the same command again to resume.", err=True)
+        return 1
+    troubles = (stats.get("newsarchive/fetch_errors", 0) + stats.get("spider_exceptions/count", 0)
+                + len(outcome.get("failures", [])))
+    if archived == 0 and troubles and not stats.get("newsarchive/skipped/already_archived"):
+        return 1
+    return 0

@@ -1,0 +1,171 @@
+"""Crawling a real test site over HTTP on 127.0.0.1 with the real outlet spider and pipelines.
+
+The site (tests/crawlsite_server.py) is built from real article pages; see its docstring for what it
+holds. Each test asserts the exact set of archived articles and, where it matters, which pages were
+(not) requested.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from crawling import run_spider
+from crawlsite_server import CrawlSite
+from newsarchive.crawlstate import iter_archived_records
+
+pytestmark = pytest.mark.timeout(240)
+
+
+@pytest.fixture
+def site():
+    s = CrawlSite()
+    s.start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def listing_site():
+    s = CrawlSite(mode="listings")
+    s.start()
+    yield s
+    s.stop()
+
+
+def settings_for(tmp_path: Path, **extra) -> dict:
+    return {
+        "ARCHIVE_DIR": str(tmp_path / "archive"),
+        "NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES": True,
+        "AUTOTHROTTLE_ENABLED": False,
+        "DOWNLOAD_DELAY": 0,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+        "NEWSARCHIVE_RETRY_BACKOFF_BASE": 0.05,
+        "RETRY_TIMES": 2,
+        **extra,
+    }
+
+
+def records(tmp_path: Path) -> list[dict]:
+    return list(iter_archived_records(tmp_path / "archive"))
+
+
+def archived_paths(site: CrawlSite, tmp_path: Path) -> collections.Counter:
+    return collections.Counter(r["url"][len(site.base):] for r in records(tmp_path))
+
+
+def expected_paths(site: CrawlSite, since=None, until=None) -> set[str]:
+    return {site.listed_path(a) for a in site.articles
+            if (since is None or a.published >= since) and (until is None or a.published <= until)}
+
+
+def test_full_crawl_archives_exactly_the_articles(site, tmp_path):
+    crawl = run_spider("outlet", settings_for(tmp_path), target=site.base + "/")
+    assert crawl.finish_reason == "finished"
+    got = archived_paths(site, tmp_path)
+    assert set(got) == expected_paths(site)
+    assert all(n == 1 for n in got.values()), got
+    # the redirect chain is archived under the URL the sitemap listed, with where it landed
+    redirected = next(r for r in records(tmp_path) if r["url"].endswith(site.REDIRECT_START))
+    assert redirected["final_url"] == site.url(next(a.path for a in site.articles if a.special == "redirect"))
+    # robots.txt Disallow obeyed; the off-site redirect refused without a request; tag/search/about
+    # pages never archived
+    assert site.PRIVATE not in site.requests
+    assert crawl.stat("newsarchive/refused/offsite_redirect") == 1
+    assert crawl.stat("newsarchive/crawl_delay/127.0.0.1") == pytest.approx(0.1)
+    # the 404 is a counted, listed failure; the 500 and the 429 recovered after a retry
+    assert crawl.stat("newsarchive/failures/http_4xx") == 1
+    assert crawl.stat("newsarchive/fetch_errors") == 1
+    assert site.hits["/kinh-te/bai-loi-may-chu-roi-on-9000006.html"] == 2
+    assert site.hits["/kinh-te/bai-qua-tai-thu-lai-9000008.html"] == 2
+    # sitemaps were enough: no listing walk
+    assert "/thoi-su/trang-2" not in site.requests
+
+
+def test_window_crawl_never_fetches_out_of_window_articles(site, tmp_path):
+    from newsarchive.discovery.window import parse_bound
+
+    since, until = parse_bound("2024-03-01"), parse_bound("2024-04-30", end=True)
+    crawl = run_spider("outlet", settings_for(tmp_path), target=site.base + "/",
+                       since="2024-03-01", until="2024-04-30")
+    assert crawl.finish_reason == "finished"
+    want = expected_paths(site, since, until)
+    assert len(want) == 8
+    assert set(archived_paths(site, tmp_path)) == want
+    assert set(site.article_requests()) == want
+    # the 2023 sitemap is skipped by its index lastmod
+    assert "/sitemaps/2023.xml" not in site.requests
+
+
+def test_second_run_fetches_only_what_the_revisit_schedule_wants(site, tmp_path):
+    first = run_spider("outlet", settings_for(tmp_path), target=site.base + "/")
+    assert first.finish_reason == "finished"
+    before = len(site.requests)
+    second = run_spider("outlet", settings_for(tmp_path), target=site.base + "/")
+    assert second.finish_reason == "finished"
+    refetched = [p for p in site.requests[before:] if p in {a.path for a in site.articles} | {site.REDIRECT_START}]
+    recent = [a.path for a in site.articles if a.title == "mới"]
+    # the article published two hours ago is revisited; nothing else is fetched again
+    assert refetched == recent
+    assert second.stat("newsarchive/revisits") == 1
+    assert set(archived_paths(site, tmp_path)) == expected_paths(site)
+
+
+def test_listing_walk_when_there_is_no_sitemap_or_feed(listing_site, tmp_path):
+    from newsarchive.discovery.window import parse_bound
+
+    site = listing_site
+    since = parse_bound("2024-04-01")
+    crawl = run_spider("outlet", settings_for(tmp_path), target=site.base + "/", since="2024-04-01")
+    assert crawl.finish_reason == "finished"
+    assert set(archived_paths(site, tmp_path)) == expected_paths(site, since)
+    # walking back stops after the first page holding only older articles
+    for section in site.SECTIONS:
+        items = [a for a in site.articles if a.section == section]
+        pages = [items[i:i + site.PER_PAGE] for i in range(0, len(items), site.PER_PAGE)]
+        first_old = next(n for n, chunk in enumerate(pages, 1) if all(a.published < since for a in chunk))
+        assert f"/{section}/trang-{first_old + 1}" not in site.requests
+    # tag, search and about pages are not archived as articles
+    assert not any(p in archived_paths(site, tmp_path) for p in ("/tag/tinh-nha", "/tim-kiem", "/gioi-thieu.html"))
+
+
+def _crawl_cmd(site: CrawlSite, archive: Path) -> list[str]:
+    return [sys.executable, "-c", "from newsarchive.cli import run; run()", "crawl", site.base + "/", "--archive", str(archive),
+            "--allow-private-addresses", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0.15",
+            "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "NEWSARCHIVE_RETRY_BACKOFF_BASE=0.05"]
+
+
+def test_crawl_killed_halfway_and_restarted_archives_every_article_once(site, tmp_path):
+    archive = tmp_path / "archive"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(_crawl_cmd(site, archive), env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, cwd=tmp_path)
+    want = expected_paths(site)
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            if len(site.article_requests()) >= len(want) // 2:
+                break
+            if proc.poll() is not None:
+                pytest.fail("the crawl ended before it could be killed")
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    partial = set(archived_paths(site, tmp_path))
+    assert partial and partial != want
+    done = subprocess.run(_crawl_cmd(site, archive), env=env, capture_output=True, text=True,
+                          cwd=tmp_path, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = archived_paths(site, tmp_path)
+    assert set(got) == want
+    assert all(n == 1 for n in got.values()), {p: n for p, n in got.items() if n > 1}
