@@ -490,3 +490,23 @@ def test_fuzz_arbitrary_text(text):
 @given(_DATEY)
 def test_fuzz_date_like_text(text):
     _assert_sane(text, now=NOW)
+
+
+# ---------------------------------------------------------------- documentation
+
+
+def test_docs_examples():
+    import doctest
+
+    docs = Path(__file__).parent.parent / "docs" / "dates.md"
+    result = doctest.testfile(str(docs), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 10 and result.failed == 0
+
+
+def test_module_docstring_examples():
+    import doctest
+
+    import newsarchive.dates
+
+    result = doctest.testmod(newsarchive.dates)
+    assert result.attempted >= 3 and result.failed == 0
