@@ -46,7 +46,7 @@ BODY = [
 
 # --- visible date line ---------------------------------------------------------------------
 DATE = [
-    ("[itemprop=datePublished]:not(meta)", "schema.org microdata, visible element"),
+    ("[itemprop=datePublished]", "schema.org microdata, visible element (meta elements have no text and are passed over)"),
     ("[data-role=publishdate]", "VCCorp/ChannelVN platform publish date"),
     (".cms-date", "party-newspaper CMS date"),
     ("time", "HTML <time> element"),
@@ -170,17 +170,45 @@ def _fast(root: Any, selector: str) -> list[Any] | None:
     parts = [p.strip() for p in selector.split(",")]
     matches = []
     for p in parts:
+        desc = None
+        if " " in p:
+            left, _, desc = p.partition(" ")
+            desc = desc.strip()
+            if not re.fullmatch(r"[a-z]+\d?", desc):
+                return None
+            p = left
+        sub = re.fullmatch(r"\[class\*=([\w-]+)\]", p)
+        if sub:
+            matches.append(("sub", sub.group(1), desc))
+            continue
         m = _SIMPLE.match(p)
         if not m or not (m.group("cls") or m.group("id") or m.group("attr") or m.group("tag")):
             return None
         if m.group("attr") and m.group("attr") not in ("data-role", "itemprop", "data-field", "id"):
             return None
-        matches.append(m)
+        matches.append((m, None, desc))
     top = root.getroottree().getroot()
     idx = _index(top)
     by, order = idx["by"], idx["order"]
     found: dict[Any, int] = {}
-    for m in matches:
+    for m, substring, desc in matches:
+        if m == "sub":
+            cands = []
+            for (kind, token), els in by.items():
+                if kind == "cls" and substring in token:
+                    cands.extend(els)
+            if desc:
+                cands = [d for el in cands for d in el.iter(desc)]
+            for el in cands:
+                found[el] = order.get(el, 0)
+            continue
+        if desc:
+            lefts = _fast(root, m.group(0)) or []
+            for el in lefts:
+                for d in el.iter(desc):
+                    if d is not el:
+                        found[d] = order.get(d, 0)
+            continue
         if m.group("cls"):
             cands = by.get(("cls", m.group("cls")), [])
         elif m.group("id"):
