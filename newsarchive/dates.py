@@ -214,7 +214,11 @@ TIME = (
 # "…2024 lúc 06:55", ISO's "T".
 TIME_AFTER = _rx(r"(?:T|[\s,|\-–—]*(?:(?:vào\s+)?lúc\s*)?)" + TIME)
 # A time right before a date: "10:30 | 07/06/2024", "23:02 , 06/03/2026", "10:30 ngày 7/6/2024".
-TIME_BEFORE = _rx(TIME + r"[\s,|\-–—]*(?:ngày\s*)?\Z")
+# A weekday may sit between them: "06:55 Thứ Sáu, 07/06/2024" (group "bwd", checked like any other).
+TIME_BEFORE = _rx(
+    TIME + r"[\s,|\-–—]*(?:(?P<bwd>(?:thứ\s*(?:hai|ba|tư|bốn|năm|sáu|bảy|[2-7])|chủ\s*nhật|cn|t[2-7]"
+    r"|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?)(?![^\W\d_]))[\s,.\-–|]*)?(?:ngày\s*)?\Z"
+)
 # A bare time anywhere (only to explain a None: "time without a date").
 TIME_ANYWHERE = _rx(TIME)
 
@@ -401,6 +405,8 @@ def _finish_calendar(y: int, mo: int, d: int, start: int, end: int, family: str,
             if tm is not None:
                 first = tm.start()
         if tm is not None:
+            if first != start and tm.group("bwd"):  # a weekday between the time and the date
+                _check_weekday(text, start, day, ctx)
             hh, mi, ss, precision = _time_parts(tm, ctx)
             zm = ZONE.match(text, last) if last < len(text) else None
             zone = None
@@ -647,11 +653,11 @@ SCAN_FAMILIES: tuple[tuple[str, str, str, Builder, str], ...] = (
     ),
     (
         "long_vi", "digit",
-        r"(?<![^\W\d_]\d)(?P<lv_d>\d?)\s*(?:tháng|thang|thg)\.?\s*(?P<lv_m>\d{1,2}|" + "|".join(VI_MONTH_WORDS)
+        r"(?<![^\W\d_]\d)(?P<lv_d>\d?)\s*(?:tháng|thang|thg|th(?=\s*\d))\.?\s*(?P<lv_m>\d{1,2}|" + "|".join(VI_MONTH_WORDS)
         + "|" + "|".join(VI_LUNAR_MONTH_WORDS) + r")(?![^\W_])\s*(?:,\s*|/\s*|(?:năm|nam)\s+|\s)\s*(?P<lv_y>\d{4})(?!\d)",
         _build_long_vi,
         "Long Vietnamese, day first: 'ngày 7 tháng 6 năm 2024', '7 tháng 6, 2024', '07 Tháng Sáu, 2024', "
-        "'7 thg 6, 2024', unaccented '7 thang 6 nam 2024'. 'tháng Giêng' / 'tháng Chạp' are lunar months: rejected.",
+        "'7 thg 6, 2024', '7 Th6 2024', unaccented '7 thang 6 nam 2024'. 'tháng Giêng' / 'tháng Chạp' are lunar months: rejected.",
     ),
     (
         "long_en", "digit",

@@ -329,6 +329,18 @@ def test_none_not_a_guess(text, reason):
     assert any(reason in w for w in p.warnings), p.warnings
 
 
+def test_weekday_between_time_and_date():
+    assert parse_date_detailed("06:55 Thứ Sáu, 07/06/2024").value == dt(2024, 6, 7, 6, 55)
+    p = parse_date_detailed("Cập nhật 06:55 Thứ Hai, 07/06/2024")
+    assert p.value == dt(2024, 6, 7, 6, 55)
+    assert any("Monday" in w for w in p.warnings)
+
+
+def test_short_vietnamese_month_abbreviation():
+    assert parse_date("Thứ Sáu, 7 Th6 2024") == date(2024, 6, 7)
+    assert parse_date("07 Th06, 2024 10:30") == dt(2024, 6, 7, 10, 30)
+
+
 def test_first_date_wins_and_the_next_is_reported():
     p = parse_date_detailed("Cập nhật 07/06/2024 10:30. Đăng 06/06/2024 09:00")
     assert p.value == dt(2024, 6, 7, 10, 30)
