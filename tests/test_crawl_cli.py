@@ -1,0 +1,41 @@
+"""`newsarchive crawl`: arguments, help, clear errors (the crawl itself runs in test_crawl_outlet.py)."""
+
+from click.testing import CliRunner
+
+from newsarchive.cli import main
+from newsarchive.cli.crawl_cmd import resolve_targets, summarise
+
+
+def test_help_has_an_example():
+    r = CliRunner().invoke(main, ["crawl", "--help"])
+    assert r.exit_code == 0 and "Example:" in r.output and "--allow-private-addresses" in r.output
+
+
+def test_targets_resolve_to_registry_names_or_urls():
+    assert resolve_targets(("lamdongtv.vn", "https://www.lamdongtv.vn/x", "https://tin.example.org/"), None, None) == [
+        "lamdongtv.vn", "https://www.lamdongtv.vn/x", "https://tin.example.org/"]
+    assert resolve_targets((), "Lâm Đồng", "newspaper") == ["baobinhthuan.com.vn", "baolamdong.vn", "baodaknong.org.vn"]
+
+
+def test_user_errors_are_one_line_not_tracebacks(tmp_path):
+    for args, message in [
+        (["crawl", "lamdong"], "neither an outlet"),
+        (["crawl"], "at least one TARGET"),
+        (["crawl", "lamdongtv.vn", "--since", "07/06/2024"], "not a date"),
+        (["crawl", "lamdongtv.vn", "--since", "2024-07-01", "--until", "2024-06-01"], "after --until"),
+        (["crawl", "ftp://x.vn/"], "only http"),
+        (["crawl", "lamdongtv.vn", "--revisit", "weekly"], "--revisit"),
+        (["crawl", "--province", "Atlantis"], "no outlet"),
+    ]:
+        r = CliRunner().invoke(main, [*args, "--archive", str(tmp_path / "a")])
+        assert r.exit_code == 2, (args, r.output)
+        assert message in r.output and "Traceback" not in r.output
+
+
+def test_summary_lists_failures_with_urls():
+    lines = summarise({"response_received_count": 10, "newsarchive/articles_archived": 7,
+                       "newsarchive/fetch_errors": 1, "newsarchive/discovery/out_of_window": 4},
+                      [("http_4xx", "https://x.vn/a-1.html", "HTTP 404")], "finished", 3.0)
+    assert lines[0].startswith("Crawl finished in 3 s: 10 pages fetched, 7 articles archived, 1 fetch errors")
+    assert any("out of window (not fetched) 4" in l for l in lines)
+    assert any("https://x.vn/a-1.html" in l and "HTTP 404" in l for l in lines)
