@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "reindex": "newsarchive.cli.reindex_cmd:reindex",
     "snapshot": "newsarchive.cli.snapshot_cmd:snapshot",
     "stats": "newsarchive.cli.stats_cmd:stats",
+    "runs": "newsarchive.cli.runs_cmd:runs",
+    "schedule": "newsarchive.cli.schedule_cmd:schedule",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -44,6 +46,8 @@ SHORT_HELP: dict[str, str] = {
     "reindex": "Rebuild the archive index from its runs (seals killed runs).",
     "snapshot": "The latest version of every article as of a run or date.",
     "stats": "Articles per outlet and month, field coverage, errors (table, JSON, plot).",
+    "runs": "List an archive's runs (outcome, counts, duration); flag outlets that look broken.",
+    "schedule": "Crontab lines or systemd timers for a crawl plan; the scheduled-run wrapper.",
 }
 
 
