@@ -17,14 +17,19 @@ How it works (fast paths first, dateparser last):
 1. The input is HTML-unescaped (``&#x2B;07:00``), NFC-normalised and cut to ``MAX_CHARS``.
 2. Whole-string machine families (``WHOLE_FAMILIES``): Unix timestamps and the en-US
    ``M/d/yyyy h:mm:ss AM`` rendering.
-3. One scan with a combined regular expression built from ``SCAN_FAMILIES`` (ISO / year-first,
-   day-first numeric, long Vietnamese, RFC 822, JavaScript ``Date.toString``, long English). The
-   first *valid* calendar date in the text wins; a time of day is attached when it sits right after
-   or right before the date (``TIME``), then a zone (``ZONE``); a weekday just before it is checked.
-4. Relative expressions (``RELATIVE``): "vừa xong", "5 phút trước", "hôm qua, 10:30" — only with ``now``.
-5. dateparser (vi + en, day-first, Vietnam time) only when none of the above recognised anything
-   *and* the text plausibly holds a date (a year-like number or a month word). A string a fast path
-   recognised and rejected (an invalid date, a range, a lunar date) is never handed to dateparser.
+3. A scan with one combined regular expression of the digit-led ``SCAN_FAMILIES`` (ISO /
+   year-first, RFC 822, day-first numeric, long Vietnamese and English day-first), then, if that
+   found nothing and the text has a year-like number, one of the word-led families (JavaScript
+   ``Date.toString``, month-first long forms). The first *valid* calendar date in the text wins; a
+   time of day is attached when it sits right after or right before the date (``TIME``), then a
+   zone (``ZONE``); a weekday just before it is checked (``WEEKDAY_BEFORE``); a second date joined
+   to it (``RANGE_*``) or a lunar marker (``LUNAR_*``) rejects it.
+4. Relative expressions (``RELATIVE_NUMBER``, ``RELATIVE_WORD``): "vừa xong", "5 phút trước",
+   "hôm qua, 10:30" — only with ``now``.
+5. dateparser (vi + en, day-first, Vietnam time, absolute dates only) only when none of the above
+   recognised anything *and* the text is short and holds a year-like number. A string a fast path
+   recognised and rejected (an invalid date, a range, a lunar date, a month without a day) is never
+   handed to dateparser.
 
 All times without a zone are Vietnam time (``tz``, default ``VN_TZ`` = UTC+07:00). Times that carry
 another zone keep their instant and are converted to ``tz``, so every value in an archive has the
@@ -387,8 +392,7 @@ def _warn_weekday(written: str, wd: int, value: date, ctx: _Ctx) -> None:
         )
 
 
-def _finish_calendar(y: int, mo: int, d: int, start: int, end: int, family: str, ctx: _Ctx,
-                     attach: bool = True) -> _Found | str:
+def _finish_calendar(y: int, mo: int, d: int, start: int, end: int, family: str, ctx: _Ctx) -> _Found | str:
     """A valid calendar date at text[start:end]: attach a time before/after it, a zone, check the
     weekday, reject ranges and lunar dates."""
     text = ctx.text
@@ -396,27 +400,27 @@ def _finish_calendar(y: int, mo: int, d: int, start: int, end: int, family: str,
     day = value
     precision = "day"
     first, last = start, end
-    if attach:
-        tm = _time_after(text, end)
+    # attach a time of day: right after the date, else right before it
+    tm = _time_after(text, end)
+    if tm is not None:
+        last = tm.end()
+    else:
+        tm = _time_before(text, start)
         if tm is not None:
-            last = tm.end()
-        else:
-            tm = _time_before(text, start)
-            if tm is not None:
-                first = tm.start()
-        if tm is not None:
-            if first != start and tm.group("bwd"):  # a weekday between the time and the date
-                _check_weekday(text, start, day, ctx)
-            hh, mi, ss, precision = _time_parts(tm, ctx)
-            zm = ZONE.match(text, last) if last < len(text) else None
-            zone = None
-            if zm is not None:
-                zone = _zone_of(zm)
-                if zone is None:
-                    ctx.warnings.append(f"zone offset out of range in {zm.group(0).strip()!r}; assumed local time")
-                last = zm.end()
-            value = _make_datetime(y, mo, d, hh, mi, ss, zone, ctx)
-            family += "_hm"
+            first = tm.start()
+    if tm is not None:
+        if first != start and tm.group("bwd"):  # a weekday between the time and the date
+            _check_weekday(text, start, day, ctx)
+        hh, mi, ss, precision = _time_parts(tm, ctx)
+        zm = ZONE.match(text, last) if last < len(text) else None
+        zone = None
+        if zm is not None:
+            zone = _zone_of(zm)
+            if zone is None:
+                ctx.warnings.append(f"zone offset out of range in {zm.group(0).strip()!r}; assumed local time")
+            last = zm.end()
+        value = _make_datetime(y, mo, d, hh, mi, ss, zone, ctx)
+        family += "_hm"
     # (the checks below look only at what is there: nothing after the end, nothing before the start)
     if last < len(text) and (LUNAR_AFTER.match(text, last) or RANGE_AFTER.match(text, last)):
         ctx.final = True
