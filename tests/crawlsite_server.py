@@ -85,8 +85,9 @@ class CrawlSite:
     PER_PAGE = 5
 
     def __init__(self, mode: str = "full", crawl_delay: float = 0.1, slow_seconds: float = 0.4,
-                 now: datetime | None = None):
+                 now: datetime | None = None, per_month: int = 2):
         self.mode = mode
+        self.per_month = per_month          # articles per section and month (benchmarks raise it)
         self.crawl_delay = crawl_delay
         self.slow_seconds = slow_seconds
         self.now = now or datetime.now(VN_TZ).replace(microsecond=0)
@@ -104,7 +105,7 @@ class CrawlSite:
         n = 0
         for s_i, section in enumerate(self.SECTIONS):
             for month in range(1, 7):
-                for day in (5, 20):
+                for day in (5, 20) if self.per_month == 2 else range(1, 1 + self.per_month):
                     n += 1
                     when = datetime(2024, month, day + s_i, 8, 30, tzinfo=VN_TZ)
                     aid = f"24{month:02d}{day + s_i:02d}{n:03d}"

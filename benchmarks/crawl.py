@@ -1,0 +1,211 @@
+"""Crawl benchmark: the full newsarchive crawl against bare Scrapy link-following, in one run.
+
+1. Real pages: the test site of tests/crawlsite_server.py (real article pages, sitemaps, listings),
+   enlarged to --per-month articles per section and month, served on 127.0.0.1. Measured, each in its
+   own process: ``newsarchive crawl`` (discovery, extraction, dates, validation, WARC + JSON Lines
+   archive) and a bare Scrapy spider that follows every in-site link from the home page and does
+   nothing with the pages. Printed: articles/s of each, their ratio, peak RSS of each.
+2. Memory: a synthetic site of --synthetic pages (small generated articles listed by a sitemap
+   index) crawled by ``newsarchive crawl``; printed: pages, seconds, peak RSS (aim: < 300 MB).
+
+    .venv/bin/python benchmarks/crawl.py [--per-month 10] [--synthetic 20000]
+
+Only 127.0.0.1 is ever contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+COMMON = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+          "-s", "CONCURRENT_REQUESTS=8", "-s", "LOG_LEVEL=WARNING", "-s", "NEWSARCHIVE_RETRY_BACKOFF_BASE=0.05",
+          "-s", "ROBOTSTXT_OBEY=False", "-s", "TELNETCONSOLE_ENABLED=False"]
+
+# Runs one crawl in this (child) process and prints {"seconds", "peak_rss_mb", ...} as the last line.
+FULL_CHILD = r"""
+import json, resource, sys, time
+from newsarchive.cli.crawl_cmd import run
+from newsarchive.crawlstate import iter_archived_records
+from pathlib import Path
+base, archive = sys.argv[1], sys.argv[2]
+settings = {"ARCHIVE_DIR": archive, "NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES": True}
+args = sys.argv[3:]
+for i in range(0, len(args), 2):
+    k, _, v = args[i + 1].partition("=")
+    settings[k] = v
+t = time.perf_counter()
+code = run([base + "/"], settings)
+secs = time.perf_counter() - t
+n = sum(1 for _ in iter_archived_records(Path(archive)))
+print(json.dumps({"code": code, "seconds": secs, "articles": n,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+BARE_CHILD = r"""
+import json, resource, sys, time
+from urllib.parse import urlsplit
+import scrapy
+from scrapy.crawler import CrawlerProcess
+from scrapy.linkextractors import LinkExtractor
+base = sys.argv[1]
+article = __import__("re").compile(r"-\d{5,}\.html$")
+counts = {"pages": 0, "articles": 0}
+
+class Bare(scrapy.Spider):
+    name = "bare"
+    start_urls = [base + "/"]
+    links = LinkExtractor()
+    def parse(self, response):
+        counts["pages"] += 1
+        if article.search(response.url):
+            counts["articles"] += 1
+            return
+        for link in self.links.extract_links(response):
+            if link.url.startswith(base + "/"):
+                yield response.follow(link.url, callback=self.parse)
+
+p = CrawlerProcess({"LOG_LEVEL": "WARNING", "ROBOTSTXT_OBEY": False, "CONCURRENT_REQUESTS": 8,
+                    "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "DOWNLOAD_DELAY": 0, "TELNETCONSOLE_ENABLED": False,
+                    "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7"})
+t = time.perf_counter()
+p.crawl(Bare)
+p.start()
+secs = time.perf_counter() - t
+print(json.dumps({"seconds": secs, **counts, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def child(code: str, *args: str) -> dict:
+    # a real file: Scrapy reads spider callbacks' source code
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
+        fh.write(code)
+    try:
+        out = subprocess.run([sys.executable, fh.name, *args], capture_output=True, text=True, cwd=ROOT)
+    finally:
+        Path(fh.name).unlink()
+    lines = [l for l in out.stdout.splitlines() if l.startswith("{")]
+    if not lines:
+        raise SystemExit(f"benchmark child failed:\n{out.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def real_pages(per_month: int) -> None:
+    from crawlsite_server import CrawlSite
+
+    site = CrawlSite(per_month=per_month, crawl_delay=0, slow_seconds=0)
+    site.start()
+    try:
+        n_articles = len(site.articles)
+        with tempfile.TemporaryDirectory() as tmp:
+            full = child(FULL_CHILD, site.base, str(Path(tmp) / "archive"), *COMMON)
+        bare = child(BARE_CHILD, site.base)
+    finally:
+        site.stop()
+    full_rate = full["articles"] / full["seconds"]
+    bare_rate = bare["articles"] / bare["seconds"]
+    print(f"Real-page site: {n_articles} articles (real pages, {per_month} per section and month)")
+    print(f"  newsarchive crawl : {full['articles']:5d} articles archived in {full['seconds']:6.1f} s "
+          f"= {full_rate:6.1f} articles/s, peak RSS {full['peak_rss_mb']:.0f} MB")
+    print(f"  bare Scrapy       : {bare['articles']:5d} articles fetched  in {bare['seconds']:6.1f} s "
+          f"= {bare_rate:6.1f} articles/s ({bare['pages']} pages), peak RSS {bare['peak_rss_mb']:.0f} MB")
+    print(f"  ratio (full / bare throughput): {full_rate / bare_rate:.2f}  (aim: >= 0.5)")
+
+
+class SyntheticSite:
+    """N small generated articles listed by a sitemap index (1000 URLs per sitemap)."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def page(self, i: int) -> bytes:
+        day = 1 + i % 28
+        month = 1 + (i // 28) % 12
+        paras = "".join(f"<p>Đoạn {k} của bài số {i}: tin tức tỉnh nhà, nông nghiệp, du lịch và đời sống "
+                        f"người dân Lâm Đồng trong tháng {month}.</p>" for k in range(12))
+        return (f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Bài số {i}</title>'
+                f'<meta property="article:published_time" content="2024-{month:02d}-{day:02d}T08:00:00+07:00">'
+                f'</head><body><article><h1>Bài số {i}: tin tỉnh nhà</h1>'
+                f'<div class="date">{day:02d}/{month:02d}/2024 08:00</div>{paras}</article></body></html>').encode()
+
+    def start(self) -> str:
+        site = self
+
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                path = self.path
+                base = f"http://{self.headers['Host']}"
+                ctype = "application/xml"
+                if path == "/robots.txt":
+                    body, ctype = f"User-agent: *\nSitemap: {base}/sitemap_index.xml\n".encode(), "text/plain"
+                elif path == "/sitemap_index.xml":
+                    body = ("<sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>" + "".join(
+                        f"<sitemap><loc>{base}/sm/{k}.xml</loc></sitemap>" for k in range((site.n + 999) // 1000))
+                        + "</sitemapindex>").encode()
+                elif path.startswith("/sm/"):
+                    k = int(path[4:].split(".")[0])
+                    body = ("<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>" + "".join(
+                        f"<url><loc>{base}/tin/bai-viet-so-{i}-{1000000 + i}.html</loc></url>"
+                        for i in range(k * 1000, min(site.n, (k + 1) * 1000))) + "</urlset>").encode()
+                elif path.startswith("/tin/"):
+                    body, ctype = site.page(int(path.rsplit("-", 1)[1].split(".")[0]) - 1000000), "text/html; charset=utf-8"
+                elif path == "/":
+                    body, ctype = b"<html><body><a href='/tin/bai-viet-so-0-1000000.html'>0</a></body></html>", "text/html"
+                else:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+def synthetic(n: int) -> None:
+    site = SyntheticSite(n)
+    base = site.start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            full = child(FULL_CHILD, base, str(Path(tmp) / "archive"), *COMMON, "-s", "NEWSARCHIVE_MAX_LISTING_PAGES=5")
+    finally:
+        site.server.shutdown()
+    print(f"Synthetic site: {n} article pages")
+    print(f"  newsarchive crawl : {full['articles']} archived in {full['seconds']:.0f} s "
+          f"({full['articles'] / full['seconds']:.0f} articles/s), peak RSS {full['peak_rss_mb']:.0f} MB "
+          f"(aim: < 300 MB)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--per-month", type=int, default=10, help="real-page site: articles per section and month")
+    ap.add_argument("--synthetic", type=int, default=20000, help="synthetic site size (0 to skip)")
+    args = ap.parse_args()
+    real_pages(args.per_month)
+    if args.synthetic:
+        synthetic(args.synthetic)
+
+
+if __name__ == "__main__":
+    main()
