@@ -98,7 +98,8 @@ class Article:
 
     # dates
     published_at: str | None = doc(
-        "Publication time, ISO-8601 with offset (Vietnam time +07:00 unless the page says otherwise). "
+        "Publication time, ISO-8601 in Vietnam time (+07:00); a time the page gives in another zone is "
+        "converted to the same instant in +07:00. "
         "When the page gives only a date this is midnight of that date and `published_precision` is \"day\".",
         None,
     )
