@@ -47,8 +47,9 @@ def run_crawl(
 
     result = CrawlResult()
     s = crawl_settings(settings)
-    process = CrawlerProcess(s, install_root_handler=False)
-    configure_logging(s, install_root_handler=False)
+    s.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    process = CrawlerProcess(s)
+    configure_logging(s)
     _ensure_log_handler(s.get("LOG_LEVEL", "INFO"))
     crawler = process.create_crawler(spider)
 
@@ -67,10 +68,13 @@ def run_crawl(
 
 
 def _ensure_log_handler(level: str) -> None:
+    """One stderr handler on the root logger, filtering at `level` (Scrapy resets the root logger's level)."""
     root = logging.getLogger()
-    if not any(getattr(h, "_newsarchive", False) for h in root.handlers):
+    handler = next((h for h in root.handlers if getattr(h, "_newsarchive", False)), None)
+    if handler is None:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
         handler._newsarchive = True  # type: ignore[attr-defined]
         root.addHandler(handler)
+    handler.setLevel(level)
     root.setLevel(level)
