@@ -31,16 +31,32 @@ def page_file(site: Path, record: dict) -> Path:
 
 
 def edit_body(site: Path, record: dict, insert: str) -> None:
-    """Change one paragraph of the article's body in its HTML file."""
+    """Add a sentence to one paragraph of the article's body in its HTML file. Works on the parsed
+    page (the HTML may spell the text with entities or decomposed accents) and checks with the
+    extractor that the body really changed."""
+    import unicodedata
+
+    import lxml.html
+
+    from newsarchive.extract import extract_article
+
     path = page_file(site, record)
-    html = path.read_text("utf-8")
-    for para in record["body"].split("\n\n"):
-        words = para.split()
-        probe = " ".join(words[:6])
-        if len(words) >= 8 and html.count(probe) == 1:
-            path.write_text(html.replace(probe, insert + " " + probe), "utf-8")
-            return
-    raise AssertionError(f"no paragraph of {path.name} found verbatim in its HTML")
+    raw = path.read_bytes()
+    paragraphs = [p for p in record["body"].split("\n\n") if len(p.split()) >= 8]
+    for para in paragraphs[1:] + paragraphs[:1]:
+        probe = " ".join(para.split()[:6])
+        doc = lxml.html.document_fromstring(raw.decode("utf-8"))  # the sample pages are UTF-8
+        for el in doc.iter("p", "div", "span", "td"):
+            text = unicodedata.normalize("NFC", " ".join(el.text_content().split()))
+            if not text.startswith(probe) or el.find(".//p") is not None or el.find(".//div") is not None:
+                continue
+            el.text = insert + " " + (el.text or "")
+            edited = lxml.html.tostring(doc, encoding="utf-8", doctype="<!DOCTYPE html>")
+            if insert in extract_article(edited, url=record["final_url"]).body:
+                path.write_bytes(edited)
+                return
+            el.text = (el.text or "")[len(insert) + 1:]
+    raise AssertionError(f"no paragraph of {path.name} could be edited")
 
 
 def add_copy(site: Path, record: dict, new_name: str, new_url: str) -> Path:

@@ -117,6 +117,8 @@ class _WholeWrites:
         self.closed = False
 
     def write(self, data) -> int:
+        if self.closed:
+            raise ValueError("write to a closed file")  # never to a recycled descriptor
         view = memoryview(data)
         total = len(view)
         while view:
@@ -135,20 +137,21 @@ class _WholeWrites:
     def close(self) -> None:
         if not self.closed:
             self.closed = True
-            os.close(self.fd)
+            fd, self.fd = self.fd, -1
+            os.close(fd)
 
 
 class LineAppender:
     """Appends lines to a .zst (or plain) file; each line reaches the OS before `write` returns."""
 
-    def __init__(self, path: str | Path, fsync_every: int = 0):
+    def __init__(self, path: str | Path, fsync_every: int = 0, zstd: bool | None = None):
         self.path = Path(path)
         self.lines = 0
         self.bytes_in = 0
         self.fsync_every = fsync_every
         self._raw = _WholeWrites(self.path)
         self._zst = None
-        if self.path.name.endswith(".zst"):
+        if zstd if zstd is not None else self.path.name.endswith(".zst"):
             self._zst = zstandard.ZstdCompressor(level=ZSTD_LEVEL).stream_writer(self._raw, closefd=False)
         self.broken: Exception | None = None
 
@@ -179,7 +182,7 @@ class LineAppender:
             return
         try:
             if self._zst is not None and not self.broken:
-                self._zst.flush(zstandard.FLUSH_FRAME)
+                self._zst.close()  # ends the frame; closefd=False leaves our file open for the fsync
             if not self.broken:
                 os.fsync(self._raw.fileno())
         except OSError as exc:

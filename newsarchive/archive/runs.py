@@ -144,16 +144,21 @@ def run_status(root: Path, run: Path) -> str:
 
 
 def _set_aside_line_tail(path: Path, torn: list[TornTail]) -> dict[str, Any] | None:
-    """Rewrite a line file keeping its complete lines; its torn tail goes to <file>.torn."""
-    if not torn:
-        return None
+    """Rewrite a line file keeping its complete lines; its torn tail goes to <file>.torn.
+
+    The file is rewritten even without a torn tail: a killed writer never ended its zstd frame, and
+    some readers (the zstd tool, readers that stop at an unfinished frame) need the end mark."""
     tmp = path.with_name(path.name + ".tmp")
     from newsarchive.archive.lines import LineAppender
 
-    out = LineAppender(tmp)
+    out = LineAppender(tmp, zstd=path.name.endswith(".zst"))
     for _, line in iter_lines(path, on_torn=None):
         out.write(line.rstrip("\n"))
     out.close()
+    if not torn:
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+        return None
     aside = path.with_name(path.name + L.TORN_SUFFIX)
     with open(aside, "a", encoding="utf-8") as fh:
         for t in torn:

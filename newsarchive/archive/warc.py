@@ -303,15 +303,26 @@ def read_response(root: str | Path, capture: Capture | dict) -> dict[str, Any]:
 
 
 def complete_length(path: str | Path) -> int:
-    """Byte length of the part of a WARC file made of complete records (for recovering a killed run)."""
+    """Byte length of the part of a WARC file made of complete records (for recovering a killed run).
+
+    A record counts as complete when warcio reads it and its gzip member ends with the gzip trailer
+    (a member cut short by a kill never does)."""
+    import zlib
+
     end = 0
     try:
-        with open(path, "rb") as fh:
+        with open(path, "rb") as fh, open(path, "rb") as check:
             it = ArchiveIterator(fh)
             for record in it:
                 record.content_stream().read()
-                it.read_to_end(record)
-                end = it.get_record_offset() + it.get_record_length()
+                offset, length = it.get_record_offset(), it.get_record_length()
+                check.seek(offset)
+                member = check.read(length)
+                inflater = zlib.decompressobj(wbits=31)
+                inflater.decompress(member)
+                if not inflater.eof or offset != end:
+                    break
+                end = offset + length
     except Exception:  # noqa: BLE001 - a torn member ends the complete part
         pass
     return end

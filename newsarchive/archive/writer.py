@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import sqlite3
 import sys
 from collections import Counter
 from importlib import metadata
@@ -29,7 +30,7 @@ from typing import Any
 from newsarchive.archive import layout as L
 from newsarchive.archive.index import Index
 from newsarchive.archive.layout import ArchiveError
-from newsarchive.archive.lines import DiskFullError, LineAppender
+from newsarchive.archive.lines import NO_SPACE, DiskFullError, LineAppender
 from newsarchive.archive.runs import (HeldLock, file_table, now_iso, read_json, seal_interrupted,
                                       write_json_atomic)
 from newsarchive.archive.warc import CaptureWriter, warcinfo
@@ -92,6 +93,7 @@ class RunWriter:
         self._rejects: LineAppender | None = None
         self._warc: CaptureWriter | None = None
         self._pending = 0
+        self.broken: Exception | None = None
 
     def _seal_interrupted_runs(self) -> list[str]:
         sealed = []
@@ -119,6 +121,17 @@ class RunWriter:
         """Archive a record: "unchanged" (same content hash as the latest version: counted, not written),
         "new" (version 1) or "changed" (version n+1)."""
         self._check_open()
+        try:
+            return self._add(article, capture)
+        except sqlite3.OperationalError as exc:
+            # SQLite reports a full disk or a file-size limit as "database or disk is full" / "disk I/O error"
+            self.broken = exc
+            raise DiskFullError(
+                f"the archive index {self.index.path} could not be written ({exc}): the disk is probably full. "
+                "Every record written before this one is intact and readable; free some space, then run "
+                "`newsarchive reindex`.") from None
+
+    def _add(self, article: Article | dict[str, Any], capture: Capture | dict | None) -> str:
         rec = article.to_dict() if isinstance(article, Article) else dict(article)
         aid = rec.get("id")
         if not aid:
@@ -165,6 +178,8 @@ class RunWriter:
     def _check_open(self) -> None:
         if self.closed:
             raise ArchiveError(f"run {self.run_id} is closed")
+        if self.broken is not None:
+            raise ArchiveError(f"run {self.run_id} stopped after an earlier error ({self.broken})")
 
     # --- closing --------------------------------------------------------------------------------
     def close(self, status: str = "finished", finish_reason: str | None = None,
@@ -180,6 +195,12 @@ class RunWriter:
                     closer.close()
                 except (OSError, ArchiveError) as exc:
                     errors.append(exc)
+        for closer in (self._articles, self._unchanged, self._rejects, self._warc):
+            if closer is not None and closer.broken is not None and not errors:
+                errors.append(DiskFullError(str(closer.broken)) if getattr(closer.broken, "errno", None) in NO_SPACE
+                              else ArchiveError(str(closer.broken)))
+        if self.broken is not None and not errors:
+            errors.append(DiskFullError(str(self.broken)))
         try:
             if errors:
                 # A run whose files could not be closed cleanly is left unsealed, like a killed run:
@@ -202,16 +223,12 @@ class RunWriter:
             try:
                 write_json_atomic(self.dir / L.MANIFEST, manifest)
             except OSError as exc:
-                from newsarchive.archive.lines import NO_SPACE, no_space
+                from newsarchive.archive.lines import no_space
 
                 if exc.errno in NO_SPACE:
                     raise no_space(exc, self.dir / L.MANIFEST) from None
                 raise
-            self.index.db.execute(
-                "UPDATE runs SET status=?, complete=?, finished_at=?, sealed=1, articles_bytes=?, unchanged_bytes=? "
-                "WHERE run_id=?",
-                (status, 1 if status == "finished" else 0, manifest["finished_at"],
-                 _size(self.dir / L.ARTICLES), _size(self.dir / L.UNCHANGED), self.run_id))
+            self._update_index_run(status, manifest)
             return manifest
         finally:
             try:
@@ -219,6 +236,16 @@ class RunWriter:
             except Exception:  # noqa: BLE001 - the index is derived; refresh repairs it
                 pass
             self._lock.release()
+
+    def _update_index_run(self, status: str, manifest: dict[str, Any]) -> None:
+        try:
+            self.index.db.execute(
+                "UPDATE runs SET status=?, complete=?, finished_at=?, sealed=1, articles_bytes=?, unchanged_bytes=? "
+                "WHERE run_id=?",
+                (status, 1 if status == "finished" else 0, manifest["finished_at"],
+                 _size(self.dir / L.ARTICLES), _size(self.dir / L.UNCHANGED), self.run_id))
+        except sqlite3.Error as exc:  # the run is sealed; the next refresh of the index catches up
+            log.warning("run %s is finished but the index was not updated (%s)", self.run_id, exc)
 
     def __enter__(self) -> "RunWriter":
         return self
