@@ -221,3 +221,101 @@ def evaluate(
             s.error = err
         scores.append(s)
     return summarise(scores), scores
+
+
+# --- unseen layouts: the same page with every catalogue hook removed ------------------------
+
+# Attributes a layout-neutral variant keeps (what any template has: links, pictures, presentation).
+_KEEP_ATTRS = frozenset(
+    "href src alt title style align width height colspan rowspan lang dir rel type charset "
+    "poster controls name content property http-equiv datetime frameborder allowfullscreen "
+    "data-src data-original data-lazy-src data-lazy data-original-src data-url data-full data-srcset srcset".split()
+)
+# Semantic containers a "div soup" variant turns into <div>/<span>.
+_SEMANTIC = {"article": "div", "section": "div", "main": "div", "header": "div", "footer": "div", "nav": "div",
+             "aside": "div", "figure": "div", "figcaption": "div", "time": "span", "address": "div"}
+
+
+def neutralise_layout(html: bytes | str, *, metadata: bool = True, semantic: bool = True, seed: int = 0) -> str:
+    """The page as an unseen template would show it: the same tags, text, pictures and styles,
+    with every ``class`` / ``id`` token renamed to a neutral random token (one mapping per page,
+    so repeated classes stay repeated) and the catalogue hooks (``data-role``, ``itemprop``,
+    ``data-field``, ``type`` on boxes...) removed.
+
+    ``metadata=False`` also removes JSON-LD, ``<meta>`` (except the charset) and ``datetime``
+    attributes, so only what a reader sees is left. ``semantic=False`` turns ``article``, ``nav``,
+    ``aside``, ``header``, ``footer``, ``figure``, ``figcaption``, ``time``... into ``div``/``span``.
+    Used by tests/test_extract_unseen.py and benchmarks/extraction.py to measure the generic path.
+    """
+    import random
+
+    import lxml.html
+
+    from newsarchive.extract.charset import decode_html
+
+    if isinstance(html, bytes):
+        html, _, _ = decode_html(html)
+    root = lxml.html.document_fromstring(html)
+    rng = random.Random(seed)
+    names: dict[str, str] = {}
+
+    def token(name: str) -> str:
+        if name not in names:
+            # letters that spell no hint word of any catalogue (no vowels but "u"/"y")
+            names[name] = "".join(rng.choice("qxzjvwk") for _ in range(2)) + str(rng.randrange(10, 10_000))
+        return names[name]
+
+    for el in list(root.iter()):
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag == "script" and (el.get("type") or "").strip().lower() == "application/ld+json" and not metadata:
+            el.drop_tree()
+            continue
+        if el.tag == "meta" and not metadata and not el.get("charset") and (el.get("http-equiv") or "").lower() != "content-type":
+            el.drop_tree()
+            continue
+        for attr in list(el.attrib):
+            value = el.get(attr) or ""
+            if attr == "class":
+                el.set(attr, " ".join(token(t) for t in value.split()))
+            elif attr == "id":
+                el.set(attr, token(value.strip()))
+            elif attr == "datetime" and not metadata:
+                del el.attrib[attr]
+            elif attr == "type" and el.tag not in ("script", "source", "video", "input", "link", "style", "ol", "ul"):
+                del el.attrib[attr]
+            elif attr in _KEEP_ATTRS:
+                continue
+            elif attr.startswith("data-") and re.match(r"^(https?:)?/", value.strip()):
+                continue  # a URL in a data attribute (players, lazy images)
+            else:
+                del el.attrib[attr]
+        if not semantic and el.tag in _SEMANTIC:
+            el.tag = _SEMANTIC[el.tag]
+    return lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+
+
+LAYOUT_VARIANTS = {
+    "original": None,
+    "renamed": dict(metadata=True),
+    "renamed-no-metadata": dict(metadata=False),
+    "div-soup-no-metadata": dict(metadata=False, semantic=False),
+}
+
+
+def evaluate_variants(
+    gold_dir: str | Path,
+    pages_dir: str | Path,
+    extractor: Callable[[bytes | str, str], dict[str, Any] | None],
+    variants: dict[str, dict[str, Any] | None] = LAYOUT_VARIANTS,
+) -> dict[str, tuple[dict[str, Any], list[PageScore]]]:
+    """``evaluate`` over each layout variant of every page (see :func:`neutralise_layout`)."""
+    out = {}
+    for name, opts in variants.items():
+        if opts is None:
+            wrapped = extractor
+        else:
+            def wrapped(data, url, _opts=opts):
+                return extractor(neutralise_layout(data, **_opts), url)
+        out[name] = evaluate(gold_dir, pages_dir, wrapped)
+    return out
