@@ -42,7 +42,9 @@ which work with Scrapy 2.19 (this module also avoids their deprecated ``stats.in
 
 Keys (``P`` = ``newsarchive:{<crawl key>}``): ``P:queue`` (list of serialized requests),
 ``P:seen`` (set of request fingerprints), ``P:workers`` (hash worker id -> JSON description),
-``P:alive:<worker>`` (heartbeat, expires), ``P:inflight:<worker>`` (list).
+``P:alive:<worker>`` (heartbeat, expires), ``P:inflight:<worker>`` (list), ``P:crawl`` (the shared
+crawl's id, set by the first worker, recorded by every worker as ``newsarchive/shared_crawl`` in its
+run's stats and so in its manifest's ``crawl_stats``).
 """
 
 from __future__ import annotations
@@ -180,6 +182,10 @@ def key_prefix(key: str) -> str:
     return f"newsarchive:{{{key}}}"
 
 
+def _new_crawl_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
 def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
@@ -225,7 +231,7 @@ end
 redis.call('DEL', prefix .. ':alive:' .. me)
 redis.call('HDEL', prefix .. ':workers', me)
 if redis.call('HLEN', prefix .. ':workers') == 0 and redis.call('LLEN', prefix .. ':queue') == 0 then
-  redis.call('DEL', prefix .. ':seen')
+  redis.call('DEL', prefix .. ':seen', prefix .. ':crawl')
   return {back, 1}
 end
 return {back, 0}
@@ -346,6 +352,14 @@ class SharedScheduler(_Scheduler):
             "host": socket.gethostname(), "pid": os.getpid(),
             "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }))
+        # One id for every run of this shared crawl, recorded in each worker's manifest (crawl_stats
+        # "newsarchive/shared_crawl"), so the runs of all workers can be read as one crawl.
+        self.server.set(self.prefix + ":crawl", _new_crawl_id(), nx=True)
+        self.crawl_id = (self.server.get(self.prefix + ":crawl") or b"").decode()
+        if self.stats is not None:
+            self.stats.set_value("newsarchive/shared_crawl", self.crawl_id)
+            self.stats.set_value("newsarchive/shared_crawl_key", self.key)
+            self.stats.set_value("newsarchive/worker", self.worker)
         self._beat()
         from twisted.internet import task
 
@@ -353,8 +367,8 @@ class SharedScheduler(_Scheduler):
         self._beat_loop.start(max(self.heartbeat / 3.0, 0.2), now=False)
         recovered = self._recover()
         queued = len(self.queue)
-        logger.info("Worker %s joined the shared crawl %s at %s (%d requests queued%s)", self.worker, self.key,
-                    self._where(), queued, f", {recovered} recovered from stopped workers" if recovered else "")
+        logger.info("Worker %s joined the shared crawl %s (%s) at %s (%d requests queued%s)", self.worker,
+                    self.key, self.crawl_id, self._where(), queued, f", {recovered} recovered from stopped workers" if recovered else "")
 
     def close(self, reason):
         if self._beat_loop is not None and self._beat_loop.running:

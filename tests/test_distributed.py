@@ -154,6 +154,30 @@ def test_two_workers_share_one_crawl_and_archive_each_article_once(redis_url, sa
     client = connect(redis_url)
     assert client.keys("newsarchive:*") == []
 
+    # each worker wrote its own run, and both runs name the same shared crawl in their manifests
+    manifests = [json.loads(next(a.glob("runs/*/manifest.json")).read_text("utf-8")) for a in archives]
+    crawl_ids = {m["crawl_stats"].get("newsarchive/shared_crawl") for m in manifests}
+    assert len(crawl_ids) == 1 and None not in crawl_ids, crawl_ids
+    assert {m["status"] for m in manifests} == {"finished"}
+
+
+@needs_redis
+@pytest.mark.xfail(strict=True, reason="newsarchive/archive/snapshot.py takes the last complete run per site as "
+                   "the crawl; it does not yet group the runs of one shared crawl (manifest crawl_stats "
+                   "'newsarchive/shared_crawl'), so a merged archive's snapshot holds one worker's half")
+def test_runs_of_all_workers_merged_into_one_archive_snapshot_as_one_crawl(redis_url, sample_site, tmp_path):
+    from newsarchive.archive.index import reindex
+    from newsarchive.archive.snapshot import iter_snapshot
+
+    archives = [tmp_path / "archive-a", tmp_path / "archive-b"]
+    workers = [_start_worker(sample_site, archives[i], redis_url, tmp_path / f"{i}.log") for i in range(2)]
+    _wait(workers)
+    merged = tmp_path / "merged"
+    for a in archives:  # run directories are immutable and uniquely named: copying them merges archives
+        shutil.copytree(a / "runs", merged / "runs", dirs_exist_ok=True)
+    reindex(merged)
+    assert sorted(_page(r["url"]) for r in iter_snapshot(merged)) == ARTICLE_PAGES
+
 
 @needs_redis
 def test_killing_a_worker_loses_nothing(redis_url, sample_site, tmp_path):
