@@ -155,10 +155,65 @@ def own_text(el: Any) -> tuple[int, int, int]:
 
 
 _SCORED = ("p", "div", "td", "pre", "li", "blockquote", "span", "font", "h2", "h3", "h4", "section", "article")
+# Footer text of Vietnamese news sites (licence line, editor in chief, copyright): a candidate made
+# of it is the page footer, whatever its class names.
+FOOTER_TEXT = re.compile(
+    r"©|copyright|bản quyền|giấy phép (?:số|hoạt động|thiết lập)|tổng biên tập|chịu trách nhiệm (?:nội dung|xuất bản|chính)|"
+    r"ghi rõ nguồn|cơ quan chủ quản|phó tổng biên tập|điện thoại\s*:|email\s*:|fax\s*:",
+    re.I,
+)
+# How many candidates (by raw paragraph score) get the finer, costlier factors.
+_RANKED = 15
 
 
-def generic_container(root: Any, exclude: Iterable[Any] = ()) -> tuple[Any, float] | None:
-    """The element holding the most paragraph text with the fewest links (Readability-style)."""
+def _content_images(el: Any) -> int:
+    """Pictures in el that look like article photos: not inside a link (teaser thumbnails), not tiny."""
+    n = 0
+    for img in el.iter("img"):
+        if any(a.tag == "a" for a in img.iterancestors()):
+            continue
+        w = (img.get("width") or "").strip().rstrip("px")
+        if w.isdigit() and 0 < int(w) < 100:
+            continue
+        n += 1
+    return n
+
+
+def _depth(el: Any) -> int:
+    return sum(1 for _ in el.iterancestors())
+
+
+def title_factor(el: Any, title: Any, order: dict | None = None) -> float:
+    """How an element sits relative to the headline: the body follows the headline closely.
+
+    1.5 when it comes after the headline and shares an ancestor with it at most four levels up
+    (the article column), 1.0 when it contains the headline or sits elsewhere after it, 0.6
+    when it comes before it (menus, top stories)."""
+    if title is None:
+        return 1.0
+    anc_title = list(title.iterancestors())
+    if el is title or el in anc_title:
+        return 1.0
+    mine = set(el.iterancestors())
+    for level, a in enumerate(anc_title, start=1):
+        if a in mine:
+            # document order among a's children: which branch comes first
+            branch_t = anc_title[level - 2] if level >= 2 else title
+            branch_e = next(x for x in [el] + list(el.iterancestors()) if x.getparent() is a)
+            after = a.index(branch_e) > a.index(branch_t)
+            if not after:
+                return 0.6
+            return 1.5 if level <= 4 else 1.0
+    return 1.0
+
+
+def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None) -> tuple[Any, float] | None:
+    """The element holding the most paragraph text with the fewest links (Readability-style).
+
+    Paragraph-like nodes with enough own text score their parent fully and their grandparent by
+    half. The best-scored candidates then get the finer factors: class/id hints, link density,
+    article photos (photo stories have little text), the place relative to the headline
+    (:func:`title_factor`) and footer text (:data:`FOOTER_TEXT`)."""
     scores: dict[Any, float] = {}
     excluded = set(exclude)
     for el in root.iter(*_SCORED):
@@ -183,7 +238,7 @@ def generic_container(root: Any, exclude: Iterable[Any] = ()) -> tuple[Any, floa
             scores[grand] = scores.get(grand, 0.0) + score / 2
     if not scores:
         return None
-    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:8]
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:_RANKED]
     best = None
     for el, score in ranked:
         if el.tag in ("html", "body"):
@@ -195,6 +250,11 @@ def generic_container(root: Any, exclude: Iterable[Any] = ()) -> tuple[Any, floa
             score *= 0.6
         if S.NOISE.search(cls):
             score *= 0.3
+        score += min(_content_images(el), 10) * 1.0
+        text = clean(el.text_content())
+        if len(text) < 1500 and len(FOOTER_TEXT.findall(text)) >= 2:
+            score *= 0.2
+        score *= title_factor(el, title)
         score *= 1.0 - link_density(el)
         if best is None or score > best[1]:
             best = (el, score)
@@ -208,8 +268,9 @@ def _inside(el: Any, others: Iterable[Any]) -> bool:
     return False
 
 
-def find_container(root: Any, site: Any = None) -> tuple[Any, str] | None:
-    """(container element, where it came from) for the article body."""
+def find_container(root: Any, site: Any = None, title: Any = None) -> tuple[Any, str] | None:
+    """(container element, where it came from) for the article body; ``title`` is the headline
+    element when known (the generic finder prefers text that follows it)."""
     catalogue = S.profile_selectors(site, "body") + S.BODY
     for selector, comment in catalogue:
         found = [el for el in S.select(root, selector) if not is_hidden(el)]
@@ -220,7 +281,7 @@ def find_container(root: Any, site: Any = None) -> tuple[Any, str] | None:
         if text_len(best) >= 80:
             where = "profile" if comment == "outlet profile" else "selector"
             return best, f"{where}:{selector.split(',')[0].strip()}"
-    best = generic_container(root)
+    best = generic_container(root, title=title)
     if best is None:
         return None
     return best[0], "generic"

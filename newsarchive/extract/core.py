@@ -405,7 +405,7 @@ def _fill_title(page: _Page, art: Article, title_el: Any) -> None:
 # --- body ----------------------------------------------------------------------------------------
 
 def _body_container(page: _Page) -> tuple[Any, str] | None:
-    return B.find_container(page.root, page.site)
+    return B.find_container(page.root, page.site, getattr(page, "title_el", None))
 
 
 _RELATED_LINE = re.compile(r"^(>>|»|>)\s*|^(xem\s+thêm|đọc\s+thêm|tin\s+liên\s+quan|bài\s+liên\s+quan)\s*[:>]", re.I)
