@@ -76,3 +76,24 @@ def add_copy(site: Path, record: dict, new_name: str, new_url: str) -> Path:
     entry = f"<url><loc>{{{{BASE}}}}{rel}</loc><lastmod>2026-03-08T09:00:00+07:00</lastmod></url>"
     sitemap.write_text(sitemap.read_text("utf-8").replace("</urlset>", entry + "</urlset>"), "utf-8")
     return dest
+
+
+def article(i: int, body: str | None = None, site: str = "baolamdong.vn", published: str = "2026-03-07T08:00:00+07:00",
+            **fields):
+    """A synthetic, valid Article (for library tests that need no crawl)."""
+    from newsarchive.article import Article, ArticleImage
+
+    a = Article(url=f"https://{site}/tin-tuc/bai-{i}.html", site=site, outlet=fields.pop("outlet", "Báo Lâm Đồng"),
+                title=fields.pop("title", f"Bài số {i}"), lead=fields.pop("lead", f"Tóm tắt bài {i}."),
+                body=body if body is not None else f"Đoạn một của bài {i}.\n\nĐoạn hai của bài {i}.",
+                published_at=published, published_raw=published, published_from="meta",
+                fetched_at="2026-03-07T02:00:00+00:00", http_status=200, language="vi",
+                images=[ArticleImage(url=f"https://{site}/anh/{i}.jpg", caption="Ảnh minh họa")], **fields)
+    return a.finalise()
+
+
+def fake_page(url: str, body: bytes = b"<html><body>x</body></html>", status: int = 200) -> dict:
+    return {"url": url, "final_url": url, "status": status, "protocol": "HTTP/1.1",
+            "headers": {"Content-Type": ["text/html; charset=utf-8"], "Server": ["test"]},
+            "request_headers": {"User-Agent": ["newsarchive-test"], "Accept": ["text/html"]},
+            "method": "GET", "body": body, "fetched_at": "2026-03-07T02:00:00+00:00"}

@@ -30,8 +30,8 @@ _LAZY = {
     "DiffOptions": "newsarchive.archive.diff",
     "history": "newsarchive.archive.history",
     "reextract": "newsarchive.archive.reextract",
-    "load": "newsarchive.archive.load",
-    "read_table": "newsarchive.archive.load",
+    "load": "newsarchive.archive.tables",
+    "read_table": "newsarchive.archive.tables",
     "export": "newsarchive.archive.export",
     "archive_stats": "newsarchive.archive.stats",
 }

@@ -58,7 +58,7 @@ def export(root: str | Path, out: str | Path, fmt: str | None = None, **snapshot
 def _parquet(lines: Iterator[str], path: Path) -> int:
     import pyarrow.parquet as pq
 
-    from newsarchive.archive.load import arrow_schema, iter_batches
+    from newsarchive.archive.tables import arrow_schema, iter_batches
 
     schema = arrow_schema()
     n = 0
