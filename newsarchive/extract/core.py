@@ -534,6 +534,12 @@ def _images(page: _Page, blocks: list[B.Block]) -> tuple[list[ArticleImage], lis
         i += 1
         if not url or M.is_junk_image(img, url):
             continue
+        if M.is_teaser_image(img, page.container):
+            # a related-article teaser: its headline and summary go with it
+            box = _teaser_box(img, page.container)
+            while box is not None and i < n and blocks[i].kind != "image" and blocks[i].element is not None and _is_inside(blocks[i].element, box):
+                i += 1
+            continue
         caption_parts: list[str] = []
         # caption: the following text blocks that belong to this image
         while i < n and blocks[i].kind != "image":
@@ -556,6 +562,19 @@ def _images(page: _Page, blocks: list[B.Block]) -> tuple[list[ArticleImage], lis
         seen.add(url)
         images.append(M.make_image(url, " ".join(caption_parts) or None, img.get("alt")))
     return images, keep
+
+
+def _teaser_box(img: Any, stop: Any) -> Any:
+    """The smallest block around a teaser thumbnail that also holds its text (at most ~60 words)."""
+    box = None
+    for a in img.iterancestors():
+        if a is stop:
+            break
+        if a.tag in B.BLOCK_TAGS:
+            if len(a.text_content().split()) > 80:
+                break
+            box = a
+    return box
 
 
 # --- dates ---------------------------------------------------------------------------------------

@@ -61,6 +61,23 @@ def is_junk_image(img: Any, url: str) -> bool:
     )
 
 
+_IMAGE_FILE = re.compile(r"\.(jpe?g|png|gif|webp|bmp|avif)(\?|#|$)", re.I)
+
+
+def is_teaser_image(img: Any, stop: Any = None) -> bool:
+    """A thumbnail inside a link to another page (related-article boxes, teasers): not an article
+    photo. A link to the picture file itself (a lightbox / zoom link) does not count."""
+    for a in img.iterancestors():
+        if a is stop:
+            return False
+        if a.tag == "a":
+            href = (a.get("href") or "").strip()
+            if not href or href.startswith(("#", "javascript:")):
+                return False
+            return not _IMAGE_FILE.search(href)
+    return False
+
+
 def split_credit(caption: str | None) -> tuple[str | None, str | None]:
     """(caption, credit): "Một dự án của FLC. Ảnh: Hồng Khanh" -> ("Một dự án của FLC.", "Hồng Khanh")."""
     caption = clean(caption)
