@@ -358,7 +358,7 @@ def test_schedule_run_crawls_writes_a_log_and_a_manifest(tmp_path, sample_site):
     manifests = list((tmp_path / "arch/runs").glob("*/manifest.json"))
     assert len(manifests) == 1
     run_id = manifests[0].parent.name
-    assert f"# exit status 0" in log and f"runs: {run_id}" in log
+    assert "# exit status 0" in log and f"runs: {run_id}" in log
     manifest = json.loads(manifests[0].read_text("utf-8"))
     assert manifest["status"] == "finished"
     assert manifest["options"]["NEWSARCHIVE_SCHEDULE_OUTLET"] == f"{sample_site}/"

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-SUBCOMMANDS = ("show", "init", "run")
-
 
 class _DefaultToShow(click.Group):
     """`newsarchive schedule PLAN ...` means `newsarchive schedule show PLAN ...`."""
