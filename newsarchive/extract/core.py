@@ -368,12 +368,24 @@ def _title_element(page: _Page) -> Any:
         if any(starts_loose(mt, t) for mt in meta_titles):
             page.sources["title"] = "h1"
             return h1
-    for el in page.root.iter("h2", "h3", "div", "span", "p", "td"):
-        if el.tag in ("div", "span", "p", "td") and not re.search(r"title|tieude|headline", B.classes(el), re.I):
-            continue
-        t = clean(el.text_content())
-        if 10 <= len(t) <= 300 and any(starts_loose(mt, t) and len(t) >= 0.9 * len(re.split(r"\s+[-|–—»]\s+", mt)[0]) for mt in meta_titles):
-            if not any(a.tag == "a" for a in el.iterancestors()) and not _in_noise(el, narrow=True):
+    heads = [re.split(r"\s+[-|–—»]\s+", mt)[0] for mt in meta_titles]
+    # 1. h2/h3 or an element with a title-like class whose text starts og:title / <title>;
+    # 2. (unseen templates) any small text element whose text is the head of og:title / <title>
+    for classed in (True, False):
+        for el in page.root.iter("h2", "h3", "div", "span", "p", "td", "strong", "b", "font", "h4"):
+            hinted = el.tag in ("h2", "h3") or bool(re.search(r"title|tieude|headline", B.classes(el), re.I))
+            if hinted != classed:
+                continue
+            if not classed and (len(el) > 3 or not (el.text or "").strip()):
+                continue  # only elements carrying the text themselves
+            t = clean(el.text_content())
+            if not 10 <= len(t) <= 300:
+                continue
+            if classed:
+                match = any(starts_loose(mt, t) and len(t) >= 0.9 * len(h) for mt, h in zip(meta_titles, heads))
+            else:
+                match = any(similar(h, t) for h in heads)
+            if match and not any(a.tag == "a" for a in el.iterancestors()) and not _in_noise(el, narrow=True):
                 page.sources["title"] = "title-like element"
                 return el
     if not h1s:
@@ -460,35 +472,66 @@ def _fill_lead_element(page: _Page, art: Article, scope: Any, container: Any) ->
     return el
 
 
-_LEAD_TAGS = frozenset("h2 h3 h4 h5 p div strong b em span".split())
+_LEAD_TAGS = frozenset("h2 h3 h4 h5 p div strong b em span td".split())
+_LEAD_WALK_LIMIT = 80
 
 
 def _lead_after_title(page: _Page, container: Any) -> tuple[Any, str] | None:
-    """Generic sapo: a paragraph-like sibling right after the headline, before the body container."""
+    """Generic sapo: the first paragraph-like block after the headline and before the body
+    container, in document order (date lines, bylines and share bars in between are shorter
+    than a sapo; link lists, furniture, hidden nodes and photo captions are passed over)."""
     title_el = getattr(page, "title_el", None)
-    if title_el is None:
+    if title_el is None or _is_inside(title_el, container) or _is_inside(container, title_el):
         return None
-    node = title_el
-    for _level in range(3):
-        checked = 0
-        for sib in node.itersiblings():
-            if not isinstance(sib.tag, str) or sib.tag in B.SKIP_TAGS or B.is_hidden(sib):
-                continue
-            if sib is container or container in sib.iterancestors() or _is_inside(container, sib):
-                return None
-            checked += 1
-            if checked > 6:
-                break
-            n = text_len = len(clean(sib.text_content()))
-            if sib.tag not in _LEAD_TAGS or n < 60 or n > 1200:
-                continue
-            if B.link_density(sib) > 0.5 or B.is_noise(sib):
-                continue
-            return sib, "after-title"
-        node = node.getparent()
-        if node is None or node.tag == "body":
+    stop = object()
+    budget = [_LEAD_WALK_LIMIT]
+
+    def visit(el: Any) -> Any:
+        if not isinstance(el.tag, str) or el.tag in B.SKIP_TAGS:
             return None
+        if el is container:
+            return stop
+        budget[0] -= 1
+        if budget[0] < 0:
+            return stop
+        holds_container = _is_inside(container, el)
+        if not holds_container and (B.is_hidden(el) or B.is_noise(el) or el in page.skip):
+            return None
+        if not holds_container:
+            n = len(clean(el.text_content()))
+            if n < 60:
+                return None
+            has_blocks = any(isinstance(c.tag, str) and c.tag in B.BLOCK_TAGS and clean(c.text_content()) for c in el)
+            if not has_blocks:
+                if _lead_like(el, n):
+                    return el
+                return None
+        for child in el:
+            found = visit(child)
+            if found is not None:
+                return found
+        return stop if holds_container else None
+
+    node = title_el
+    while node is not None and node.tag != "body":
+        for sib in node.itersiblings():
+            found = visit(sib)
+            if found is stop:
+                return None
+            if found is not None:
+                return found, "after-title"
+        node = node.getparent()
     return None
+
+
+def _lead_like(el: Any, n: int) -> bool:
+    """A sapo-shaped block: a sentence or three, few links, not a photo caption, not a date line."""
+    if el.tag not in _LEAD_TAGS or n > 1200 or B.link_density(el) > 0.5:
+        return False
+    parent = el.getparent()
+    if el.find(".//img") is not None or (parent is not None and parent.find(".//img") is not None and len(clean(parent.text_content())) < 400):
+        return False  # a photo's caption
+    return not (_HAS_DATE.search(clean(el.text_content())[:40]) and n < 100)
 
 
 _DATELINE = re.compile(r"^\(?[\w.]{2,30}(?:\s[\w.]{1,15}){0,3}\)?\s*[-–—]\s*\S", re.U)
@@ -510,6 +553,8 @@ def _lead_from_blocks(page: _Page, art: Article, blocks: list[B.Block]) -> None:
         or (_DATELINE.match(t) and len(t.split()) >= 12 and (first.bold or first.italic or (desc and contains_loose(t, desc[:40]))))
     )
     if is_lead:
+        if first.link_chars and first.element is not None and clean(first.element.text_content()) == t:
+            t = _lead_text(first.element) or t  # "... >> Related headline" after a <br>
         art.lead = t
         page.sources["lead"] = "first-block"
         blocks.remove(first)
