@@ -1,4 +1,4 @@
-"""A test news site on 127.0.0.1, built from real article pages (tests/fixtures/crawlsite/templates).
+"""A test news site on 127.0.0.1, built from real article pages (the UTF-8 ones of tests/fixtures/pages).
 
 ``CrawlSite`` generates the routes of a small outlet and serves them with a real HTTP server:
 
@@ -32,7 +32,14 @@ from pathlib import Path
 
 from newsarchive.dates import VN_TZ
 
-TEMPLATES = Path(__file__).parent / "fixtures" / "crawlsite" / "templates"
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+# Real article pages the test site's articles are made from (paths under PAGES).
+TEMPLATES = [
+    "baochinhphu.vn/chinh-sach-moi-202603.html", "cafef.vn/chuyen-muc-dich-dat.html",
+    "cafef.vn/mbs-30-co-phieu.html", "dantri.com.vn/gia-vang-giam.html",
+    "nld.com.vn/sai-sot-ho-kinh-doanh.html", "tuoitre.vn/hoa-nhap-khau-8-3.html",
+    "vietnamnet.vn/co-phieu-flc.html", "vnexpress.net/cu-soc-nang-luong.html",
+]
 
 ISO_DATE = re.compile(r"20\d\d-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:?\d\d|Z)?")
 DMY_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/20\d\d\b")
@@ -64,7 +71,7 @@ class Route:
 
 
 def _article_html(template: str, published: datetime, title_suffix: str, url: str) -> bytes:
-    html = (TEMPLATES / template).read_text("utf-8")
+    html = (PAGES / template).read_text("utf-8")
     # the page's own URL (canonical, og:url) becomes the test article's URL: one article per URL
     for pattern in PAGE_URLS:
         for original in set(pattern.findall(html)):
@@ -91,7 +98,7 @@ class CrawlSite:
         self.crawl_delay = crawl_delay
         self.slow_seconds = slow_seconds
         self.now = now or datetime.now(VN_TZ).replace(microsecond=0)
-        self.templates = sorted(p.name for p in TEMPLATES.glob("*.html"))
+        self.templates = list(TEMPLATES)
         self.articles: list[Article] = []
         self.routes: dict[str, Route] = {}
         self.requests: list[str] = []

@@ -27,6 +27,6 @@ def test_real_listing_page_next_link():
     # vnexpress listing as saved in the corpus (copied as test data): "-p2" pagination
     from pathlib import Path
 
-    html = (Path(__file__).parent / "fixtures" / "crawlsite" / "listing-vnexpress-kinh-doanh.html").read_bytes()
+    html = (Path(__file__).parent / "fixtures" / "pages" / "vnexpress.net" / "list-kinh-doanh.html").read_bytes()
     page = read_listing(html, "https://vnexpress.net/kinh-doanh")
     assert page.next_pages[0] == "https://vnexpress.net/kinh-doanh-p2"
