@@ -549,6 +549,7 @@ def _lead_from_blocks(page: _Page, art: Article, blocks: list[B.Block]) -> None:
     desc = page.md.description or ""
     is_lead = (
         (first.bold and len(t.split()) >= 12)
+        or (len(t.split()) >= 8 and _distinct_first_paragraph(first, blocks))
         or (desc and (similar(desc, t) or (len(desc) > 40 and contains_loose(t, desc[:60]))))
         or (_DATELINE.match(t) and len(t.split()) >= 12 and (first.bold or first.italic or (desc and contains_loose(t, desc[:40]))))
     )
@@ -558,6 +559,20 @@ def _lead_from_blocks(page: _Page, art: Article, blocks: list[B.Block]) -> None:
         art.lead = t
         page.sources["lead"] = "first-block"
         blocks.remove(first)
+
+
+def _distinct_first_paragraph(first: B.Block, blocks: list[B.Block]) -> bool:
+    """The first paragraph carries a class of its own while the paragraphs after it share one
+    (``<p class=x>`` sapo over ``<p class=y>`` body): a sapo styled apart, whatever the names."""
+    el = first.element
+    if el is None or not el.get("class") or len(first.text.split()) > 90:
+        return False
+    after = [b.element for b in blocks if b is not first and b.kind == "p" and b.element is not None and b.element.tag == el.tag]
+    after = [e for e in after if e is not el][:6]
+    if len(after) < 2:
+        return False
+    classes = {(e.get("class") or "").strip() for e in after}
+    return len(classes) == 1 and (el.get("class") or "").strip() not in classes
 
 
 # --- images --------------------------------------------------------------------------------------
