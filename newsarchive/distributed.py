@@ -556,6 +556,10 @@ class AckDownloaderMiddleware:
         return cls(crawler)
 
     def process_exception(self, request, exception, spider=None):
+        if not getattr(self.crawler, "crawling", True):
+            # The worker is stopping (Ctrl-C, SIGTERM): downloads cut short are not done; they stay in
+            # the in-flight list, which goes back to the queue when the worker leaves.
+            return None
         self.crawler.signals.send_catch_log(request_done, request=request)
         return None
 

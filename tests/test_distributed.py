@@ -225,6 +225,30 @@ def test_killing_a_worker_loses_nothing(redis_url, sample_site, tmp_path):
 
 
 @needs_redis
+def test_a_worker_stopped_with_sigterm_hands_its_work_back(redis_url, sample_site, tmp_path):
+    """SIGTERM (systemctl stop, Ctrl-C): the worker stops cleanly and its unfinished requests go back to
+    the queue at once; the next worker finishes the crawl."""
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    archives = [tmp_path / "archive-a", tmp_path / "archive-b"]
+    first = _start_worker(sample_site, archives[0], redis_url, logs[0])
+    deadline = time.monotonic() + 60
+    while len(_archived_urls(archives[0])) < 2:
+        assert first.poll() is None and time.monotonic() < deadline, logs[0].read_text("utf-8")[-3000:]
+        time.sleep(0.02)
+    first.send_signal(signal.SIGTERM)
+    _wait([first])
+    client = connect(redis_url)
+    assert client.keys("newsarchive:*:inflight:*") == [], "nothing left in flight by a clean stop"
+    assert client.keys("newsarchive:*:queue"), "the queue survives the worker, for the next one"
+    second = _start_worker(sample_site, archives[1], redis_url, logs[1])
+    _wait([second])
+    assert second.returncode == 0, logs[1].read_text("utf-8")[-3000:]
+    first_urls, second_urls = _archived_urls(archives[0]), _archived_urls(archives[1])
+    assert first_urls and second_urls
+    assert sorted(_page(u) for u in first_urls + second_urls) == ARTICLE_PAGES
+
+
+@needs_redis
 def test_a_worker_joining_a_finished_crawl_starts_a_new_one(redis_url, sample_site, tmp_path):
     """The seen-set is cleared when a crawl finishes: the next scheduled crawl is not all 'seen'."""
     for i in range(2):
