@@ -107,6 +107,8 @@ def split_byline(text: str) -> tuple[list[str], list[str]]:
     text = re.sub(r"\s*\./\.\s*$", "", text)
     text = ROLE_NOTE.sub("", text).strip()
     # "(Vietnamnet/Reuters)" / "(theo TTXVN)" in parentheses: sources
+    # "(6816 bình chọn, 9/10 điểm)": a rating or count in parentheses names nobody
+    text = re.sub(r"\([^()]*\d[^()]*\)", " ", text).strip()
     for inner in re.findall(r"\(([^()]{2,80})\)", text):
         for part in _SEPARATORS.split(THEO_PREFIX.sub("", SOURCE_PREFIX.sub("", inner))):
             part = _clean_piece(part)

@@ -808,11 +808,23 @@ def _source_elements(page: _Page, scope: Any) -> list[str]:
     return out
 
 
+def _following(el: Any, levels: int = 3):
+    """Elements after el in document order: its following siblings, then its parent's... (up to
+    ``levels`` ancestors), without descending."""
+    node = el
+    for _ in range(levels + 1):
+        if node is None or node.tag in ("body", "html"):
+            return
+        for sib in node.itersiblings():
+            yield sib
+        node = node.getparent()
+
+
 def _byline_after(container: Any) -> str | None:
-    """A short byline line right after the body container (right-aligned / bold name)."""
+    """A short byline line right after the body container (right-aligned / bold name, "Theo X")."""
     checked = 0
-    for sib in container.itersiblings():
-        if not isinstance(sib.tag, str) or sib.tag in B.SKIP_TAGS or B.is_hidden(sib):
+    for sib in _following(container):
+        if not isinstance(sib.tag, str) or sib.tag in B.SKIP_TAGS or B.is_hidden(sib) or B.is_noise(sib):
             continue
         t = clean(sib.text_content())
         if not t:
@@ -820,9 +832,57 @@ def _byline_after(container: Any) -> str | None:
         checked += 1
         if checked > 2:
             break
-        blocks = B.read_blocks(sib)
-        if len(blocks) == 1 and blocks[0].kind != "image" and BL.is_byline_block(blocks[0]):
+        blocks = [b for b in B.read_blocks(sib) if b.kind != "image"]
+        if blocks and BL.is_byline_block(blocks[0]) and (len(blocks) == 1 or BL.BYLINE_LINE.match(blocks[0].text)):
             return blocks[0].text
+    return None
+
+
+# Words after a header byline that are widgets, not names ("Chia sẻ", "Copy link", "Theo dõi").
+_HEADER_WIDGET = re.compile(r"\s*(?:[|•·]\s*)?(?:chia sẻ|copy link|sao chép liên kết|theo dõi|lưu|in bài|gửi bài|bình luận)\b.*$", re.I)
+_DATE_PART = re.compile(r"\s*(?:[-|–—,•·]\s*)?(?:(?:thứ\s+\w+|chủ\s+nhật|t[2-7]|cn)\s*,?\s*)?\d{1,2}\s*[:hg/.-]\s*\d{1,2}.*$", re.I)
+
+
+def _header_byline(page: _Page, container: Any) -> str | None:
+    """A name line near the headline (between it and the body): "Minh Chiến", "Theo Ngoisao |
+    25/12/2012 10:25", "Nguyên Minh - 07/03/2026 08:47". Dates and widget words are cut off; the
+    rest must read as a byline (a person's name, or a "Theo"/"Nguồn" credit)."""
+    title_el = getattr(page, "title_el", None)
+    if title_el is None:
+        return None
+    budget = 40
+    for top in _following(title_el, 4):
+        for el in top.iter():
+            budget -= 1
+            if budget < 0:
+                return None
+            if not isinstance(el.tag, str) or el.tag in B.SKIP_TAGS:
+                continue
+            if el is container or el in page.skip:
+                return None
+            full = clean(el.text_content())
+            if len(full) > 150:
+                if len(el) == 0 or all(not isinstance(c.tag, str) or c.tag not in B.BLOCK_TAGS for c in el):
+                    return None  # a paragraph: the body has started
+                continue
+            if not full or el.tag in ("a",) and el.getparent() is not None and clean(el.getparent().text_content()) != full:
+                continue
+            if any(isinstance(c.tag, str) and c.tag in B.BLOCK_TAGS and clean(c.text_content()) for c in el):
+                continue  # look at the innermost line
+            if B.is_hidden(el) or _in_noise(el, None, narrow=True):
+                continue
+            line = _HEADER_WIDGET.sub("", _DATE_PART.sub("", full)).strip(" -|–—,•·")
+            if not line or len(line) > 80:
+                continue
+            a, src = BL.split_byline(line)
+            prefixed = bool(BL.BYLINE_LINE.match(line))
+            if prefixed and (a or src):
+                return line
+            pieces = [x for x in (BL._clean_piece(x) for x in BL._SEPARATORS.split(line)) if x]
+            if a and not src and pieces and all(BL.looks_like_person(x) for x in pieces) and len(line.split()) <= 8:
+                if title_el is not None and similar(line, clean(title_el.text_content())):
+                    continue
+                return line
     return None
 
 
@@ -859,6 +919,14 @@ def _fill_byline(page: _Page, art: Article, els: list[Any], tail_text: str | Non
             page.sources["authors"] = "body-tail"
         authors += a
         sources += s
+    if not authors and not sources and getattr(page, "container", None) is not None:
+        head = _header_byline(page, page.container)
+        if head:
+            a, s = BL.split_byline(head)
+            authors += a
+            sources += s
+            raws.append(head)
+            page.sources["authors"] = "near-headline"
     if not authors and not sources and getattr(page, "container", None) is not None:
         after = _byline_after(page.container)
         if after:
