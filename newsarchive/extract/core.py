@@ -469,6 +469,7 @@ def _fill_lead_element(page: _Page, art: Article, scope: Any, container: Any) ->
     art.lead = text
     page.sources["lead"] = where
     page.skip.add(el)
+    page.lead_el = el
     return el
 
 
@@ -833,8 +834,13 @@ def _byline_after(container: Any) -> str | None:
         if checked > 2:
             break
         blocks = [b for b in B.read_blocks(sib) if b.kind != "image"]
-        if blocks and BL.is_byline_block(blocks[0]) and (len(blocks) == 1 or BL.BYLINE_LINE.match(blocks[0].text)):
-            return blocks[0].text
+        lines = []
+        for b in blocks[:3]:
+            if not BL.is_byline_block(b):
+                break
+            lines.append(b.text)
+        if lines and (len(lines) == len(blocks) or BL.BYLINE_LINE.match(lines[0])):
+            return " / ".join(lines)  # "Theo Hồ Hương" over "Đại Đoàn kết": one byline on two lines
     return None
 
 
@@ -851,6 +857,7 @@ def _header_byline(page: _Page, container: Any) -> str | None:
     if title_el is None:
         return None
     budget = 40
+    lead_el = getattr(page, "lead_el", None)
     for top in _following(title_el, 4):
         for el in top.iter():
             budget -= 1
@@ -858,8 +865,10 @@ def _header_byline(page: _Page, container: Any) -> str | None:
                 return None
             if not isinstance(el.tag, str) or el.tag in B.SKIP_TAGS:
                 continue
-            if el is container or el in page.skip:
+            if el is container:
                 return None
+            if lead_el is not None and (el is lead_el or _is_inside(el, lead_el)):
+                continue
             full = clean(el.text_content())
             if len(full) > 150:
                 if len(el) == 0 or all(not isinstance(c.tag, str) or c.tag not in B.BLOCK_TAGS for c in el):
@@ -886,6 +895,21 @@ def _header_byline(page: _Page, container: Any) -> str | None:
     return None
 
 
+def _split_lines(text: str) -> tuple[list[str], list[str]]:
+    """(authors, sources) of a byline read line by line (" / " between lines): "Theo X" on one
+    line and the outlet on the next are two credits, not one name."""
+    parts = text.split(" / ")
+    if len(parts) == 1:
+        return BL.split_byline(text)
+    authors: list[str] = []
+    sources: list[str] = []
+    for p in parts:
+        pa, ps = BL.split_byline(p)
+        authors += pa
+        sources += ps
+    return authors, sources
+
+
 def _fill_byline(page: _Page, art: Article, els: list[Any], tail_text: str | None) -> None:
     authors: list[str] = []
     sources: list[str] = []
@@ -901,19 +925,7 @@ def _fill_byline(page: _Page, art: Article, els: list[Any], tail_text: str | Non
             authors += a
             sources += s
     if tail_text:
-        a, s = BL.split_byline(tail_text.replace(" / ", " / "))
-        if not (a or s):
-            a, s = [], []
-        # "Theo X" on one line, outlet on the next
-        parts = tail_text.split(" / ")
-        if len(parts) > 1:
-            a, s = [], []
-            for p in parts:
-                pa, ps = BL.split_byline(p)
-                if not pa and not ps:
-                    continue
-                a += pa
-                s += ps
+        a, s = _split_lines(tail_text)
         raws.append(tail_text)
         if not page.sources.get("authors"):
             page.sources["authors"] = "body-tail"
@@ -930,7 +942,7 @@ def _fill_byline(page: _Page, art: Article, els: list[Any], tail_text: str | Non
     if not authors and not sources and getattr(page, "container", None) is not None:
         after = _byline_after(page.container)
         if after:
-            a, s = BL.split_byline(after)
+            a, s = _split_lines(after)
             authors += a
             sources += s
             raws.append(after)
