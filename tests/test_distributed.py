@@ -321,3 +321,19 @@ def test_redis_option_gives_the_settings_for_a_reachable_server(redis_url):
     res = CliRunner().invoke(cmd, ["--redis", redis_url])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["REDIS_URL"] == redis_url
+
+
+@needs_redis
+def test_the_crawl_command_takes_redis_and_finishes_the_shared_crawl(redis_url, sample_site, tmp_path):
+    """What a user runs on each machine: `newsarchive crawl TARGET --redis URL`."""
+    archive = tmp_path / "archive"
+    proc = subprocess.run(
+        [sys.executable, "-c", "from newsarchive.cli import run; run()", "crawl", sample_site + "/",
+         "--archive", str(archive), "--redis", redis_url, "--allow-private-addresses", "-q",
+         "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0"],
+        capture_output=True, text=True, timeout=180, cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    assert sorted(_page(u) for u in _archived_urls(archive)) == ARTICLE_PAGES
+    assert connect(redis_url).keys("newsarchive:*") == []   # finished: queue and seen-set cleared

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from newsarchive.distributed import redis_option
 from newsarchive.sites import RegistryError, load_registry
 
 OK_REASONS = ("finished", "max_articles", "closespider_itemcount")
@@ -145,8 +146,9 @@ def summarise(stats: dict[str, Any], failures: list[tuple[str, str, str]], reaso
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Any Scrapy/newsarchive setting, e.g. -s DOWNLOAD_DELAY=2.")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and the summary.")
+@redis_option
 def crawl(targets, province, kind, since, until, archive_dir, max_articles, allow_private_addresses,
-          revisit, no_resume, overrides, quiet):
+          revisit, no_resume, overrides, quiet, redis):
     """Crawl outlets into an archive.
 
     TARGET is an outlet of the registry (name or domain, see `newsarchive sites`) or a start URL for
@@ -197,6 +199,7 @@ def crawl(targets, province, kind, since, until, archive_dir, max_articles, allo
 
         shutil.rmtree(jobdir, ignore_errors=True)
     settings["JOBDIR"] = str(jobdir)
+    settings.update(redis)  # --redis: shared queue and seen-set (newsarchive.distributed)
     Path(archive_dir).mkdir(parents=True, exist_ok=True)
     code = run(names, settings, since=since, until=until, max_articles=max_articles)
     sys.exit(code)
