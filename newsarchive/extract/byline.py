@@ -51,6 +51,8 @@ OUTLET_WORDS = re.compile(
     r"ban|sở|ubnd|bộ|trung\s*tâm|hội|tổng\s*cục|cục|viện|công\s*ty)\b",
     re.I,
 )
+# Button labels that follow a byline in its box ("Theo Đại Đoàn kết Copy link", "Minh Anh Chia sẻ").
+WIDGET_WORDS = re.compile(r"\s*(?:[|•·]\s*)?(?:chia sẻ|copy link|lấy link|sao chép liên kết|sao chép link|theo dõi|lưu bài|in bài|gửi bài|bình luận)\b.*$", re.I)
 _DOMAIN = re.compile(r"\b[\w-]+\.(?:vn|com|net|org|info|gov|edu)\b", re.I)
 _UPPER_INITIAL = re.compile(r"^[A-ZĐÀ-ỸĂÂÊÔƠƯ]", re.U)
 _SEPARATORS = re.compile(r"\s+[-–—]\s+|\s*[,;/&|]\s*|\s+và\s+|\s+\+\s+")
@@ -107,6 +109,7 @@ def split_byline(text: str) -> tuple[list[str], list[str]]:
     text = re.sub(r"\s*\./\.\s*$", "", text)
     text = ROLE_NOTE.sub("", text).strip()
     # "(Vietnamnet/Reuters)" / "(theo TTXVN)" in parentheses: sources
+    text = WIDGET_WORDS.sub("", text).strip()
     # "(6816 bình chọn, 9/10 điểm)": a rating or count in parentheses names nobody
     text = re.sub(r"\([^()]*\d[^()]*\)", " ", text).strip()
     for inner in re.findall(r"\(([^()]{2,80})\)", text):

@@ -210,6 +210,7 @@ class _Page:
         self.warnings: list[str] = list(md.warnings)
         self.sources: dict[str, str] = {}
         self.skip: set[Any] = set()
+        self.header_more = False  # the header byline says "và N tác giả khác"
 
 
 def _opt(site: Any, name: str, default: Any) -> Any:
@@ -839,14 +840,15 @@ def _byline_after(container: Any) -> str | None:
             if not BL.is_byline_block(b):
                 break
             lines.append(b.text)
-        if lines and (len(lines) == len(blocks) or BL.BYLINE_LINE.match(lines[0])):
+        if lines and (len(lines) == len(blocks) or len(lines) >= 2 or BL.BYLINE_LINE.match(lines[0])):
             return " / ".join(lines)  # "Theo Hồ Hương" over "Đại Đoàn kết": one byline on two lines
     return None
 
 
-# Words after a header byline that are widgets, not names ("Chia sẻ", "Copy link", "Theo dõi").
-_HEADER_WIDGET = re.compile(r"\s*(?:[|•·]\s*)?(?:chia sẻ|copy link|sao chép liên kết|theo dõi|lưu|in bài|gửi bài|bình luận)\b.*$", re.I)
 _DATE_PART = re.compile(r"\s*(?:[-|–—,•·]\s*)?(?:(?:thứ\s+\w+|chủ\s+nhật|t[2-7]|cn)\s*,?\s*)?\d{1,2}\s*[:hg/.-]\s*\d{1,2}.*$", re.I)
+
+
+_MORE_AUTHORS = re.compile(r"và\s+\d+\s+tác\s+giả\s+khác|and\s+\d+\s+others?", re.I)
 
 
 def _header_byline(page: _Page, container: Any) -> str | None:
@@ -870,6 +872,7 @@ def _header_byline(page: _Page, container: Any) -> str | None:
             if lead_el is not None and (el is lead_el or _is_inside(el, lead_el)):
                 continue
             full = clean(el.text_content())
+            page.header_more = page.header_more or (len(full) < 150 and bool(_MORE_AUTHORS.search(full)))
             if len(full) > 150:
                 if len(el) == 0 or all(not isinstance(c.tag, str) or c.tag not in B.BLOCK_TAGS for c in el):
                     return None  # a paragraph: the body has started
@@ -880,7 +883,7 @@ def _header_byline(page: _Page, container: Any) -> str | None:
                 continue  # look at the innermost line
             if B.is_hidden(el) or _in_noise(el, None, narrow=True):
                 continue
-            line = _HEADER_WIDGET.sub("", _DATE_PART.sub("", full)).strip(" -|–—,•·")
+            line = BL.WIDGET_WORDS.sub("", _DATE_PART.sub("", full)).strip(" -|–—,•·")
             if not line or len(line) > 80:
                 continue
             a, src = BL.split_byline(line)
@@ -935,10 +938,20 @@ def _fill_byline(page: _Page, art: Article, els: list[Any], tail_text: str | Non
         head = _header_byline(page, page.container)
         if head:
             a, s = BL.split_byline(head)
+            where = "near-headline"
+            if page.header_more:
+                # "NHẬT XUÂN và 1 tác giả khác": the full list is printed after the body or in metadata
+                after = _byline_after(page.container)
+                fa, fs = _split_lines(after) if after else ([], [])
+                meta = [n for n, _ in page.md.authors]
+                if fa and set(a) <= set(fa):
+                    a, s, head, where = fa, fs, after, "after-body"
+                elif len(meta) > len(a) and {x.casefold() for x in a} <= {x.casefold() for x in meta}:
+                    a, where = meta, "near-headline+metadata"
             authors += a
             sources += s
             raws.append(head)
-            page.sources["authors"] = "near-headline"
+            page.sources["authors"] = where
     if not authors and not sources and getattr(page, "container", None) is not None:
         after = _byline_after(page.container)
         if after:
