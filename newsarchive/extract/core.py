@@ -683,21 +683,38 @@ def _visible_dates(page: _Page, scope: Any, container: Any) -> list[tuple[Any, s
 
 
 def _in_teaser_link(el: Any) -> bool:
-    """A date inside a link whose text is much longer than the date: another article's teaser."""
+    """A date inside a link whose text is longer than the date: another article's teaser."""
     for a in el.iterancestors("a"):
-        return len(clean(a.text_content())) > len(clean(el.text_content())) + 25
+        return len(clean(a.text_content())) > len(clean(el.text_content())) + 10
     return False
 
 
 _HAS_DATE = re.compile(r"\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}|\d{4}-\d{2}-\d{2}|tháng\s+\d{1,2}", re.I)
 
 
+def _near_title(page: _Page, limit: int = 30) -> set[Any]:
+    """The first elements after the headline in document order (where date lines and bylines sit)."""
+    out: set[Any] = set()
+    title_el = getattr(page, "title_el", None)
+    if title_el is None:
+        return out
+    for top in _following(title_el, 3):
+        for el in top.iter():
+            out.add(el)
+            if len(out) >= limit:
+                return out
+    return out
+
+
 def _generic_dateline(page: _Page, scope: Any) -> tuple[Any, str, str] | None:
     """The first short element in the article's scope whose text is a date (with a time if any)."""
     best = None
+    near = _near_title(page)
     for el in scope.iter():
-        if not isinstance(el.tag, str) or el.tag in B.SKIP_TAGS or el.tag in ("p", "li", "a", "td", "table", "ul"):
+        if not isinstance(el.tag, str) or el.tag in B.SKIP_TAGS or el.tag in ("li", "a", "td", "table", "ul"):
             continue
+        if el.tag == "p" and el not in near:
+            continue  # a paragraph is a date line only right under the headline
         if page.title_el is not None and el is page.title_el:
             continue
         raw = clean(el.text_content())
