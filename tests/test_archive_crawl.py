@@ -107,17 +107,23 @@ def test_diff_command_human_and_json(two_crawls):
 
 
 def test_whitespace_only_and_tiny_edits_are_ignored_by_threshold(two_crawls, tmp_path):
+    from newsarchive.article import Article
+
     rec = dict(two_crawls["edited"])
+
+    def edited(body: str) -> dict:
+        art = Article.from_dict(rec)
+        art.body = body
+        return art.finalise().to_dict()  # content_hash follows the body, as in a real record
+
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     a.write_text(json.dumps(rec, ensure_ascii=False) + "\n", "utf-8")
-    spaced = dict(rec, body=rec["body"].replace(" ", "  ", 3) + "\n")
-    b.write_text(json.dumps(spaced, ensure_ascii=False) + "\n", "utf-8")
+    b.write_text(json.dumps(edited(rec["body"].replace(" ", "  ", 3) + "\n"), ensure_ascii=False) + "\n", "utf-8")
     runner = CliRunner()
     res = runner.invoke(main, ["diff", str(a), str(b), "--json"])
     assert json.loads(res.output.splitlines()[-1])["changed"] == 0
     assert json.loads(res.output.splitlines()[-1])["minor"] == 1
-    typo = dict(rec, body=rec["body"].replace("a", "á", 1))
-    b.write_text(json.dumps(typo, ensure_ascii=False) + "\n", "utf-8")
+    b.write_text(json.dumps(edited(rec["body"].replace("a", "á", 1)), ensure_ascii=False) + "\n", "utf-8")
     res = runner.invoke(main, ["diff", str(a), str(b), "--json"])
     assert json.loads(res.output.splitlines()[-1])["changed"] == 1
     res = runner.invoke(main, ["diff", str(a), str(b), "--json", "--min-change", "5"])

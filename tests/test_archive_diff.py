@@ -101,3 +101,20 @@ def test_diff_of_files_from_the_command_line(tmp_path):
     assert res.exit_code == 1
     res = CliRunner().invoke(main, ["diff", str(a), str(tmp_path / "nope.jsonl"), "--archive", str(tmp_path / "x")])
     assert res.exit_code == 1 and "no such file" in res.output and "Traceback" not in res.output
+
+
+def test_fast_pyarrow_path_and_stdlib_path_agree():
+    import sqlite3
+
+    import pytest
+
+    pj = pytest.importorskip("pyarrow.json")
+    from newsarchive.archive.diff import _arrow_schema, _Side
+
+    recs = [article(i, authors=["A"] if i % 2 else [], tags=["t"], published=None if i % 3 == 0 else
+                    "2026-03-07T08:00:00+07:00") for i in range(20)]
+    side = _Side(sqlite3.connect(":memory:"), "a")
+    batch = [line.encode("utf-8") for line in lines(recs)]
+    slow = side._rows_slow(batch, DiffOptions())
+    side._rows_slow = None  # the fast path must not fall back here
+    assert side._rows(batch, DiffOptions(), (pj, _arrow_schema())) == slow

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import io
 import json
 import os
-import re
 import sqlite3
 import tempfile
 import unicodedata
@@ -33,7 +33,6 @@ LIST_FIELDS = ("authors", "tags")
 DATE_FIELDS = ("published_at", "modified_at")
 COMPARED = ("title", "lead", "body", "authors", "published_at", "modified_at", "images", "tags")
 
-_WS = re.compile(r"\s+")
 
 
 @dataclass
@@ -89,8 +88,10 @@ class Change:
 def norm_text(value: Any, ignore_whitespace: bool = True) -> str:
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value))
-    return _WS.sub(" ", text).strip() if ignore_whitespace else text
+    text = str(value)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split()) if ignore_whitespace else text
 
 
 def _norm_date(value: Any) -> str:
@@ -115,15 +116,32 @@ def norm_field(rec: dict[str, Any], name: str, ignore_whitespace: bool = True) -
     return norm_text(value, ignore_whitespace)
 
 
+SMALL_FIELDS = ("authors", "published_at", "modified_at", "images", "tags")
+
+
 def digest(rec: dict[str, Any], opts: DiffOptions) -> str:
-    data = [norm_field(rec, f, opts.ignore_whitespace) for f in opts.fields]
-    return hashlib.blake2b(json.dumps(data, ensure_ascii=False).encode("utf-8"), digest_size=16).hexdigest()
+    """Digest of the compared fields as stored. Title, lead and body enter through the record's
+    `content_hash` (sha256 of exactly those) when it has one, so long bodies are not hashed again.
+    Equal digests: no change; different digests are then compared field by field (after
+    normalisation), which tells real changes from white-space-only and minor edits."""
+    h = hashlib.blake2b(digest_size=16)
+    content = rec.get("content_hash")
+    if content and set(opts.fields) >= set(TEXT_FIELDS):
+        h.update(content.encode())
+        rest = [f for f in opts.fields if f not in TEXT_FIELDS]
+    else:
+        rest = list(opts.fields)
+    h.update(json.dumps([_images(rec.get(f)) if f == "images" else rec.get(f) for f in rest],
+                        ensure_ascii=False).encode("utf-8"))
+    return h.hexdigest()
 
 
-def raw_digest(rec: dict[str, Any], opts: DiffOptions) -> str:
-    """Digest of the compared fields exactly as stored (tells white-space-only edits from no edit)."""
-    data = [rec.get(f) for f in opts.fields]
-    return hashlib.blake2b(json.dumps(data, ensure_ascii=False).encode("utf-8"), digest_size=16).hexdigest()
+def _images(images: Any) -> Any:
+    """Images with a fixed set of keys (the same for records parsed by json and by pyarrow)."""
+    if not images:
+        return images
+    return [{k: im.get(k) for k in ("url", "caption", "credit", "alt")} if isinstance(im, dict) else im
+            for im in images]
 
 
 def changed_chars(a: str, b: str) -> int:
@@ -143,6 +161,18 @@ def changed_chars(a: str, b: str) -> int:
     return total
 
 
+def changed_chars_paragraphs(pa: list[str], pb: list[str]) -> int:
+    """`changed_chars` for bodies: paragraphs are aligned first, words only inside replaced paragraphs."""
+    sm = difflib.SequenceMatcher(None, pa, pb, autojunk=False)
+    total = 0
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            continue
+        left, right = " ".join(pa[i1:i2]), " ".join(pb[j1:j2])
+        total += changed_chars(left, right) if op == "replace" else max(len(left), len(right))
+    return total
+
+
 def field_changes(a: dict[str, Any], b: dict[str, Any], opts: DiffOptions) -> tuple[dict[str, dict[str, Any]], bool]:
     """({field: {"before", "after", ...}}, had_minor_differences)."""
     out: dict[str, dict[str, Any]] = {}
@@ -154,7 +184,11 @@ def field_changes(a: dict[str, Any], b: dict[str, Any], opts: DiffOptions) -> tu
                 minor = True
             continue
         if name in TEXT_FIELDS:
-            n = changed_chars(na, nb)
+            if name == "body":
+                n = changed_chars_paragraphs([norm_text(p, opts.ignore_whitespace) for p in _paragraphs(a.get(name))],
+                                             [norm_text(p, opts.ignore_whitespace) for p in _paragraphs(b.get(name))])
+            else:
+                n = changed_chars(na, nb)
             if n < opts.min_change:
                 minor = True
                 continue
@@ -194,54 +228,130 @@ def body_unified_diff(a: dict[str, Any], b: dict[str, Any], label_a: str, label_
 # --- streaming engine ---------------------------------------------------------------------------
 
 
+BATCH = 4000
+
+
+def _arrow_schema():
+    import pyarrow as pa
+
+    s = pa.string()
+    return pa.schema([("id", s), ("url", s), ("title", s), ("version", pa.int64()), ("content_hash", s),
+                      ("authors", pa.list_(s)), ("published_at", s), ("modified_at", s),
+                      ("images", pa.list_(pa.struct([("url", s), ("caption", s), ("credit", s), ("alt", s)]))),
+                      ("tags", pa.list_(s))])
+
+
 class _Side:
-    def __init__(self, db: sqlite3.Connection, table: str):
+    """One side of a diff: a table id -> (version, digest, url, title, where the raw line is) in the
+    temporary database, and the raw lines themselves appended to a spill file beside it."""
+
+    def __init__(self, db: sqlite3.Connection, table: str, spill: str | None = None):
         self.db, self.table = db, table
         db.execute(f"CREATE TABLE {table} (id TEXT PRIMARY KEY, version INTEGER, digest TEXT, url TEXT, "
-                   f"title TEXT, raw_digest TEXT, raw TEXT) WITHOUT ROWID")
+                   f"title TEXT, pos INTEGER, len INTEGER)")
+        self.bad = 0
+        self.spill = open(spill, "w+b") if spill else None
+        self.pos = 0
 
-    def load(self, lines: Iterable[str], opts: DiffOptions) -> tuple[int, int, int]:
-        n = dup = bad = 0
-        sql = (f"INSERT INTO {self.table} VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-               f"version=excluded.version, digest=excluded.digest, url=excluded.url, title=excluded.title, "
-               f"raw_digest=excluded.raw_digest, raw=excluded.raw WHERE excluded.version >= {self.table}.version")
-        batch = []
+    def _rows_slow(self, lines: list[bytes], opts: DiffOptions) -> list[tuple]:
+        rows = []
         for line in lines:
             try:
                 rec = json.loads(line)
                 aid = rec.get("id") or rec["url"]
+                version = int(rec.get("version") or 1)
             except (ValueError, KeyError, TypeError, AttributeError):
-                bad += 1
+                self.bad += 1
                 continue
-            n += 1
-            batch.append((aid, int(rec.get("version") or 1), digest(rec, opts), rec.get("url"), rec.get("title"),
-                          raw_digest(rec, opts), line))
-            if len(batch) >= 2000:
-                self.db.executemany(sql, batch)
-                batch.clear()
+            rows.append((aid, version, digest(rec, opts), rec.get("url"), rec.get("title"), line))
+        return rows
+
+    def _rows(self, lines: list[bytes], opts: DiffOptions, arrow) -> list[tuple]:
+        """Parse a batch with pyarrow's JSON reader (C++) when it can; else line by line."""
+        if arrow is None or set(opts.fields) != set(COMPARED):
+            return self._rows_slow(lines, opts)
+        pj, schema = arrow
+        try:
+            table = pj.read_json(io.BytesIO(b"".join(lines)),
+                                 parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"))
+        except Exception:  # noqa: BLE001 - a bad line or an unexpected type: the careful path says which
+            return self._rows_slow(lines, opts)
+        if table.num_rows != len(lines) or table.column("id").null_count or table.column("content_hash").null_count:
+            return self._rows_slow(lines, opts)
+        cols = {name: table.column(name).to_pylist() for name in schema.names}
+        del table
+        rows = []
+        dumps = json.dumps
+        for i, line in enumerate(lines):
+            h = hashlib.blake2b(cols["content_hash"][i].encode(), digest_size=16)
+            h.update(dumps([cols["authors"][i], cols["published_at"][i], cols["modified_at"][i],
+                            _images(cols["images"][i]), cols["tags"][i]], ensure_ascii=False).encode("utf-8"))
+            rows.append((cols["id"][i], cols["version"][i] or 1, h.hexdigest(), cols["url"][i], cols["title"][i], line))
+        return rows
+
+    def _store(self, rows: list[tuple], sql: str) -> int:
+        out = []
+        for aid, version, dig, url, title, line in rows:
+            self.spill.write(line)
+            out.append((aid, version, dig, url, title, self.pos, len(line)))
+            self.pos += len(line)
+        self.db.executemany(sql, out)
+        return len(out)
+
+    def load(self, lines: Iterable[str | bytes], opts: DiffOptions) -> tuple[int, int, int]:
+        try:
+            import pyarrow.json as pj
+
+            arrow = (pj, _arrow_schema())
+        except ImportError:  # pyarrow is optional: the stdlib path gives the same result, slower
+            arrow = None
+        n = 0
+        sql = (f"INSERT INTO {self.table} VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+               f"version=excluded.version, digest=excluded.digest, url=excluded.url, title=excluded.title, "
+               f"pos=excluded.pos, len=excluded.len WHERE excluded.version >= {self.table}.version")
+        batch: list[bytes] = []
+        for line in lines:
+            if isinstance(line, str):
+                line = line.encode("utf-8")
+            batch.append(line if line.endswith(b"\n") else line + b"\n")
+            if len(batch) >= BATCH:
+                n += self._store(self._rows(batch, opts, arrow), sql)
+                batch = []
         if batch:
-            self.db.executemany(sql, batch)
+            n += self._store(self._rows(batch, opts, arrow), sql)
         self.db.commit()
+        self.spill.flush()
         distinct = self.db.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()[0]
-        dup = n - distinct
-        return distinct, dup, bad
+        return distinct, n - distinct, self.bad
+
+    def read(self, pos: int, length: int) -> dict[str, Any]:
+        self.spill.seek(pos)
+        return json.loads(self.spill.read(length))
 
 
-def diff_records(a_lines: Iterable[str], b_lines: Iterable[str], opts: DiffOptions | None = None,
+def diff_records(a_lines: Iterable[str | bytes], b_lines: Iterable[str | bytes], opts: DiffOptions | None = None,
                  labels: tuple[str, str] = ("A", "B"), tmpdir: str | None = None) -> Iterator[Change | DiffSummary]:
-    """Yield a `Change` for every added, removed and changed article (by id), then the `DiffSummary`."""
+    """Yield a `Change` for every added, removed and changed article (by id), then the `DiffSummary`.
+
+    `a_lines`/`b_lines`: JSON lines (str or bytes), e.g. from `iter_snapshot_lines` or a file. When an
+    id appears more than once on a side, its highest version counts (the duplicates are counted)."""
     opts = opts or DiffOptions()
-    fd, path = tempfile.mkstemp(prefix="newsarchive-diff-", suffix=".sqlite", dir=tmpdir)
-    os.close(fd)
-    db = sqlite3.connect(path)
+    work = tempfile.mkdtemp(prefix="newsarchive-diff-", dir=tmpdir)
+    db = sqlite3.connect(os.path.join(work, "diff.sqlite"))
+    sides: list[_Side] = []
     try:
         db.execute("PRAGMA journal_mode=OFF")
         db.execute("PRAGMA synchronous=OFF")
         db.execute("PRAGMA cache_size=-32000")  # 32 MB page cache at most
+        db.execute("PRAGMA locking_mode=EXCLUSIVE")
         db.execute("PRAGMA temp_store=FILE")
         s = DiffSummary()
-        s.a_records, s.a_duplicates, s.a_bad_lines = _Side(db, "a").load(a_lines, opts)
-        s.b_records, s.b_duplicates, s.b_bad_lines = _Side(db, "b").load(b_lines, opts)
+        a = _Side(db, "a", os.path.join(work, "a.jsonl"))
+        sides.append(a)
+        s.a_records, s.a_duplicates, s.a_bad_lines = a.load(a_lines, opts)
+        b = _Side(db, "b", os.path.join(work, "b.jsonl"))
+        sides.append(b)
+        s.b_records, s.b_duplicates, s.b_bad_lines = b.load(b_lines, opts)
         for aid, url, title, version in db.execute(
                 "SELECT a.id, a.url, a.title, a.version FROM a LEFT JOIN b ON a.id = b.id WHERE b.id IS NULL ORDER BY a.id"):
             s.removed += 1
@@ -250,13 +360,11 @@ def diff_records(a_lines: Iterable[str], b_lines: Iterable[str], opts: DiffOptio
                 "SELECT b.id, b.url, b.title, b.version FROM b LEFT JOIN a ON a.id = b.id WHERE a.id IS NULL ORDER BY b.id"):
             s.added += 1
             yield Change("added", aid, url, title, versions=(None, version))
-        same, minor = db.execute("SELECT COUNT(*), COALESCE(SUM(a.raw_digest != b.raw_digest), 0) "
-                                 "FROM a JOIN b ON a.id = b.id AND a.digest = b.digest").fetchone()
-        s.unchanged, s.minor = same - minor, minor
-        for aid, raw_a, raw_b, va, vb in db.execute(
-                "SELECT a.id, a.raw, b.raw, a.version, b.version FROM a JOIN b ON a.id = b.id "
+        s.unchanged = db.execute("SELECT COUNT(*) FROM a JOIN b ON a.id = b.id AND a.digest = b.digest").fetchone()[0]
+        for aid, pa_, la, pb, lb, va, vb in db.execute(
+                "SELECT a.id, a.pos, a.len, b.pos, b.len, a.version, b.version FROM a JOIN b ON a.id = b.id "
                 "WHERE a.digest != b.digest ORDER BY a.id"):
-            ra, rb = json.loads(raw_a), json.loads(raw_b)
+            ra, rb = a.read(pa_, la), b.read(pb, lb)
             fields, _minor = field_changes(ra, rb, opts)
             if not fields:
                 s.minor += 1
@@ -269,11 +377,11 @@ def diff_records(a_lines: Iterable[str], b_lines: Iterable[str], opts: DiffOptio
         yield s
     finally:
         db.close()
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            try:
-                os.unlink(path + suffix)
-            except FileNotFoundError:
-                pass
+        for side in sides:
+            side.spill.close()
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
 
 
 # --- presentation -------------------------------------------------------------------------------

@@ -69,10 +69,12 @@ def open_binary_text(path: str | Path) -> IO[bytes]:
     return raw
 
 
-def iter_lines(path: str | Path, on_torn: Callable[[TornTail], None] | None = _warn_torn) -> Iterator[tuple[int, str]]:
+def iter_lines(path: str | Path, on_torn: Callable[[TornTail], None] | None = _warn_torn,
+               raw: bool = False) -> Iterator[tuple[int, str]]:
     """(line number from 1, line text with its newline) for every complete line of `path`.
 
     Blank lines are skipped (their numbers still count). A torn last line goes to `on_torn`.
+    `raw=True` yields the lines as bytes, undecoded (faster when they go on to a JSON parser).
     A corrupt or truncated gzip stream stops reading with the complete lines read so far and reports
     the rest as torn; an unreadable file raises `ArchiveError`.
     """
@@ -95,6 +97,10 @@ def iter_lines(path: str | Path, on_torn: Callable[[TornTail], None] | None = _w
                     pending = line
                     break
                 number += 1
+                if raw:
+                    if line.strip():
+                        yield number, line
+                    continue
                 if line.strip():
                     try:
                         yield number, line.decode("utf-8")

@@ -74,8 +74,8 @@ def resolve_point(index: Index, as_of: str | None) -> tuple[int, str]:
 
 
 def iter_snapshot_lines(root: str | Path, as_of: str | None = None, site: str | None = None,
-                        cumulative: bool = False, index: Index | None = None) -> Iterator[str]:
-    """Raw JSON lines (with newline) of the snapshot, streamed run by run."""
+                        cumulative: bool = False, index: Index | None = None, raw: bool = False) -> Iterator[str]:
+    """Raw JSON lines (with newline) of the snapshot, streamed run by run (bytes with `raw=True`)."""
     own = index is None
     index = index or Index.open(root)
     try:
@@ -85,23 +85,23 @@ def iter_snapshot_lines(root: str | Path, as_of: str | None = None, site: str | 
         for rid, line in cur:
             if rid != run_id:
                 if wanted:
-                    yield from _lines_of(Path(root), run_id, wanted)
+                    yield from _lines_of(Path(root), run_id, wanted, raw)
                 run_id, wanted = rid, []
             wanted.append(line)
         if wanted:
-            yield from _lines_of(Path(root), run_id, wanted)
+            yield from _lines_of(Path(root), run_id, wanted, raw)
     finally:
         if own:
             index.close()
 
 
-def _lines_of(root: Path, run_id: str, wanted: list[int]) -> Iterator[str]:
+def _lines_of(root: Path, run_id: str, wanted: list[int], raw: bool = False) -> Iterator[str]:
     """The given line numbers (ascending) of a run's articles file."""
     path = L.run_dir(root, run_id) / L.ARTICLES
     pos = 0
-    for number, line in iter_lines(path):
+    for number, line in iter_lines(path, raw=raw):
         if number == wanted[pos]:
-            yield line if line.endswith("\n") else line + "\n"
+            yield line
             pos += 1
             if pos == len(wanted):
                 return
@@ -124,22 +124,20 @@ def write_snapshot(root: str | Path, out: str | Path, **kwargs) -> int:
     tmp = out.with_name(out.name + ".tmp")
     n = 0
     if out.name.endswith(".gz"):
-        fh = gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6)
-        for line in iter_snapshot_lines(root, **kwargs):
-            fh.write(line)
-            n += 1
-        fh.close()
+        sink = gzip.open(tmp, "wb", compresslevel=6)
     elif out.name.endswith(".zst"):
         import zstandard
 
-        with open(tmp, "wb") as raw, zstandard.ZstdCompressor(level=3).stream_writer(raw) as zw:
-            for line in iter_snapshot_lines(root, **kwargs):
-                zw.write(line.encode("utf-8"))
-                n += 1
+        sink = zstandard.ZstdCompressor(level=3).stream_writer(open(tmp, "wb"), closefd=True)
     else:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            for line in iter_snapshot_lines(root, **kwargs):
-                fh.write(line)
+        sink = open(tmp, "wb")
+    try:
+        with sink:
+            for line in iter_snapshot_lines(root, raw=True, **kwargs):
+                sink.write(line)
                 n += 1
-    os.replace(tmp, out)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
     return n

@@ -64,8 +64,8 @@ def read_table(source: str | Path, *, as_of: str | None = None, site: str | None
         from newsarchive.archive.snapshot import iter_snapshot_lines
 
         with tempfile.TemporaryFile() as tmp:
-            for line in iter_snapshot_lines(path, as_of=as_of, site=site, cumulative=cumulative):
-                tmp.write(line.encode("utf-8"))
+            for line in iter_snapshot_lines(path, as_of=as_of, site=site, cumulative=cumulative, raw=True):
+                tmp.write(line)
             if tmp.tell() == 0:
                 table = arrow_schema().empty_table()
             else:

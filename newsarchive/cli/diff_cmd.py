@@ -21,10 +21,10 @@ def side_lines(spec: str, archive: str, site: str | None, cumulative: bool) -> t
     if path.is_file():
         if site:
             raise ArchiveError("--site applies to runs and dates, not to files")
-        return (line for _, line in iter_lines(path)), spec
+        return (line for _, line in iter_lines(path, raw=True)), spec
     if not Path(archive).is_dir():
         raise ArchiveError(f"{spec}: no such file, and no archive at {archive} to find it as a run or date in")
-    return iter_snapshot_lines(archive, as_of=spec, site=site, cumulative=cumulative), spec
+    return iter_snapshot_lines(archive, as_of=spec, site=site, cumulative=cumulative, raw=True), spec
 
 
 @click.command()

@@ -1,0 +1,242 @@
+"""Archive benchmarks, each against its peer measured in the same run (run by hand):
+
+    .venv/bin/python benchmarks/archive.py                 # 100,000-article snapshots (default)
+    .venv/bin/python benchmarks/archive.py --articles 20000 --only write,load
+
+1. write: RunWriter (JSON Lines, zstd level 3, a block flushed per record, plus the index) in MB/s of
+   JSON written, against the same lines written through gzip level 6 (flushed per record the same way);
+   and with a WARC capture per record (a 60 kB page) for the whole store.
+2. diff: `diff_records` of two synthetic snapshots (1% added, 1% removed, 2% edited) against loading
+   both into pandas (`read_json(lines=True)`) and merging on id. Time and peak memory (max RSS of a
+   fresh child process each).
+3. load: `newsarchive.load(file)` (pyarrow) in rows/s against `pandas.read_json(lines=True)`.
+
+Synthetic records look like real ones: Vietnamese text, ~2.5 kB of body, images, authors, tags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+WORDS = ("giá vàng thị trường tỉnh Lâm Đồng người dân chính quyền huyện xã dự án đầu tư nông nghiệp cà phê "
+         "hội nghị triển khai kế hoạch năm công an điều tra vụ việc học sinh trường bệnh viện y tế du lịch "
+         "Đà Lạt mưa lớn sạt lở giao thông quốc lộ cán bộ đảng bộ nhân dân phát triển kinh tế xã hội").split()
+
+
+def text(rng: random.Random, n_words: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n_words)).capitalize() + "."
+
+
+def record(i: int, rng: random.Random, edit: bool = False) -> dict:
+    from newsarchive.article import Article, ArticleImage
+
+    paras = [text(rng, rng.randint(40, 90)) for _ in range(6)]
+    if edit:
+        paras[2] = "Cập nhật: " + paras[2]
+    a = Article(url=f"https://baolamdong.vn/tin-tuc/bai-viet-so-{i}.html", site="baolamdong.vn", outlet="Báo Lâm Đồng",
+                province="Lâm Đồng", title=text(rng, 12), lead=text(rng, 30), body="\n\n".join(paras),
+                authors=["Minh Anh", "Thu Hà"][: rng.randint(1, 2)], tags=[rng.choice(WORDS) for _ in range(3)],
+                published_at=f"2026-0{rng.randint(1, 3)}-{rng.randint(10, 28)}T0{rng.randint(0, 9)}:30:00+07:00",
+                published_raw="Thứ Bảy, 07/03/2026 - 08:30", published_from="meta",
+                images=[ArticleImage(url=f"https://baolamdong.vn/anh/{i}-{k}.jpg", caption=text(rng, 10))
+                        for k in range(2)],
+                fetched_at="2026-03-07T02:00:00+00:00", http_status=200, language="vi", run_id="bench")
+    return a.finalise().to_dict()
+
+
+def make_snapshots(n: int, folder: Path) -> tuple[Path, Path]:
+    rng = random.Random(7)
+    a, b = folder / "a.jsonl", folder / "b.jsonl"
+    with open(a, "w", encoding="utf-8") as fa, open(b, "w", encoding="utf-8") as fb:
+        for i in range(n):
+            state = rng.random()
+            seed = rng.random()
+            rec = record(i, random.Random(seed))
+            if state >= 0.01:  # 1% removed in B
+                fa.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            else:
+                pass
+            if state < 0.01:
+                fb.write(json.dumps(rec, ensure_ascii=False) + "\n")   # in B only: added
+            elif state < 0.02:
+                pass                                                     # in A only: removed
+            elif state < 0.04:
+                edited = record(i, random.Random(seed), edit=True)
+                edited["version"] = 2
+                fb.write(json.dumps(edited, ensure_ascii=False) + "\n")
+            else:
+                fb.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    return a, b
+
+
+# --- child tasks (each in a fresh process, so max RSS is its own) ---------------------------------
+
+
+def task_diff_ours(a: str, b: str) -> dict:
+    from newsarchive.archive.diff import diff_records
+    from newsarchive.archive.lines import iter_lines
+
+    t = time.perf_counter()
+    counts = {"added": 0, "removed": 0, "changed": 0}
+    summary = None
+    for item in diff_records((line for _, line in iter_lines(a, raw=True)), (line for _, line in iter_lines(b, raw=True))):
+        if hasattr(item, "kind"):
+            counts[item.kind] += 1
+        else:
+            summary = item
+    return {"seconds": time.perf_counter() - t, **counts, "unchanged": summary.unchanged}
+
+
+def task_diff_pandas(a: str, b: str) -> dict:
+    import pandas as pd
+
+    t = time.perf_counter()
+    da = pd.read_json(a, lines=True)
+    db = pd.read_json(b, lines=True)
+    m = da.merge(db, on="id", how="outer", suffixes=("_a", "_b"), indicator=True)
+    added = int((m["_merge"] == "right_only").sum())
+    removed = int((m["_merge"] == "left_only").sum())
+    both = m[m["_merge"] == "both"]
+    changed_mask = pd.Series(False, index=both.index)
+    for f in ("title", "lead", "body", "authors", "published_at", "modified_at", "images", "tags"):
+        fa, fb = both[f + "_a"], both[f + "_b"]
+        changed_mask |= (fa.astype(str) != fb.astype(str)) & ~(fa.isna() & fb.isna())
+    return {"seconds": time.perf_counter() - t, "added": added, "removed": removed,
+            "changed": int(changed_mask.sum()), "unchanged": int((~changed_mask).sum())}
+
+
+def task_load_ours(path: str) -> dict:
+    import newsarchive
+
+    t = time.perf_counter()
+    df = newsarchive.load(path)
+    assert str(df["published_at"].dt.tz) == "Asia/Ho_Chi_Minh"
+    return {"seconds": time.perf_counter() - t, "rows": len(df)}
+
+
+def task_load_pandas(path: str) -> dict:
+    import pandas as pd
+
+    t = time.perf_counter()
+    df = pd.read_json(path, lines=True)
+    return {"seconds": time.perf_counter() - t, "rows": len(df)}
+
+
+TASKS = {f.__name__: f for f in (task_diff_ours, task_diff_pandas, task_load_ours, task_load_pandas)}
+
+
+def child(name: str, *args: str) -> dict:
+    """Run a task in a fresh interpreter; returns its result plus its peak memory (MB)."""
+    code = (f"import sys, json, resource; sys.path.insert(0, {str(ROOT)!r}); sys.argv = ['x'];"
+            f"import importlib.util as u; s = u.spec_from_file_location('b', {str(Path(__file__))!r});"
+            f"m = u.module_from_spec(s); s.loader.exec_module(m); r = m.TASKS[{name!r}](*{list(args)!r});"
+            f"r['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; print(json.dumps(r))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+# --- benchmarks -------------------------------------------------------------------------------------
+
+
+def bench_write(n: int, folder: Path) -> None:
+    from newsarchive.archive.writer import RunWriter
+    from newsarchive.jsonl import dumps
+
+    rng = random.Random(1)
+    records = [record(i, rng) for i in range(n)]
+    lines = [dumps(r) for r in records]
+    mb = sum(len(line.encode("utf-8")) + 1 for line in lines) / 1e6
+
+    t = time.perf_counter()
+    with RunWriter(folder / "w1", "bench") as run:
+        for r in records:
+            run.add(r)
+    ours = time.perf_counter() - t
+    size = (folder / "w1" / "runs" / "bench" / "articles.jsonl.zst").stat().st_size / 1e6
+
+    t = time.perf_counter()
+    with gzip.open(folder / "peer.jsonl.gz", "wt", encoding="utf-8", compresslevel=6) as fh:
+        for line in lines:
+            fh.write(line + "\n")
+            fh.flush()
+    peer = time.perf_counter() - t
+    gz_size = (folder / "peer.jsonl.gz").stat().st_size / 1e6
+
+    m = min(n, 20000)
+    page = {"status": 200, "headers": {"Content-Type": ["text/html; charset=utf-8"]}, "request_headers": {},
+            "method": "GET", "protocol": "HTTP/1.1", "fetched_at": "2026-03-07T02:00:00+00:00"}
+    html = ("<html><head><title>x</title></head><body>" + "<p>" + text(rng, 60) + "</p>" * 1 + "</body></html>")
+    body = (html * 150).encode()[:60000]
+    t = time.perf_counter()
+    with RunWriter(folder / "w2", "bench") as run:
+        for r in records[:m]:
+            cap = run.capture({**page, "url": r["url"], "final_url": r["url"], "body": body})
+            run.add(r, capture=cap)
+    full = time.perf_counter() - t
+    full_mb = m * len(body) / 1e6 + mb * m / n
+
+    print(f"write: {n:,} records, {mb:.0f} MB of JSON Lines")
+    print(f"  RunWriter (zstd-3 + index)  {ours:6.2f} s  {mb / ours:6.1f} MB/s  -> {size:.1f} MB on disk")
+    print(f"  gzip level 6 (peer)         {peer:6.2f} s  {mb / peer:6.1f} MB/s  -> {gz_size:.1f} MB on disk")
+    print(f"  ratio: {peer / ours:.1f}x the speed of gzip-6")
+    print(f"  whole store with WARC captures ({m:,} pages of 60 kB): {full_mb / full:.1f} MB/s "
+          f"({m / full:,.0f} pages/s)")
+
+
+def bench_diff(n: int, folder: Path) -> tuple[Path, Path]:
+    t = time.perf_counter()
+    a, b = make_snapshots(n, folder)
+    print(f"\ndiff: two snapshots of {n:,} articles ({a.stat().st_size / 1e6:.0f} MB + {b.stat().st_size / 1e6:.0f} MB), "
+          f"made in {time.perf_counter() - t:.0f} s")
+    ours = child("task_diff_ours", str(a), str(b))
+    peer = child("task_diff_pandas", str(a), str(b))
+    for name, r in (("newsarchive diff (sqlite-backed)", ours), ("pandas read_json + merge (peer)", peer)):
+        print(f"  {name:34} {r['seconds']:7.1f} s  peak {r['peak_mb']:7.0f} MB   "
+              f"added {r['added']}, removed {r['removed']}, changed {r['changed']}")
+    print(f"  ratio: {peer['seconds'] / ours['seconds']:.1f}x faster, {peer['peak_mb'] / ours['peak_mb']:.1f}x less memory")
+    return a, b
+
+
+def bench_load(path: Path) -> None:
+    ours = child("task_load_ours", str(path))
+    peer = child("task_load_pandas", str(path))
+    print(f"\nload: {ours['rows']:,} rows from {path.stat().st_size / 1e6:.0f} MB of JSON Lines")
+    print(f"  newsarchive.load (pyarrow, tz-aware)  {ours['rows'] / ours['seconds']:9,.0f} rows/s  peak {ours['peak_mb']:.0f} MB")
+    print(f"  pandas.read_json(lines=True) (peer)   {peer['rows'] / peer['seconds']:9,.0f} rows/s  peak {peer['peak_mb']:.0f} MB")
+    print(f"  ratio: {peer['seconds'] / ours['seconds']:.1f}x")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--articles", type=int, default=100_000)
+    ap.add_argument("--only", default="write,diff,load")
+    args = ap.parse_args()
+    only = set(args.only.split(","))
+    with tempfile.TemporaryDirectory(prefix="newsarchive-bench-") as tmp:
+        folder = Path(tmp)
+        if "write" in only:
+            bench_write(min(args.articles, 50_000), folder)
+        a = None
+        if "diff" in only:
+            a, _ = bench_diff(args.articles, folder)
+        if "load" in only:
+            if a is None:
+                a, _ = make_snapshots(args.articles, folder)
+            bench_load(a)
+
+
+if __name__ == "__main__":
+    main()
