@@ -5,7 +5,11 @@ Plain library code: the extract pipeline is a thin wrapper around `record_from_p
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing.context
+import sys
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,3 +61,225 @@ def record_from_page(page: dict[str, Any], *, run_id: str | None = None, site: A
     article.http_status = page.get("status")
     article.run_id = run_id
     return article.finalise()
+
+
+# -- extraction in worker processes ----------------------------------------------------------------
+# The crawl extracts in a process pool (``RecordPool``) so that parsing, which holds the GIL, does not
+# stop Scrapy from downloading. What crosses the process boundary is small and picklable: the page
+# fields `record_from_page` reads (body bytes, headers, URLs, status, time) one way, and either
+# ``("ok", Article.to_dict())`` or ``("error", kind, message, log_level, traceback_text)`` back.
+
+PAGE_FIELDS = ("url", "final_url", "status", "headers", "body", "fetched_at")
+
+
+def page_for_worker(page: dict[str, Any]) -> dict[str, Any]:
+    """The part of a page item that extraction reads (the rest stays in the crawl process)."""
+    return {k: page.get(k) for k in PAGE_FIELDS}
+
+
+def record_outcome(page: dict[str, Any], run_id: str | None = None) -> tuple:
+    """`record_from_page` as a picklable outcome; never raises (runs inside a worker process).
+
+    ``("ok", record_dict)`` or ``("error", kind, message, log_level, debug_text)``; an unexpected
+    failure outside the extractor (a bug here) is an ``extract_error`` too, with its traceback kept
+    for the DEBUG log only.
+    """
+    import traceback
+
+    try:
+        return ("ok", record_from_page(page, run_id=run_id).to_dict())
+    except RecordError as exc:
+        return ("error", exc.kind, exc.message, exc.log_level, None)
+    except BaseException as exc:  # noqa: BLE001 - a worker must answer for every page
+        return ("error", "extract_error", f"extraction failed: {exc!r}", logging.ERROR, traceback.format_exc())
+
+
+def article_from_outcome(outcome: tuple, url: str | None = None) -> Article:
+    """The Article of an ``"ok"`` outcome; raises the RecordError of an ``"error"`` one."""
+    if outcome and outcome[0] == "ok":
+        return Article.from_dict(outcome[1])
+    if outcome and outcome[0] == "error" and len(outcome) >= 4:
+        _tag, kind, message, level = outcome[:4]
+        debug = outcome[4] if len(outcome) > 4 else None
+        if debug:
+            logging.getLogger(__name__).debug("extractor failed on %s:\n%s", url, debug)
+        raise RecordError(kind, message, level)
+    raise RecordError("extract_error", f"extraction failed: unreadable worker answer {outcome!r:.200}",
+                      logging.ERROR)
+
+
+_parent_pid: int | None = None
+
+
+def _watch_parent(parent: int, interval: float) -> None:
+    import os
+    import time
+
+    while True:
+        time.sleep(interval)
+        if os.getppid() != parent:   # the crawl process died (SIGKILL, crash): do not outlive it
+            os._exit(0)
+
+
+def _worker_init(parent: int, interval: float = 0.5) -> None:
+    """Runs first in each worker: warm the extractor, ignore the terminal's Ctrl-C/SIGTERM (the crawl
+    process decides when workers stop: it finishes the pages in hand, then shuts the pool down), and
+    exit by itself if the crawl process disappears."""
+    import os
+    import signal
+    import threading
+
+    global _parent_pid
+    _parent_pid = parent
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(sig, signal.SIG_IGN)
+        except (ValueError, OSError):  # pragma: no cover - not the main thread / platform
+            pass
+    if os.getppid() != parent:
+        os._exit(0)
+    threading.Thread(target=_watch_parent, args=(parent, interval), daemon=True,
+                     name="newsarchive-parent-watch").start()
+    import newsarchive.extract  # noqa: F401  (imports lxml and the selector tables once)
+
+
+def _warm() -> int:
+    import os
+
+    return os.getpid()
+
+
+@contextlib.contextmanager
+def _main_module_hidden():
+    """While a worker process starts: do not let it re-run the program's ``__main__`` script.
+
+    ``spawn`` normally imports the parent's main script in every child (so a script without an
+    ``if __name__ == "__main__":`` guard would start a second crawl there). Extraction workers need
+    nothing from it (they run `record_outcome`), so the main module's file and spec are hidden for
+    the instant the process is launched.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {k: main.__dict__[k] for k in ("__spec__", "__file__") if k in main.__dict__}
+    with _launch_lock:
+        try:
+            main.__spec__ = None
+            main.__dict__.pop("__file__", None)
+            yield
+        finally:
+            main.__dict__.pop("__spec__", None)
+            main.__dict__.update(saved)
+
+
+_launch_lock = threading.Lock()
+
+
+class _WorkerProcess(multiprocessing.context.SpawnProcess):
+    def start(self) -> None:
+        with _main_module_hidden():
+            super().start()
+
+
+class _WorkerContext(multiprocessing.context.SpawnContext):
+    """The ``spawn`` start method, launching `_WorkerProcess` (no main-script import)."""
+
+    Process = _WorkerProcess
+
+
+def default_workers() -> int:
+    """One extraction worker per core, less one for the crawl itself (at least one)."""
+    import os
+
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
+class RecordPool:
+    """A process pool that turns page items into records (see `record_outcome`).
+
+    ``submit(page)`` returns a `concurrent.futures.Future` whose result is an outcome tuple; it never
+    fails: a worker that dies (killed, out of memory, crashed parser) makes its pages fail with a
+    ``BrokenProcessPool`` that is retried once on a fresh pool, then an
+    ``extract_error`` naming the page. Workers are started with ``spawn`` (safe in a process whose
+    Twisted reactor runs threads) and stop when the pool is shut down or the parent process dies.
+    """
+
+    def __init__(self, workers: int, run_id: str | None = None, retries: int = 1):
+        if workers < 1:
+            raise ValueError("a RecordPool needs at least one worker")
+        self.workers = workers
+        self.run_id = run_id
+        self.retries = retries
+        self._ctx = _WorkerContext()
+        self._executor = None
+        self._closed = False
+        self.restarts = 0
+        self._lock = threading.RLock()
+        self._start()
+
+    def _start(self) -> None:
+        import os
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._executor = ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=_worker_init,
+                                             initargs=(os.getpid(),))
+        for _ in range(self.workers):   # start the workers now, while discovery runs
+            self._executor.submit(_warm)
+
+    def submit(self, page: dict[str, Any], attempt: int = 0):
+        """A Future of the page's outcome tuple (never raising)."""
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        done: Future = Future()
+        small = page_for_worker(page)
+
+        def finished(fut) -> None:
+            try:
+                done.set_result(fut.result())
+                return
+            except BrokenProcessPool:
+                if attempt < self.retries and not self._closed:
+                    self._restart_if_broken()
+                    try:
+                        again = self.submit(small, attempt + 1)
+                    except RuntimeError:
+                        again = None
+                    if again is not None:
+                        again.add_done_callback(lambda f: done.set_result(f.result()))
+                        return
+                done.set_result(("error", "extract_error",
+                                 "extraction failed: the extraction worker process died on this page or beside it",
+                                 logging.ERROR, None))
+            except BaseException as exc:  # noqa: BLE001 - e.g. a page that cannot be pickled
+                done.set_result(("error", "extract_error", f"extraction failed: {exc!r}", logging.ERROR, None))
+
+        try:
+            fut = self._executor.submit(record_outcome, small, self.run_id)
+        except BaseException as exc:  # noqa: BLE001 - broken or shut down pool
+            if isinstance(exc, BrokenProcessPool) and attempt < self.retries and not self._closed:
+                self._restart_if_broken()
+                return self.submit(small, attempt + 1)
+            if self._closed:
+                raise RuntimeError("the extraction pool is shut down") from None
+            done.set_result(("error", "extract_error", f"extraction failed: {exc!r}", logging.ERROR, None))
+            return done
+        fut.add_done_callback(finished)
+        return done
+
+    def _restart_if_broken(self) -> None:
+        with self._lock:
+            ex = self._executor
+            if ex is not None and getattr(ex, "_broken", False) and not self._closed:
+                self.restarts += 1
+                logging.getLogger(__name__).warning("An extraction worker died; starting a fresh pool")
+                ex.shutdown(wait=False, cancel_futures=True)
+                self._start()
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Finish the pages in hand (``wait``), then stop every worker."""
+        self._closed = True
+        if self._executor is not None:
+            self._executor.shutdown(wait=wait, cancel_futures=not wait)
+

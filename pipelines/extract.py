@@ -1,33 +1,100 @@
-"""Extract pipeline: page item -> Article record (calls `newsarchive.extract`)."""
+"""Extract pipeline: page item -> Article record (calls `newsarchive.records`).
+
+Extraction holds the GIL for ~20 ms a page, so by default it runs in worker processes
+(`newsarchive.records.RecordPool`) while Scrapy keeps downloading on its reactor thread.
+
+Settings (read in `from_crawler`):
+- ``NEWSARCHIVE_EXTRACT_WORKERS``: extraction processes; unset: one per core less one (at least 1);
+  ``0``: extract in the crawl process itself (no pool).
+- ``ARCHIVE_RUN_ID``: stamped on every record.
+
+Whatever the mode, a page that yields no record is a counted skip (``newsarchive/skipped/<kind>``)
+with its URL in the log, never a traceback: an extractor exception or a worker that died is an
+``extract_error``. The pool is shut down when the spider closes (after the pages in hand are done);
+workers ignore Ctrl-C/SIGTERM (the crawl process decides when they stop) and exit on their own if
+the crawl process is killed.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 
-from newsarchive.records import RecordError, record_from_page
+from newsarchive.records import RecordError, RecordPool, article_from_outcome, default_workers, record_from_page
 
 logger = logging.getLogger(__name__)
+
+
+def extract_workers(settings) -> int:
+    """NEWSARCHIVE_EXTRACT_WORKERS as a number (unset or empty: `default_workers()`)."""
+    raw = settings.get("NEWSARCHIVE_EXTRACT_WORKERS")
+    if raw is None or raw == "":
+        return default_workers()
+    try:
+        n = int(raw)
+    except (TypeError, ValueError):
+        raise NotConfigured(f"NEWSARCHIVE_EXTRACT_WORKERS must be a whole number, not {raw!r}") from None
+    if n < 0:
+        raise NotConfigured(f"NEWSARCHIVE_EXTRACT_WORKERS must be 0 or more, not {n}")
+    return n
 
 
 class ExtractPipeline:
     """Turns each fetched page into an `Article`; pages that are not articles are counted and skipped."""
 
-    def __init__(self, stats, run_id: str | None):
+    def __init__(self, stats, run_id: str | None, workers: int = 0):
         self.stats = stats
         self.run_id = run_id
+        self.workers = workers
+        self.pool: RecordPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats, crawler.settings.get("ARCHIVE_RUN_ID"))
-
-    def process_item(self, item, spider=None):
-        self.stats.inc_value("newsarchive/pages_seen")
+        s = crawler.settings
         try:
-            item["article"] = record_from_page(item, run_id=self.run_id)
+            workers = extract_workers(s)
+        except NotConfigured as exc:
+            # a pipeline that silently disappears would archive nothing: refuse the setting instead
+            raise ValueError(str(exc)) from None
+        pipe = cls(crawler.stats, s.get("ARCHIVE_RUN_ID"), workers)
+        crawler.stats.set_value("newsarchive/extract_workers", workers)
+        return pipe
+
+    def open_spider(self, spider=None):
+        if self.workers > 0 and self.pool is None:
+            self.pool = RecordPool(self.workers, run_id=self.run_id)
+
+    def close_spider(self, spider=None):
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+            if pool.restarts:
+                self.stats.set_value("newsarchive/extract_pool_restarts", pool.restarts)
+
+    async def process_item(self, item, spider=None):
+        self.stats.inc_value("newsarchive/pages_seen")
+        url = item.get("final_url") or item.get("url")
+        try:
+            if self.pool is None:
+                article = record_from_page(item, run_id=self.run_id)
+            else:
+                article = article_from_outcome(await self._in_pool(item), url)
         except RecordError as exc:
             self.stats.inc_value(f"newsarchive/skipped/{exc.kind}")
             raise DropItem(exc.message, log_level=exc.log_level) from None
+        item["article"] = article
         self.stats.inc_value("newsarchive/articles_extracted")
         return item
+
+    def _in_pool(self, item):
+        """The page's outcome from the pool, awaitable on Scrapy's reactor (asyncio or not)."""
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet import reactor
+        from twisted.internet.defer import Deferred
+
+        d: Deferred = Deferred()
+        future = self.pool.submit(item)
+        # the future completes in the pool's thread: hand the (never raising) result to the reactor
+        future.add_done_callback(lambda f: reactor.callFromThread(d.callback, f.result()))
+        return maybe_deferred_to_future(d)
