@@ -18,7 +18,7 @@ from newsarchive.extract.text import clean
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 KEYS = sorted(PAGES.glob("*/*.json"))
 LISTINGS = sorted(p for p in PAGES.glob("*/*.html") if not p.with_suffix(".json").exists())
-FIELDS = ["title", "lead", "published", "modified", "authors", "sources", "body", "images", "captions"]
+FIELDS = ["title", "lead", "published", "modified", "authors", "sources", "body", "images", "captions", "videos"]
 
 
 @lru_cache(maxsize=None)
@@ -48,6 +48,11 @@ def test_page_field(key: Path, field: str) -> None:
         assert f1 >= 0.95, f"body F1 {f1:.3f} (precision {precision:.3f}, recall {recall:.3f})"
     elif field == "images":
         assert [i["url"] for i in pred["images"]] == [i["url"] for i in gold["images"]]
+    elif field == "videos":
+        if "videos" not in gold:
+            pytest.skip("answer key lists no videos (written before videos were keyed)")
+        got = [(v.url, v.kind) for v in article.videos]
+        assert got == [(v["url"], v["kind"]) for v in gold["videos"]]
     elif field == "captions":
         got = {i["url"]: (i["caption"], i["credit"]) for i in pred["images"]}
         for image in gold["images"]:
@@ -77,4 +82,6 @@ def test_listing_pages_are_not_articles(page: Path) -> None:
 
 
 def test_fixture_set_is_complete() -> None:
-    assert len(KEYS) >= 19 and len(LISTINGS) >= 10
+    assert len(KEYS) >= 22 and len(LISTINGS) >= 10
+    synthetic = [k for k in KEYS if k.parent.name.startswith("synthetic-")]
+    assert len(synthetic) >= 3, "synthetic provincial layouts (see MANIFEST.tsv)"

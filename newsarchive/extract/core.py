@@ -316,8 +316,14 @@ def extract_article(
     _fill_tags(page, art, scope)
     extra = [u for parent, u in script_videos if parent is not None and (parent is container or _is_inside(parent, scope))]
     art.videos = M.find_videos(container, page.base, extra)
-    if not art.videos and scope is not container:
-        art.videos = [v for v in M.find_videos(scope, page.base, []) if v.kind != "iframe" or "video" in v.url.lower() or "player" in v.url.lower()]
+    if scope is not container and _is_inside(container, scope):
+        # players beside the body (a broadcaster's <video> between the sapo and the text): the
+        # whole article region in document order; iframes outside the body only when video-like
+        inner = {v.url for v in art.videos}
+        art.videos = [
+            v for v in M.find_videos(scope, page.base, extra)
+            if v.url in inner or v.kind != "iframe" or "video" in v.url.lower() or "player" in v.url.lower()
+        ]
     if not art.videos and md.videos:
         art.videos = M.find_videos(container, page.base, md.videos[:1])
     _fill_links(page, art)
@@ -1022,6 +1028,11 @@ def _fill_category(page: _Page, art: Article, scope: Any, title_el: Any) -> None
             art.category = items[-1]
             page.sources["category"] = "json-ld breadcrumb"
             return
+    trail = _text_breadcrumb(page, title_el)
+    if trail:
+        art.category = trail
+        page.sources["category"] = "breadcrumb trail"
+        return
     label = _section_label(page, title_el)
     if label:
         art.category = label
@@ -1043,6 +1054,49 @@ def _fill_category(page: _Page, art: Article, scope: Any, title_el: Any) -> None
         art.category = value
         page.sources["category"] = where
         return
+
+
+_TRAIL_SEP = re.compile(r"^[\s»>›/|→·•\-–]*$")
+
+
+def _text_breadcrumb(page: _Page, title_el: Any, limit: int = 60) -> str | None:
+    """A breadcrumb without a class: a short element before the headline made of 2-6 links
+    separated only by » > › / | arrows, the first one to the home page. The deepest link not
+    equal to the headline is the category."""
+    if title_el is None:
+        return None
+    seen = 0
+    node = title_el
+    while node is not None and node.tag not in ("body", "html") and seen < limit:
+        for sib in node.itersiblings(preceding=True):
+            for el in [sib] + list(sib.iterdescendants()):
+                seen += 1
+                if seen > limit * 4:
+                    return None
+                if not isinstance(el.tag, str) or el.tag in B.SKIP_TAGS:
+                    continue
+                links = [a for a in el.iter("a")]
+                if not 2 <= len(links) <= 6:
+                    continue
+                text = clean(el.text_content())
+                if len(text) > 150:
+                    continue
+                # only links and separators
+                rest = text
+                names = [clean(a.text_content()) for a in links]
+                for n in names:
+                    rest = rest.replace(n, " ", 1)
+                if not _TRAIL_SEP.match(rest) or "»" not in text and ">" not in text and "›" not in text and "/" not in text and "→" not in text:
+                    continue
+                href = (links[0].get("href") or "").strip()
+                if not (_HOME.match(names[0]) or href in ("/", "./") or re.match(r"^/?(index|default|home)\.\w+$", href, re.I) or re.match(r"^https?://[^/]+/?$", href)):
+                    continue
+                for n in reversed(names[1:]):
+                    if n and not _HOME.match(n) and not (page.title_el is not None and similar(n, clean(title_el.text_content()))):
+                        return n
+                return None
+        node = node.getparent()
+    return None
 
 
 def _section_label(page: _Page, title_el: Any) -> str | None:
@@ -1077,11 +1131,15 @@ def _fill_tags(page: _Page, art: Article, scope: Any) -> None:
         if tags:
             break
     if not tags:
+        text = _fold(f"{art.title or ''} {art.body or ''}")
         for values, where in page.md.tags:
-            if values:
-                tags = values
-                page.sources["tags"] = where
-                break
+            if not values:
+                continue
+            if where == "meta keywords" and not any(_fold(v) in text for v in values):
+                continue  # site-wide keywords ("PTTH tỉnh, tin tức, truyền hình"): none is in the article
+            tags = values
+            page.sources["tags"] = where
+            break
     out: list[str] = []
     seen: set[str] = set()
     for t in tags:
@@ -1089,6 +1147,14 @@ def _fill_tags(page: _Page, art: Article, scope: Any) -> None:
             seen.add(t.casefold())
             out.append(t)
     art.tags = out
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-folded text (meta keywords are often written without diacritics)."""
+    import unicodedata
+
+    d = unicodedata.normalize("NFD", text.casefold()).replace("đ", "d")
+    return " ".join("".join(ch for ch in d if not unicodedata.combining(ch)).split())
 
 
 def _fill_links(page: _Page, art: Article) -> None:

@@ -27,7 +27,7 @@ CREDIT = re.compile(
     r"(?:^|(?<=[\s.\-–—(]))\(?\s*(?:ảnh|ảnh\s*minh\s*họa|ảnh\s*minh\s*hoạ|nguồn\s*ảnh|nguồn|photo|ảnh\s*chụp\s*màn\s*hình|đồ\s*họa|đồ\s*hoạ|video)\s*:\s*([^():]{1,80}?)\s*\)?\s*\.?\s*$",
     re.I,
 )
-_URL_IN_TEXT = re.compile(r"""https?:\\?/\\?/[^\s"'<>()]+?\.(?:m3u8|mp4)(?:\?[^\s"'<>]*)?""", re.I)
+_URL_IN_TEXT = re.compile(r"""https?:\\?/\\?/[^\s"'<>()]+\.(?:m3u8|mp4)(?:\?[^\s"'<>]*)?""", re.I)
 
 
 def image_url(img: Any, base: str) -> str | None:

@@ -78,10 +78,13 @@ BREADCRUMB = [
 SECTION = [
     ("[data-role=cate-name]", "VCCorp/ChannelVN platform category"),
     (".cms-cate, .category-name, .cate-name, .detail-cate, .news-cate, .categories1, .cat-name, .section-name", "category label conventions"),
+    ("a[rel~=category]", "WordPress category link (rel=\"category tag\")"),
+    ("li.active > a, li.current > a, li.selected > a, .current-menu-item > a, .current-menu-parent > a, .current-post-ancestor > a, li.on > a", "the highlighted item of the section menu"),
 ]
 
 # --- tags ----------------------------------------------------------------------------------
 TAGS = [
+    ("a[rel=tag]", "rel=tag links (WordPress and other blog engines; not rel=\"category tag\")"),
     (".tags a, .tag-list a, .tags-list a, .list-tags a, .detail-tag a, .detail__tag a, .box-tag a, .tags-item a, .article-tags a, .news-tags a, .tag a, .keyword a, .keywords a, .tukhoa a, .tag-item, [itemprop=keywords] a", "tag list conventions"),
 ]
 
