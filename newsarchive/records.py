@@ -195,6 +195,11 @@ def default_workers() -> int:
     return max(1, (os.cpu_count() or 1) - 1)
 
 
+# The outcome of a page whose worker process died (killed, out of memory, crashed parser) twice.
+WORKER_DIED = ("error", "extract_error", "extraction failed: the extraction worker process died on this page "
+               "or on one beside it", logging.ERROR, None)
+
+
 class RecordPool:
     """A process pool that turns page items into records (see `record_outcome`).
 
@@ -249,21 +254,22 @@ class RecordPool:
                     if again is not None:
                         again.add_done_callback(lambda f: done.set_result(f.result()))
                         return
-                done.set_result(("error", "extract_error",
-                                 "extraction failed: the extraction worker process died on this page or beside it",
-                                 logging.ERROR, None))
+                done.set_result(WORKER_DIED)
             except BaseException as exc:  # noqa: BLE001 - e.g. a page that cannot be pickled
                 done.set_result(("error", "extract_error", f"extraction failed: {exc!r}", logging.ERROR, None))
 
         try:
             fut = self._executor.submit(record_outcome, small, self.run_id)
         except BaseException as exc:  # noqa: BLE001 - broken or shut down pool
-            if isinstance(exc, BrokenProcessPool) and attempt < self.retries and not self._closed:
-                self._restart_if_broken()
-                return self.submit(small, attempt + 1)
             if self._closed:
                 raise RuntimeError("the extraction pool is shut down") from None
-            done.set_result(("error", "extract_error", f"extraction failed: {exc!r}", logging.ERROR, None))
+            if isinstance(exc, BrokenProcessPool):
+                if attempt < self.retries:
+                    self._restart_if_broken()
+                    return self.submit(small, attempt + 1)
+                done.set_result(WORKER_DIED)
+            else:
+                done.set_result(("error", "extract_error", f"extraction failed: {exc!r}", logging.ERROR, None))
             return done
         fut.add_done_callback(finished)
         return done
