@@ -4,11 +4,12 @@
    enlarged to --per-month articles per section and month, served on 127.0.0.1. Measured, each in its
    own process: ``newsarchive crawl`` (discovery, extraction, dates, validation, WARC + JSON Lines
    archive) and a bare Scrapy spider that follows every in-site link from the home page and does
-   nothing with the pages. Printed: articles/s of each, their ratio, peak RSS of each.
+   nothing with the pages. Printed: articles/s of each, their ratio, peak RSS of each, and how many
+   extraction worker processes the full crawl used (NEWSARCHIVE_EXTRACT_WORKERS; --workers sets it).
 2. Memory: a synthetic site of --synthetic pages (small generated articles listed by a sitemap
    index) crawled by ``newsarchive crawl``; printed: pages, seconds, peak RSS (aim: < 300 MB).
 
-    .venv/bin/python benchmarks/crawl.py [--per-month 10] [--synthetic 20000]
+    .venv/bin/python benchmarks/crawl.py [--per-month 10] [--synthetic 20000] [--workers N]
 
 Only 127.0.0.1 is ever contacted.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -36,7 +38,9 @@ COMMON = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "C
 FULL_CHILD = r"""
 import json, resource, sys, time
 from newsarchive.cli.crawl_cmd import run
+from newsarchive.crawler import crawl_settings
 from newsarchive.crawlstate import iter_archived_records
+from pipelines.extract import extract_workers
 from pathlib import Path
 base, archive = sys.argv[1], sys.argv[2]
 settings = {"ARCHIVE_DIR": archive, "NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES": True}
@@ -48,8 +52,10 @@ t = time.perf_counter()
 code = run([base + "/"], settings)
 secs = time.perf_counter() - t
 n = sum(1 for _ in iter_archived_records(Path(archive)))
-print(json.dumps({"code": code, "seconds": secs, "articles": n,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+peak = lambda who: resource.getrusage(who).ru_maxrss / 1024
+print(json.dumps({"code": code, "seconds": secs, "articles": n, "cpu_seconds": time.process_time(),
+                  "workers": extract_workers(crawl_settings(settings)),
+                  "peak_rss_mb": peak(resource.RUSAGE_SELF), "workers_peak_rss_mb": peak(resource.RUSAGE_CHILDREN)}))
 """
 
 BARE_CHILD = r"""
@@ -100,7 +106,11 @@ def child(code: str, *args: str) -> dict:
     return json.loads(lines[-1])
 
 
-def real_pages(per_month: int) -> None:
+def worker_args(workers: int | None) -> list[str]:
+    return [] if workers is None else ["-s", f"NEWSARCHIVE_EXTRACT_WORKERS={workers}"]
+
+
+def real_pages(per_month: int, workers: int | None = None) -> None:
     from crawlsite_server import CrawlSite
 
     site = CrawlSite(per_month=per_month, crawl_delay=0, slow_seconds=0)
@@ -108,7 +118,7 @@ def real_pages(per_month: int) -> None:
     try:
         n_articles = len(site.articles)
         with tempfile.TemporaryDirectory() as tmp:
-            full = child(FULL_CHILD, site.base, str(Path(tmp) / "archive"), *COMMON)
+            full = child(FULL_CHILD, site.base, str(Path(tmp) / "archive"), *COMMON, *worker_args(workers))
         bare = child(BARE_CHILD, site.base)
     finally:
         site.stop()
@@ -116,10 +126,13 @@ def real_pages(per_month: int) -> None:
     bare_rate = bare["articles"] / bare["seconds"]
     print(f"Real-page site: {n_articles} articles (real pages, {per_month} per section and month)")
     print(f"  newsarchive crawl : {full['articles']:5d} articles archived in {full['seconds']:6.1f} s "
-          f"= {full_rate:6.1f} articles/s, peak RSS {full['peak_rss_mb']:.0f} MB")
+          f"= {full_rate:6.1f} articles/s, peak RSS {full['peak_rss_mb']:.0f} MB "
+          f"(+ {full['workers_peak_rss_mb']:.0f} MB per extraction worker; {full['workers']} worker(s), "
+          f"crawl process CPU {full['cpu_seconds']:.1f} s)")
     print(f"  bare Scrapy       : {bare['articles']:5d} articles fetched  in {bare['seconds']:6.1f} s "
           f"= {bare_rate:6.1f} articles/s ({bare['pages']} pages), peak RSS {bare['peak_rss_mb']:.0f} MB")
-    print(f"  ratio (full / bare throughput): {full_rate / bare_rate:.2f}  (aim: >= 0.5)")
+    print(f"  RATIO full / bare throughput: {full_rate / bare_rate:.2f}  (aim: >= 0.5; "
+          f"{full['workers']} extraction worker(s), {os.cpu_count()} CPU(s))")
 
 
 class SyntheticSite:
@@ -183,28 +196,31 @@ class SyntheticSite:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
 
-def synthetic(n: int) -> None:
+def synthetic(n: int, workers: int | None = None) -> None:
     site = SyntheticSite(n)
     base = site.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            full = child(FULL_CHILD, base, str(Path(tmp) / "archive"), *COMMON, "-s", "NEWSARCHIVE_MAX_LISTING_PAGES=5")
+            full = child(FULL_CHILD, base, str(Path(tmp) / "archive"), *COMMON, "-s", "NEWSARCHIVE_MAX_LISTING_PAGES=5",
+                         *worker_args(workers))
     finally:
         site.server.shutdown()
     print(f"Synthetic site: {n} article pages")
     print(f"  newsarchive crawl : {full['articles']} archived in {full['seconds']:.0f} s "
           f"({full['articles'] / full['seconds']:.0f} articles/s), peak RSS {full['peak_rss_mb']:.0f} MB "
-          f"(aim: < 300 MB)")
+          f"(aim: < 300 MB) + {full['workers_peak_rss_mb']:.0f} MB per extraction worker ({full['workers']})")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--per-month", type=int, default=10, help="real-page site: articles per section and month")
     ap.add_argument("--synthetic", type=int, default=20000, help="synthetic site size (0 to skip)")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="NEWSARCHIVE_EXTRACT_WORKERS for the full crawl (default: the crawl's own default; 0: in-thread)")
     args = ap.parse_args()
-    real_pages(args.per_month)
+    real_pages(args.per_month, args.workers)
     if args.synthetic:
-        synthetic(args.synthetic)
+        synthetic(args.synthetic, args.workers)
 
 
 if __name__ == "__main__":
