@@ -1153,8 +1153,8 @@ def _fold(text: str) -> str:
     """Case- and accent-folded text (meta keywords are often written without diacritics)."""
     import unicodedata
 
-    d = unicodedata.normalize("NFD", text.casefold()).replace("đ", "d")
-    return " ".join("".join(ch for ch in d if not unicodedata.combining(ch)).split())
+    d = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
+    return " ".join(d.encode("ascii", "ignore").decode("ascii").split())
 
 
 def _fill_links(page: _Page, art: Article) -> None:

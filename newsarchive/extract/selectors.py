@@ -169,10 +169,14 @@ def _index(top: Any) -> dict:
     return idx
 
 
-def _fast(root: Any, selector: str) -> list[Any] | None:
-    parts = [p.strip() for p in selector.split(",")]
-    matches = []
-    for p in parts:
+@lru_cache(maxsize=1024)
+def _plan(selector: str) -> tuple | None:
+    """A selector list parsed once into index look-ups, or None when it needs cssselect.
+
+    Each part is (kind, key, tag, descendant-tag): kind "sub" (``[class*=x]``), "cls", "id",
+    "attr" (``[data-role=x]``...) or "tag"."""
+    parts = []
+    for p in (x.strip() for x in selector.split(",")):
         desc = None
         if " " in p:
             left, _, desc = p.partition(" ")
@@ -182,48 +186,47 @@ def _fast(root: Any, selector: str) -> list[Any] | None:
             p = left
         sub = re.fullmatch(r"\[class\*=([\w-]+)\]", p)
         if sub:
-            matches.append(("sub", sub.group(1), desc))
+            parts.append(("sub", sub.group(1), None, desc))
             continue
         m = _SIMPLE.match(p)
         if not m or not (m.group("cls") or m.group("id") or m.group("attr") or m.group("tag")):
             return None
-        if m.group("attr") and m.group("attr") not in ("data-role", "itemprop", "data-field", "id"):
-            return None
-        matches.append((m, None, desc))
+        tag = (m.group("tag") or "").lower() or None
+        if m.group("attr"):
+            if m.group("attr") not in ("data-role", "itemprop", "data-field", "id"):
+                return None
+            parts.append((m.group("attr"), m.group("val"), tag, desc))
+        elif m.group("cls"):
+            parts.append(("cls", m.group("cls"), tag, desc))
+        elif m.group("id"):
+            parts.append(("id", m.group("id"), tag, desc))
+        else:
+            parts.append(("tag", tag, None, desc))
+    return tuple(parts)
+
+
+def _fast(root: Any, selector: str) -> list[Any] | None:
+    plan = _plan(selector)
+    if plan is None:
+        return None
     top = root.getroottree().getroot()
     idx = _index(top)
     by, order = idx["by"], idx["order"]
     found: dict[Any, int] = {}
-    for m, substring, desc in matches:
-        if m == "sub":
-            cands = []
-            for (kind, token), els in by.items():
-                if kind == "cls" and substring in token:
-                    cands.extend(els)
-            if desc:
-                cands = [d for el in cands for d in el.iter(desc)]
-            for el in cands:
-                found[el] = order.get(el, 0)
-            continue
-        if desc:
-            lefts = _fast(root, m.group(0)) or []
-            for el in lefts:
-                for d in el.iter(desc):
-                    if d is not el:
-                        found[d] = order.get(d, 0)
-            continue
-        if m.group("cls"):
-            cands = by.get(("cls", m.group("cls")), [])
-        elif m.group("id"):
-            cands = by.get(("id", m.group("id")), [])
-        elif m.group("attr"):
-            cands = by.get((m.group("attr"), m.group("val")), [])
+    for kind, key, tag, desc in plan:
+        if kind == "sub":
+            subs = idx.setdefault("sub", {})
+            cands = subs.get(key)
+            if cands is None:
+                cands = [el for (k, token), els in by.items() if k == "cls" and key in token for el in els]
+                subs[key] = cands
         else:
-            cands = by.get(("tag", m.group("tag").lower()), [])
-        tag = m.group("tag")
+            cands = by.get((kind, key), [])
+        if tag:
+            cands = [el for el in cands if el.tag == tag]
+        if desc:
+            cands = [d for el in cands for d in el.iter(desc) if d is not el]
         for el in cands:
-            if tag and el.tag != tag.lower():
-                continue
             found[el] = order.get(el, 0)
     if root is not top and found:
         start = order.get(root)
@@ -232,7 +235,7 @@ def _fast(root: Any, selector: str) -> list[Any] | None:
         end = idx["ends"].get(root)
         if end is None:
             end = start
-            for el in root.iterdescendants():
+            for _ in root.iterdescendants():
                 end += 1
             idx["ends"][root] = end
         found = {el: o for el, o in found.items() if start < o <= end}
