@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from lxml import etree
 from lxml.cssselect import CSSSelector
 
 # --- headline ------------------------------------------------------------------------------
@@ -141,6 +142,9 @@ _SIMPLE = re.compile(r"^(?P<tag>[a-zA-Z][\w]*)?(?:\.(?P<cls>[\w-]+)|#(?P<id>[\w-
 _INDEX: dict[int, tuple[Any, dict]] = {}
 
 
+_INDEXED_ATTRS = frozenset(("id", "data-role", "itemprop", "data-field"))
+
+
 def _index(top: Any) -> dict:
     """Per-document index: class token / id / attribute value -> elements, plus document order."""
     key = id(top)
@@ -149,20 +153,19 @@ def _index(top: Any) -> dict:
         return cached[1]
     if len(_INDEX) > 4:
         _INDEX.clear()
-    order: dict[Any, int] = {}
+    elements = list(top.iter(etree.Element))  # elements only, in document order (C-level walk)
+    order: dict[Any, int] = {el: i for i, el in enumerate(elements)}
     by: dict[tuple, list] = {}
-    for i, el in enumerate(top.iter()):
-        if not isinstance(el.tag, str):
+    for el in elements:
+        items = el.items()
+        if not items:
             continue
-        order[el] = i
-        by.setdefault(("tag", el.tag), []).append(el)
-        cls = el.get("class")
-        if cls:
-            for token in set(cls.split()):
-                by.setdefault(("cls", token), []).append(el)
-        for attr in ("id", "data-role", "itemprop", "data-field"):
-            v = el.get(attr)
-            if v:
+        for attr, v in items:
+            if attr == "class":
+                if v:
+                    for token in set(v.split()):
+                        by.setdefault(("cls", token), []).append(el)
+            elif attr in _INDEXED_ATTRS and v:
                 by.setdefault((attr, v.strip()), []).append(el)
     idx = {"order": order, "by": by, "ends": {}}
     _INDEX[key] = (top, idx)
@@ -220,6 +223,10 @@ def _fast(root: Any, selector: str) -> list[Any] | None:
             if cands is None:
                 cands = [el for (k, token), els in by.items() if k == "cls" and key in token for el in els]
                 subs[key] = cands
+        elif kind == "tag":
+            cands = by.get(("tag", key))
+            if cands is None:
+                cands = by[("tag", key)] = list(top.iter(key))
         else:
             cands = by.get((kind, key), [])
         if tag:
@@ -234,9 +241,7 @@ def _fast(root: Any, selector: str) -> list[Any] | None:
             return None
         end = idx["ends"].get(root)
         if end is None:
-            end = start
-            for _ in root.iterdescendants():
-                end += 1
+            end = start + sum(1 for _ in root.iterdescendants(etree.Element))
             idx["ends"][root] = end
         found = {el: o for el, o in found.items() if start < o <= end}
     return sorted(found, key=found.get)
