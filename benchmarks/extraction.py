@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from newsarchive.extract import NotAnArticle, extract_article  # noqa: E402
-from newsarchive.extract.evaluate import article_prediction, evaluate, load_gold, page_path, prf  # noqa: E402
+from newsarchive.extract.evaluate import LAYOUT_VARIANTS, article_prediction, evaluate, evaluate_variants, load_gold, page_path, prf  # noqa: E402
 
 
 def ours(profiles: bool):
@@ -90,7 +90,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--gold", default=str(ROOT / "tests" / "fixtures" / "pages"))
     ap.add_argument("--pages", default=None)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args()
     gold_dir = Path(args.gold)
     pages_dir = Path(args.pages or args.gold)
@@ -128,13 +128,33 @@ def main() -> None:
           f"  newsarchive {sum(x[0] for x in ours_lb)/n:.3f}/{sum(x[1] for x in ours_lb)/n:.3f}/{sum(x[2] for x in ours_lb)/n:.3f}"
           f"   trafilatura {sum(x[0] for x in lb)/n:.3f}/{sum(x[1] for x in lb)/n:.3f}/{sum(x[2] for x in lb)/n:.3f}")
 
-    ours_pps, ours_worst = timed(ours(False), pages, args.repeat)
-    traf_pps, traf_worst = timed(trafilatura_body_only, pages, args.repeat)
-    traf_meta_pps, _ = timed(trafilatura_extractor, pages, args.repeat)
+    # the generic path alone: the same pages with every catalogue hook removed (see
+    # newsarchive.extract.evaluate.neutralise_layout and tests/test_extract_unseen.py)
+    variants = {k: v for k, v in LAYOUT_VARIANTS.items() if v is not None}
+    generic = {name: summary for name, (summary, _) in evaluate_variants(gold_dir, pages_dir, ours(False), variants).items()}
+    print()
+    print("generic path only (classes/ids renamed, catalogue hooks removed; profiles off):")
+    print(f"{'field':18s}" + "".join(f"{n:>24s}" for n in generic))
+    for f in fields:
+        print(f"{f:18s}" + "".join(f"{generic[n][f]:24.3f}" for n in generic))
+    print()
+
+    # interleaved rounds (ours, trafilatura, trafilatura+metadata), best round of each: load from
+    # other processes on a shared machine then hits all three alike
+    best = {"ours": (0.0, 0.0), "traf": (0.0, 0.0), "meta": (0.0, 0.0)}
+    for _ in range(args.repeat):
+        for name, fn in (("ours", ours(False)), ("traf", trafilatura_body_only), ("meta", trafilatura_extractor)):
+            pps, worst = timed(fn, pages, 1)
+            if pps > best[name][0]:
+                best[name] = (pps, worst)
+    (ours_pps, ours_worst), (traf_pps, traf_worst), (traf_meta_pps, _) = best["ours"], best["traf"], best["meta"]
     print(f"speed: newsarchive {ours_pps:.1f} pages/s (slowest page {ours_worst*1000:.0f} ms); "
           f"trafilatura fast {traf_pps:.1f} pages/s (slowest {traf_worst*1000:.0f} ms), with metadata {traf_meta_pps:.1f} pages/s")
-    print(f"ratio: newsarchive / trafilatura = {ours_pps / traf_pps:.2f}x (vs trafilatura with metadata {ours_pps / traf_meta_pps:.2f}x); "
-          f"body F1 {rows['newsarchive (profiles off)']['body_f1']:.3f} vs {rows['trafilatura fast']['body_f1']:.3f}")
+    ratio = ours_pps / traf_pps
+    print(f"RATIO newsarchive / trafilatura(fast=True) pages per second = {ratio:.2f}x "
+          f"({'meets' if ratio >= 2 else 'BELOW'} the 2x target; vs trafilatura with metadata {ours_pps / traf_meta_pps:.2f}x)")
+    print(f"body F1 {rows['newsarchive (profiles off)']['body_f1']:.3f} vs trafilatura {rows['trafilatura fast']['body_f1']:.3f}; "
+          f"generic path only (renamed, no metadata) {generic['renamed-no-metadata']['body_f1']:.3f}")
 
 
 if __name__ == "__main__":

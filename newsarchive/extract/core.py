@@ -1190,14 +1190,13 @@ def _classify(page: _Page, art: Article, root: Any) -> None:
     if words < 15 and not media:
         raise NotAnArticle("no article text found", "no-text", page.url)
     evidence = page.md.jsonld_article or art.published_at is not None
-    teasers = _teaser_links(root)
     if not evidence and words < 400:
-        kind = "listing" if teasers >= 10 else "no-text"
+        kind = "listing" if _teaser_links(root) >= 10 else "no-text"
         raise NotAnArticle(
             "listing page (headline links, no article date or metadata)" if kind == "listing" else "no article date, metadata or long text",
             kind, page.url,
         )
-    if words < 80 and not media and not (art.authors or art.sources) and teasers >= 15:
+    if words < 80 and not media and not (art.authors or art.sources) and _teaser_links(root) >= 15:
         raise NotAnArticle("listing page (many headline links, little text)", "listing", page.url)
 
 
