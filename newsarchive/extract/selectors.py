@@ -101,7 +101,7 @@ NOISE_PATTERNS = [
     (r"relate|lienquan|lien-quan|tin-?khac|tinkhac|other-?news|more-?news|same-?cate|readmore|read-more|xem-?them|xemthem|tham-?khao|box-?news|news-?list|list-?news|knswli|newsrelate|RelatedNews|RelatedOne", "related-article boxes"),
     (r"share|social|facebook|zalo|like-?box|print|email|bookmark|toolbar|tool-bar", "share/print widgets"),
     (r"comment|binh-?luan|binhluan|feedback|y-kien|ykien|vote|rating|poll", "comments and votes"),
-    (r"(^|[\s_-])ads?([\s_-]|$)|advert|banner|quang-?cao|quangcao|sponsor|adsbygoogle|dfp|promo", "advertising"),
+    (r"(^|[\s_-])ads?([\s_-]|$)|(^|[\s_-])adv([\s_-]|\d|$)|advert|banner|quang-?cao|quangcao|sponsor|adsbygoogle|dfp|promo", "advertising"),
     (r"(^|[\s_-])tags?([\s_-]|$)|tag-?list|keyword|tukhoa|tu-?khoa", "tag lists"),
     (r"sidebar|side-?bar|menu|(^|[\s_-])nav|breadcrumb|footer|(^|[\s_-])header([\s_-]|$)|widget|most-?(read|view)|popular|trending|recommend|newsletter|subscribe|hidden|d-none", "page furniture"),
 ]
@@ -124,7 +124,8 @@ FURNITURE_TEXT = re.compile(
     r"thích và chia sẻ bài viết qua|chia sẻ bài viết|chia sẻ|bình luận|gửi bình luận|nhập bình luận của bạn|"
     r"ý kiến bạn đọc( \(\d+\))?|ý kiến của bạn|quảng cáo|advertisement|in bài|gửi bài|bản in|lưu bài|"
     r"theo dòng sự kiện|tham khảo thêm|\[quay lại\]|quay lại|về đầu trang|tin mới|tin nổi bật|"
-    r"tt ok quảng cáo.*|.*quảng cáo trang nội dung.*)\s*:?\s*$",
+    # an ad slot's placeholder label: "Quảng cáo trang nội dung, cột giữa", "QC - Banner top"
+    r"(?:\S+\s+){0,3}(?:quảng cáo|qc)\b[^.!?]{0,50}\b(?:cột|vị trí|trang chủ|trang nội dung|trang chi tiết|banner|top|bottom|giữa|bên phải|bên trái)\b[^.!?]{0,30})\s*:?\s*$",
     re.I,
 )
 
