@@ -116,24 +116,44 @@ def norm_field(rec: dict[str, Any], name: str, ignore_whitespace: bool = True) -
     return norm_text(value, ignore_whitespace)
 
 
-SMALL_FIELDS = ("authors", "published_at", "modified_at", "images", "tags")
+def _join(values: Any) -> str:
+    return "\x1f".join(v or "" for v in values) if values else ""
 
 
 def digest(rec: dict[str, Any], opts: DiffOptions) -> str:
-    """Digest of the compared fields as stored. Title, lead and body enter through the record's
-    `content_hash` (sha256 of exactly those) when it has one, so long bodies are not hashed again.
-    Equal digests: no change; different digests are then compared field by field (after
-    normalisation), which tells real changes from white-space-only and minor edits."""
-    h = hashlib.blake2b(digest_size=16)
+    """A key of the compared fields as stored: equal keys, no change; different keys are then compared
+    field by field (after normalisation), which tells real changes from white-space-only and minor
+    edits. Title, lead and body enter through the record's `content_hash` (sha256 of exactly those)
+    when it has one, so long bodies are not read again. `_arrow_keys` builds the same key in C++."""
     content = rec.get("content_hash")
-    if content and set(opts.fields) >= set(TEXT_FIELDS):
-        h.update(content.encode())
-        rest = [f for f in opts.fields if f not in TEXT_FIELDS]
-    else:
-        rest = list(opts.fields)
-    h.update(json.dumps([_images(rec.get(f)) if f == "images" else rec.get(f) for f in rest],
-                        ensure_ascii=False).encode("utf-8"))
-    return h.hexdigest()
+    if not content or tuple(opts.fields) != COMPARED:
+        data = [_images(rec.get(f)) if f == "images" else rec.get(f) for f in opts.fields]
+        return hashlib.blake2b(repr(data).encode("utf-8"), digest_size=16).hexdigest()
+    images = rec.get("images") or []
+    return "\x1e".join([
+        content, _join(rec.get("authors")), rec.get("published_at") or "", rec.get("modified_at") or "",
+        _join([i.get("url") for i in images]), _join([i.get("caption") for i in images]),
+        _join([i.get("credit") for i in images]), _join(rec.get("tags")),
+    ])
+
+
+def _arrow_keys(table):
+    """`digest` of every row of a pyarrow table (rows with a content_hash), computed by Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def joined(column):
+        return pc.binary_join(column, "\x1f")
+
+    images = table.column("images").combine_chunks()
+    parts = []
+    for name in ("url", "caption", "credit"):
+        field = pa.ListArray.from_arrays(images.offsets, images.values.field(name))
+        parts.append(joined(field))
+    return pc.binary_join_element_wise(
+        table.column("content_hash"), joined(table.column("authors")), table.column("published_at"),
+        table.column("modified_at"), *parts, joined(table.column("tags")), "\x1e",
+        null_handling="replace", null_replacement="")
 
 
 def _images(images: Any) -> Any:
@@ -268,7 +288,7 @@ class _Side:
 
     def _rows(self, lines: list[bytes], opts: DiffOptions, arrow) -> list[tuple]:
         """Parse a batch with pyarrow's JSON reader (C++) when it can; else line by line."""
-        if arrow is None or set(opts.fields) != set(COMPARED):
+        if arrow is None or tuple(opts.fields) != COMPARED:
             return self._rows_slow(lines, opts)
         pj, schema = arrow
         try:
@@ -278,27 +298,38 @@ class _Side:
             return self._rows_slow(lines, opts)
         if table.num_rows != len(lines) or table.column("id").null_count or table.column("content_hash").null_count:
             return self._rows_slow(lines, opts)
-        cols = {name: table.column(name).to_pylist() for name in schema.names}
-        del table
-        rows = []
-        dumps = json.dumps
-        for i, line in enumerate(lines):
-            h = hashlib.blake2b(cols["content_hash"][i].encode(), digest_size=16)
-            h.update(dumps([cols["authors"][i], cols["published_at"][i], cols["modified_at"][i],
-                            _images(cols["images"][i]), cols["tags"][i]], ensure_ascii=False).encode("utf-8"))
-            rows.append((cols["id"][i], cols["version"][i] or 1, h.hexdigest(), cols["url"][i], cols["title"][i], line))
-        return rows
+        keys = _arrow_keys(table).to_pylist()
+        cols = [table.column(name).to_pylist() for name in ("id", "version", "url", "title")]
+        return [(aid, version or 1, key, url, title, line)
+                for aid, version, url, title, key, line in zip(*cols, keys, lines)]
 
-    def _store(self, rows: list[tuple], sql: str) -> int:
+    def _store(self, rows: list[tuple], sql: str, other: "_Side | None") -> int:
+        """Index a batch; spill the raw lines that may be needed later. For the second side, a line
+        whose key equals the first side's is never read again, so it is not spilled."""
+        same: set[tuple[str, str]] = set()
+        if other is not None and rows:
+            ids = [row[0] for row in rows]
+            for start in range(0, len(ids), 900):
+                chunk = ids[start:start + 900]
+                marks = ",".join("?" * len(chunk))
+                keys = dict(self.db.execute(f"SELECT id, digest FROM {other.table} WHERE id IN ({marks})", chunk))
+                same.update((aid, key) for aid, _v, key, *_ in rows[start:start + 900] if keys.get(aid) == key)
         out = []
-        for aid, version, dig, url, title, line in rows:
-            self.spill.write(line)
-            out.append((aid, version, dig, url, title, self.pos, len(line)))
-            self.pos += len(line)
+        spill = []
+        pos = self.pos
+        for aid, version, key, url, title, line in rows:
+            if (aid, key) in same:
+                out.append((aid, version, key, url, title, -1, 0))
+                continue
+            out.append((aid, version, key, url, title, pos, len(line)))
+            spill.append(line)
+            pos += len(line)
+        self.spill.write(b"".join(spill))
+        self.pos = pos
         self.db.executemany(sql, out)
         return len(out)
 
-    def load(self, lines: Iterable[str | bytes], opts: DiffOptions) -> tuple[int, int, int]:
+    def load(self, lines: Iterable[str | bytes], opts: DiffOptions, other: "_Side | None" = None) -> tuple[int, int, int]:
         try:
             import pyarrow.json as pj
 
@@ -315,10 +346,10 @@ class _Side:
                 line = line.encode("utf-8")
             batch.append(line if line.endswith(b"\n") else line + b"\n")
             if len(batch) >= BATCH:
-                n += self._store(self._rows(batch, opts, arrow), sql)
+                n += self._store(self._rows(batch, opts, arrow), sql, other)
                 batch = []
         if batch:
-            n += self._store(self._rows(batch, opts, arrow), sql)
+            n += self._store(self._rows(batch, opts, arrow), sql, other)
         self.db.commit()
         self.spill.flush()
         distinct = self.db.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()[0]
@@ -351,7 +382,7 @@ def diff_records(a_lines: Iterable[str | bytes], b_lines: Iterable[str | bytes],
         s.a_records, s.a_duplicates, s.a_bad_lines = a.load(a_lines, opts)
         b = _Side(db, "b", os.path.join(work, "b.jsonl"))
         sides.append(b)
-        s.b_records, s.b_duplicates, s.b_bad_lines = b.load(b_lines, opts)
+        s.b_records, s.b_duplicates, s.b_bad_lines = b.load(b_lines, opts, other=a)
         for aid, url, title, version in db.execute(
                 "SELECT a.id, a.url, a.title, a.version FROM a LEFT JOIN b ON a.id = b.id WHERE b.id IS NULL ORDER BY a.id"):
             s.removed += 1

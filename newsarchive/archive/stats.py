@@ -90,9 +90,13 @@ def plot_per_day(st: ArchiveStats, out: str | Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(10, 5), dpi=100)
+    # one stem per day that has articles (a line would invent values for the days in between)
     for outlet, per_day in st.per_outlet_day.items():
         xs = [date.fromisoformat(d) for d in per_day]
-        ax.plot(xs, list(per_day.values()), marker="o", linewidth=1, markersize=3, label=outlet)
+        ys = list(per_day.values())
+        points = ax.plot(xs, ys, marker="o", linestyle="none", markersize=4, label=outlet)[0]
+        ax.vlines(xs, 0, ys, colors=points.get_color(), linewidth=1)
+    ax.set_ylim(bottom=0)
     ax.set_title(f"Articles per day per outlet ({st.articles} articles)")
     ax.set_xlabel("publication date")
     ax.set_ylabel("articles")

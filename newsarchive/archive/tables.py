@@ -87,25 +87,51 @@ def read_table(source: str | Path, *, as_of: str | None = None, site: str | None
 
 
 def _read_file(path: Path):
+    """Read a JSON Lines file with pyarrow, in bounded extra memory: compressed files are streamed to a
+    temporary file first; a torn last line is reported and left out."""
     from newsarchive.archive.lines import open_binary_text
 
-    name = path.name
-    if name.endswith(".zst") or name.endswith(".gz"):
-        with open_binary_text(path) as fh:
-            data = fh.read()
-        return _read_json_bytes(io.BytesIO(_drop_torn(data, path)))
-    data = path.read_bytes()
-    return _read_json_bytes(io.BytesIO(_drop_torn(data, path)))
+    with tempfile.TemporaryDirectory(prefix="newsarchive-load-") as tmp:
+        src = path
+        if path.name.endswith((".zst", ".gz")):
+            src = Path(tmp) / "plain.jsonl"
+            with open_binary_text(path) as fh, open(src, "wb") as out:
+                while chunk := fh.read(1 << 20):
+                    out.write(chunk)
+        cut = _complete_length(src)
+        if cut < src.stat().st_size:
+            import logging
+            import shutil
+
+            logging.getLogger(__name__).warning("%s: torn last line (%d bytes) set aside, not loaded",
+                                                path, src.stat().st_size - cut)
+            whole = Path(tmp) / "complete.jsonl"
+            with open(src, "rb") as fh, open(whole, "wb") as out:
+                remaining = cut
+                while remaining:
+                    chunk = fh.read(min(1 << 20, remaining))
+                    out.write(chunk)
+                    remaining -= len(chunk)
+            src = whole
+        if cut == 0:
+            return arrow_schema().empty_table()
+        return _read_json_bytes(str(src))
 
 
-def _drop_torn(data: bytes, path: Path) -> bytes:
-    if data and not data.endswith(b"\n"):
-        import logging
-
-        cut = data.rfind(b"\n") + 1
-        logging.getLogger(__name__).warning("%s: torn last line (%d bytes) set aside, not loaded", path, len(data) - cut)
-        return data[:cut]
-    return data
+def _complete_length(path: Path) -> int:
+    """Bytes up to and including the last newline."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        end = size
+        while end > 0:
+            start = max(0, end - 65536)
+            fh.seek(start)
+            block = fh.read(end - start)
+            at = block.rfind(b"\n")
+            if at >= 0:
+                return start + at + 1
+            end = start
+    return 0
 
 
 def to_pandas(table, tz: str = VN_TZ):
