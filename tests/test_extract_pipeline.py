@@ -178,3 +178,34 @@ def test_a_bad_worker_count_is_a_clear_error(value):
 
     with pytest.raises(ValueError, match="NEWSARCHIVE_EXTRACT_WORKERS"):
         ExtractPipeline.from_crawler(Crawler())
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"   # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc")
+def test_workers_exit_when_the_crawl_process_is_killed():
+    import subprocess
+    import sys
+
+    code = ("from newsarchive.records import RecordPool\n"
+            "p = RecordPool(2)\n"
+            "p.submit({'url': 'http://127.0.0.1/', 'body': b'<p>x</p>', 'headers': {}}).result()\n"
+            "print(*[proc.pid for proc in p._executor._processes.values()], flush=True)\n"
+            "import time; time.sleep(600)\n")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(workers) == 2 and all(_running(pid) for pid in workers)
+    finally:
+        parent.kill()   # SIGKILL: no cleanup code runs in the parent
+        parent.wait()
+    deadline = time.monotonic() + 60
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in workers), "extraction workers outlived the killed crawl"
