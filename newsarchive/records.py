@@ -108,9 +108,6 @@ def article_from_outcome(outcome: tuple, url: str | None = None) -> Article:
                       logging.ERROR)
 
 
-_parent_pid: int | None = None
-
-
 def _watch_parent(parent: int, interval: float) -> None:
     import os
     import time
@@ -129,8 +126,6 @@ def _worker_init(parent: int, interval: float = 0.5) -> None:
     import signal
     import threading
 
-    global _parent_pid
-    _parent_pid = parent
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             signal.signal(sig, signal.SIG_IGN)

@@ -21,7 +21,8 @@ import logging
 
 from scrapy.exceptions import DropItem, NotConfigured
 
-from newsarchive.records import RecordError, RecordPool, article_from_outcome, default_workers, record_from_page
+from newsarchive.records import (RecordError, RecordPool, article_from_outcome, default_workers, page_for_worker,
+                                 record_outcome)
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,12 @@ class ExtractPipeline:
 
     def open_spider(self, spider=None):
         if self.workers > 0 and self.pool is None:
-            self.pool = RecordPool(self.workers, run_id=self.run_id)
+            try:
+                self.pool = RecordPool(self.workers, run_id=self.run_id)
+            except Exception as exc:  # noqa: BLE001 - no processes to be had: extract here instead
+                logger.warning("Cannot start %d extraction worker(s) (%s); extracting in the crawl process",
+                               self.workers, exc)
+                self.stats.set_value("newsarchive/extract_workers", 0)
 
     def close_spider(self, spider=None):
         pool, self.pool = self.pool, None
@@ -76,10 +82,10 @@ class ExtractPipeline:
         self.stats.inc_value("newsarchive/pages_seen")
         url = item.get("final_url") or item.get("url")
         try:
-            if self.pool is None:
-                article = record_from_page(item, run_id=self.run_id)
-            else:
-                article = article_from_outcome(await self._in_pool(item), url)
+            outcome = await self._in_pool(item) if self.pool is not None else None
+            if outcome is None:   # in this process: the same code path as a worker's, same outcomes
+                outcome = record_outcome(page_for_worker(item), self.run_id)
+            article = article_from_outcome(outcome, url)
         except RecordError as exc:
             self.stats.inc_value(f"newsarchive/skipped/{exc.kind}")
             raise DropItem(exc.message, log_level=exc.log_level) from None
@@ -87,14 +93,18 @@ class ExtractPipeline:
         self.stats.inc_value("newsarchive/articles_extracted")
         return item
 
-    def _in_pool(self, item):
-        """The page's outcome from the pool, awaitable on Scrapy's reactor (asyncio or not)."""
+    async def _in_pool(self, item):
+        """The page's outcome from the pool, awaited on Scrapy's reactor (asyncio or not); None
+        when the pool is shut down already (the page is then extracted in this process)."""
         from scrapy.utils.defer import maybe_deferred_to_future
         from twisted.internet import reactor
         from twisted.internet.defer import Deferred
 
+        try:
+            future = self.pool.submit(item)
+        except RuntimeError:
+            return None
         d: Deferred = Deferred()
-        future = self.pool.submit(item)
         # the future completes in the pool's thread: hand the (never raising) result to the reactor
         future.add_done_callback(lambda f: reactor.callFromThread(d.callback, f.result()))
-        return maybe_deferred_to_future(d)
+        return await maybe_deferred_to_future(d)

@@ -209,3 +209,29 @@ def test_workers_exit_when_the_crawl_process_is_killed():
     while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_running(pid) for pid in workers), "extraction workers outlived the killed crawl"
+
+
+def test_in_thread_mode_also_counts_an_extraction_bug_as_a_skip():
+    from scrapy.exceptions import DropItem
+    from scrapy.settings import Settings
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.defer import deferred_from_coro
+    from twisted.internet import threads
+
+    from crawling import _reactor
+    from pipelines.extract import ExtractPipeline
+
+    reactor = _reactor()
+
+    class Crawler:
+        spider = None
+        settings = Settings()
+
+    stats = MemoryStatsCollector(Crawler())
+    pipe = ExtractPipeline(stats, None, workers=0)
+    pipe.open_spider()
+    assert pipe.pool is None
+    with pytest.raises(DropItem, match="extraction failed"):
+        threads.blockingCallFromThread(reactor, lambda: deferred_from_coro(pipe.process_item(page(12345))))
+    pipe.close_spider()
+    assert stats.get_value("newsarchive/skipped/extract_error") == 1
