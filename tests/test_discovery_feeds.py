@@ -28,6 +28,6 @@ def test_atom_entries_relative_links_and_utc_dates():
 
 
 def test_feed_links_on_real_listing_page():
-    html = (Path(__file__).parent / "fixtures" / "crawlsite" / "templates" / "vietnamnet.vn-co-phieu-flc.html").read_bytes()
+    html = (Path(__file__).parent / "fixtures" / "pages" / "vietnamnet.vn" / "co-phieu-flc.html").read_bytes()
     assert feed_links(html, "https://vietnamnet.vn/co-phieu-flc-2495349.html") == [
         "https://vietnamnet.vn/kinh-doanh/tai-chinh.rss"]
