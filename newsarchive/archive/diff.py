@@ -128,13 +128,13 @@ def digest(rec: dict[str, Any], opts: DiffOptions) -> str:
     content = rec.get("content_hash")
     if not content or tuple(opts.fields) != COMPARED:
         data = [_images(rec.get(f)) if f == "images" else rec.get(f) for f in opts.fields]
-        return hashlib.blake2b(repr(data).encode("utf-8"), digest_size=16).hexdigest()
+        return hashlib.blake2b(repr(data).encode("utf-8"), digest_size=16).digest()
     images = rec.get("images") or []
-    return "\x1e".join([
+    return _hashed(["\x1e".join([
         content, _join(rec.get("authors")), rec.get("published_at") or "", rec.get("modified_at") or "",
         _join([i.get("url") for i in images]), _join([i.get("caption") for i in images]),
         _join([i.get("credit") for i in images]), _join(rec.get("tags")),
-    ])
+    ])])[0]
 
 
 def _arrow_keys(table):
@@ -154,6 +154,11 @@ def _arrow_keys(table):
         table.column("content_hash"), joined(table.column("authors")), table.column("published_at"),
         table.column("modified_at"), *parts, joined(table.column("tags")), "\x1e",
         null_handling="replace", null_replacement="")
+
+
+def _hashed(keys: list[str]) -> list[bytes]:
+    blake = hashlib.blake2b
+    return [blake(k.encode("utf-8"), digest_size=16).digest() for k in keys]
 
 
 def _images(images: Any) -> Any:
@@ -267,7 +272,7 @@ class _Side:
 
     def __init__(self, db: sqlite3.Connection, table: str, spill: str | None = None):
         self.db, self.table = db, table
-        db.execute(f"CREATE TABLE {table} (id TEXT PRIMARY KEY, version INTEGER, digest TEXT, url TEXT, "
+        db.execute(f"CREATE TABLE {table} (id TEXT PRIMARY KEY, version INTEGER, digest BLOB, url TEXT, "
                    f"title TEXT, pos INTEGER, len INTEGER)")
         self.bad = 0
         self.spill = open(spill, "w+b") if spill else None
@@ -298,7 +303,7 @@ class _Side:
             return self._rows_slow(lines, opts)
         if table.num_rows != len(lines) or table.column("id").null_count or table.column("content_hash").null_count:
             return self._rows_slow(lines, opts)
-        keys = _arrow_keys(table).to_pylist()
+        keys = _hashed(_arrow_keys(table).to_pylist())
         cols = [table.column(name).to_pylist() for name in ("id", "version", "url", "title")]
         return [(aid, version or 1, key, url, title, line)
                 for aid, version, url, title, key, line in zip(*cols, keys, lines)]
@@ -355,16 +360,109 @@ class _Side:
         distinct = self.db.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()[0]
         return distinct, n - distinct, self.bad
 
+    def load_file(self, path: str, opts: DiffOptions, other: "_Side | None" = None) -> tuple[int, int, int]:
+        """A plain JSON Lines file parsed by pyarrow's streaming reader, no line handled in Python: each
+        row keeps the record's number in the file (stored as pos = -(number + 2)), and only the records
+        of changed pairs are read back later (`fetch_changed`). Falls back to `load` when pyarrow is
+        missing or the file has anything unusual (a bad or torn line, a record without content_hash)."""
+        try:
+            import pyarrow as pa
+            import pyarrow.json as pj
+        except ImportError:
+            return self._load_lines_of(path, opts, other)
+        if tuple(opts.fields) != COMPARED:
+            return self._load_lines_of(path, opts, other)
+        sql = self._sql()
+        n = 0
+        try:
+            reader = pj.open_json(path, read_options=pj.ReadOptions(block_size=2 << 20),
+                                  parse_options=pj.ParseOptions(explicit_schema=_arrow_schema(),
+                                                                unexpected_field_behavior="ignore"))
+            for batch in reader:
+                table = pa.Table.from_batches([batch])
+                if table.column("id").null_count or table.column("content_hash").null_count:
+                    raise ValueError("records without id or content_hash")
+                keys = _hashed(_arrow_keys(table).to_pylist())
+                cols = [table.column(name).to_pylist() for name in ("id", "version", "url", "title")]
+                rows = [(aid, version or 1, key, url, title, -(n + i + 2), 0)
+                        for i, (aid, version, url, title, key) in enumerate(zip(*cols, keys))]
+                self.db.executemany(sql, rows)
+                n += len(rows)
+        except Exception:  # noqa: BLE001 - anything unusual: the careful line-by-line path reports it
+            self.db.rollback()
+            self.db.execute(f"DELETE FROM {self.table}")
+            return self._load_lines_of(path, opts, other)
+        self.db.commit()
+        self.source = path
+        distinct = self.db.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()[0]
+        return distinct, n - distinct, 0
+
+    def _load_lines_of(self, path: str, opts: DiffOptions, other: "_Side | None") -> tuple[int, int, int]:
+        from newsarchive.archive.lines import iter_lines
+
+        return self.load((line for _, line in iter_lines(path, raw=True)), opts, other)
+
+    def fetch_changed(self, other: "_Side") -> None:
+        """For a side loaded by `load_file`: copy the records of changed pairs from the source file to the
+        spill file, one sequential pass, so `read` finds them."""
+        if getattr(self, "source", None) is None:
+            return
+        from newsarchive.archive.lines import iter_lines
+
+        self.db.execute("CREATE TEMP TABLE moved (id TEXT PRIMARY KEY, pos INTEGER, len INTEGER)")
+        wanted = iter(self.db.execute(
+            f"SELECT -(x.pos + 2) AS number, x.id FROM {self.table} x JOIN {other.table} y ON x.id = y.id "
+            f"WHERE x.digest != y.digest AND x.pos < -1 ORDER BY number"))
+        moved: list[tuple[int, int, int]] = []
+        target = next(wanted, None)
+        number = -1
+        if target is not None:
+            for _, line in iter_lines(self.source, raw=True, on_torn=None):
+                number += 1
+                if number != target[0]:
+                    continue
+                self.spill.write(line)
+                moved.append((target[1], self.pos, len(line)))
+                self.pos += len(line)
+                if len(moved) >= 10000:
+                    self.db.executemany("INSERT INTO moved VALUES (?,?,?)", moved)
+                    moved = []
+                target = next(wanted, None)
+                if target is None:
+                    break
+        self.db.executemany("INSERT INTO moved VALUES (?,?,?)", moved)
+        self.db.execute(f"UPDATE {self.table} SET pos = m.pos, len = m.len FROM moved m WHERE {self.table}.id = m.id")
+        self.db.execute("DROP TABLE moved")
+        self.spill.flush()
+
+    def _sql(self) -> str:
+        return (f"INSERT INTO {self.table} VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                f"version=excluded.version, digest=excluded.digest, url=excluded.url, title=excluded.title, "
+                f"pos=excluded.pos, len=excluded.len WHERE excluded.version >= {self.table}.version")
+
     def read(self, pos: int, length: int) -> dict[str, Any]:
         self.spill.seek(pos)
         return json.loads(self.spill.read(length))
 
 
-def diff_records(a_lines: Iterable[str | bytes], b_lines: Iterable[str | bytes], opts: DiffOptions | None = None,
+def _load_side(side: _Side, source: Any, opts: DiffOptions, other: _Side | None) -> tuple[int, int, int]:
+    if isinstance(source, (str, os.PathLike)):
+        path = str(source)
+        if path.endswith(".jsonl") or path.endswith(".ndjson"):
+            return side.load_file(path, opts, other)
+        from newsarchive.archive.lines import iter_lines
+
+        return side.load((line for _, line in iter_lines(path, raw=True)), opts, other)
+    return side.load(source, opts, other)
+
+
+def diff_records(a_lines: Iterable[str | bytes] | str | os.PathLike,
+                 b_lines: Iterable[str | bytes] | str | os.PathLike, opts: DiffOptions | None = None,
                  labels: tuple[str, str] = ("A", "B"), tmpdir: str | None = None) -> Iterator[Change | DiffSummary]:
     """Yield a `Change` for every added, removed and changed article (by id), then the `DiffSummary`.
 
-    `a_lines`/`b_lines`: JSON lines (str or bytes), e.g. from `iter_snapshot_lines` or a file. When an
+    `a_lines`/`b_lines`: JSON lines (str or bytes), e.g. from `iter_snapshot_lines`, or the path of a
+    JSON Lines file (plain files are parsed by pyarrow's streaming reader, fastest). When an
     id appears more than once on a side, its highest version counts (the duplicates are counted)."""
     opts = opts or DiffOptions()
     work = tempfile.mkdtemp(prefix="newsarchive-diff-", dir=tmpdir)
@@ -379,10 +477,12 @@ def diff_records(a_lines: Iterable[str | bytes], b_lines: Iterable[str | bytes],
         s = DiffSummary()
         a = _Side(db, "a", os.path.join(work, "a.jsonl"))
         sides.append(a)
-        s.a_records, s.a_duplicates, s.a_bad_lines = a.load(a_lines, opts)
+        s.a_records, s.a_duplicates, s.a_bad_lines = _load_side(a, a_lines, opts, None)
         b = _Side(db, "b", os.path.join(work, "b.jsonl"))
         sides.append(b)
-        s.b_records, s.b_duplicates, s.b_bad_lines = b.load(b_lines, opts, other=a)
+        s.b_records, s.b_duplicates, s.b_bad_lines = _load_side(b, b_lines, opts, a)
+        a.fetch_changed(b)
+        b.fetch_changed(a)
         for aid, url, title, version in db.execute(
                 "SELECT a.id, a.url, a.title, a.version FROM a LEFT JOIN b ON a.id = b.id WHERE b.id IS NULL ORDER BY a.id"):
             s.removed += 1
