@@ -14,14 +14,13 @@ from newsarchive.cli.archive_common import archive_option, user_errors
 def side_lines(spec: str, archive: str, site: str | None, cumulative: bool) -> tuple[Iterator[str], str]:
     """Raw JSON lines for a diff side: a JSON Lines file, or a snapshot as of a run id or date."""
     from newsarchive.archive.layout import ArchiveError
-    from newsarchive.archive.lines import iter_lines
     from newsarchive.archive.snapshot import iter_snapshot_lines
 
     path = Path(spec)
     if path.is_file():
         if site:
             raise ArchiveError("--site applies to runs and dates, not to files")
-        return (line for _, line in iter_lines(path, raw=True)), spec
+        return str(path), spec  # diff_records streams files itself (plain .jsonl through pyarrow)
     if not Path(archive).is_dir():
         raise ArchiveError(f"{spec}: no such file, and no archive at {archive} to find it as a run or date in")
     return iter_snapshot_lines(archive, as_of=spec, site=site, cumulative=cumulative, raw=True), spec
