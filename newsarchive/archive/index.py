@@ -12,7 +12,7 @@ import json
 import logging
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from newsarchive.archive import layout as L
 from newsarchive.archive.layout import ArchiveError

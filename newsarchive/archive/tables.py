@@ -101,7 +101,6 @@ def _read_file(path: Path):
         cut = _complete_length(src)
         if cut < src.stat().st_size:
             import logging
-            import shutil
 
             logging.getLogger(__name__).warning("%s: torn last line (%d bytes) set aside, not loaded",
                                                 path, src.stat().st_size - cut)
