@@ -76,3 +76,18 @@ def test_reextract_of_non_article_captures_counts_them(archive, tmp_path):
     assert sum(counts.get(k, 0) for k in ("not_article", "empty", "binary", "extract_error")) == 3
     res = CliRunner().invoke(main, ["reextract", "nope", "--archive", str(archive)])
     assert res.exit_code == 1 and "not a WARC file" in res.output
+
+
+def test_diff_by_dates_is_the_diff_of_the_snapshots_then(archive):
+    from newsarchive.archive import layout as L
+    from newsarchive.archive.runs import read_json
+
+    t1 = read_json(L.run_dir(archive, "r1") / L.MANIFEST)["started_at"]
+    t2 = read_json(L.run_dir(archive, "r2") / L.MANIFEST)["started_at"]
+    by_run = CliRunner().invoke(main, ["diff", "r1", "r2", "--archive", str(archive), "--json"])
+    by_date = CliRunner().invoke(main, ["diff", t1, t2, "--archive", str(archive), "--json"])
+    assert by_date.exit_code == 0, by_date.output
+    strip = [json.loads(line) for line in by_run.output.splitlines()]
+    got = [json.loads(line) for line in by_date.output.splitlines()]
+    assert [x["type"] for x in got] == [x["type"] for x in strip] == ["changed", "summary"]
+    assert got[0]["fields"]["title"]["after"] == "Tiêu đề đã sửa"
