@@ -89,5 +89,7 @@ def test_diff_by_dates_is_the_diff_of_the_snapshots_then(archive):
     assert by_date.exit_code == 0, by_date.output
     strip = [json.loads(line) for line in by_run.output.splitlines()]
     got = [json.loads(line) for line in by_date.output.splitlines()]
-    assert [x["type"] for x in got] == [x["type"] for x in strip] == ["changed", "summary"]
-    assert got[0]["fields"]["title"]["after"] == "Tiêu đề đã sửa"
+    # r2 was a complete crawl that saw bai-0 (unchanged) and bai-1 (edited) only: bai-2 is gone
+    assert got == strip[:-1] + [dict(strip[-1], a=t1, b=t2)]
+    assert [x["type"] for x in got] == ["removed", "changed", "summary"]
+    assert got[1]["fields"]["title"]["after"] == "Tiêu đề đã sửa"
