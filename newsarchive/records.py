@@ -6,6 +6,7 @@ Plain library code: the extract pipeline is a thin wrapper around `record_from_p
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import multiprocessing.context
 import sys
@@ -37,11 +38,39 @@ def _looks_binary(body: bytes) -> bool:
     return b"\x00" in head and head.count(b"\x00") > len(head) // 100
 
 
+@functools.cache
+def _registry():
+    from newsarchive.sites import load_registry
+
+    return load_registry()
+
+
+def outlet_profile(page: dict[str, Any]) -> Any:
+    """The outlet profile of a page: the registry entry the crawl named (``page["outlet"]``) or the one
+    owning the page's host, else an ad-hoc profile whose name is the host (e.g. "127.0.0.1")."""
+    from newsarchive.sites import RegistryError, profile_for_url
+
+    url = page.get("final_url") or page["url"]
+    try:
+        registry = _registry()
+        named = registry.get(page["outlet"]) if page.get("outlet") else None
+        found = named if named is not None and named.owns_url(url) else registry.lookup(url)
+        return found or profile_for_url(url)
+    except RegistryError:
+        return None
+
+
 def record_from_page(page: dict[str, Any], *, run_id: str | None = None, site: Any = None) -> Article:
-    """Extract the article in `page` and add fetch metadata; raises RecordError when there is none."""
+    """Extract the article in `page` and add fetch metadata; raises RecordError when there is none.
+
+    `site` is the outlet profile (selector overrides, month-first dates, name and province); by
+    default it is looked up in the registry from the page's outlet or host.
+    """
     from newsarchive.extract import NotAnArticle, extract_article
 
     url = page.get("final_url") or page["url"]
+    if site is None:
+        site = outlet_profile(page)
     body = page.get("body") or b""
     ctype = (header(page, "Content-Type") or "").split(";")[0].strip().lower()
     if not body.strip():
@@ -60,6 +89,11 @@ def record_from_page(page: dict[str, Any], *, run_id: str | None = None, site: A
     article.fetched_at = page.get("fetched_at")
     article.http_status = page.get("status")
     article.run_id = run_id
+    if site is not None and getattr(site, "name", None):
+        article.site = site.name
+        if getattr(site, "in_registry", False):
+            article.outlet = site.outlet_name or None
+            article.province = site.province or None
     return article.finalise()
 
 
@@ -69,7 +103,7 @@ def record_from_page(page: dict[str, Any], *, run_id: str | None = None, site: A
 # fields `record_from_page` reads (body bytes, headers, URLs, status, time) one way, and either
 # ``("ok", Article.to_dict())`` or ``("error", kind, message, log_level, traceback_text)`` back.
 
-PAGE_FIELDS = ("url", "final_url", "status", "headers", "body", "fetched_at")
+PAGE_FIELDS = ("url", "final_url", "status", "headers", "body", "fetched_at", "outlet")
 
 
 def page_for_worker(page: dict[str, Any]) -> dict[str, Any]:

@@ -32,3 +32,23 @@ def test_fetch_metadata_is_added_to_the_record(tmp_path):
     assert article.final_url == "http://127.0.0.1/a.html"
     assert (article.http_status, article.run_id, article.fetched_at) == (200, "run-1", "2026-01-01T00:00:00+00:00")
     assert article.content_hash and article.id
+
+
+def test_registry_outlet_names_site_outlet_and_province():
+    from newsarchive.samples.server import SAMPLE_SITE
+
+    body = next((SAMPLE_SITE / "bai-viet").glob("cach-cac-nuoc-doi-pho*.html")).read_bytes()
+    p = page(body)
+    p["url"] = p["final_url"] = "https://lamdongtv.vn/tin-tuc/tap-huan-truyen-thong-123456.html"
+    article = record_from_page(p)
+    assert article.site == "lamdongtv.vn"
+    assert article.outlet and "Lâm Đồng" in article.outlet
+    assert article.province == "Lâm Đồng"
+
+
+def test_outlet_without_profile_is_named_by_its_host_even_an_ip_address():
+    from newsarchive.samples.server import SAMPLE_SITE
+
+    body = next((SAMPLE_SITE / "bai-viet").glob("cach-cac-nuoc-doi-pho*.html")).read_bytes()
+    article = record_from_page(page(body))  # http://127.0.0.1/a.html
+    assert (article.site, article.outlet, article.province) == ("127.0.0.1", None, None)

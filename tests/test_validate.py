@@ -60,3 +60,15 @@ def test_cli_validate_unreadable_file_is_one_clear_line(tmp_path):
     res = CliRunner().invoke(main, ["validate", str(p)])
     assert res.exit_code == 1
     assert "Traceback" not in res.output
+
+
+def test_cli_validate_folder_skips_rejects_files(tmp_path):
+    run = tmp_path / "runs" / "r1"
+    run.mkdir(parents=True)
+    write(run / "articles.jsonl", [dumps(valid_record()) + "\n"])
+    write(run / "rejects.jsonl", [json.dumps({"errors": ["x"], "record": {"url": 1}}) + "\n"])
+    res = CliRunner().invoke(main, ["validate", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "1 records in 1 file(s), 0 problem(s)" in res.output
+    # named explicitly, a rejects file is checked like any other
+    assert CliRunner().invoke(main, ["validate", str(run / "rejects.jsonl")]).exit_code == 1

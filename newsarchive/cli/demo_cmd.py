@@ -55,11 +55,14 @@ def demo(archive_dir: str, log_level: str) -> None:
     s = result.stats
     click.echo("")
     click.echo(f"Crawl {result.finish_reason or 'did not finish'}: "
-               f"{s.get('downloader/response_count', 0)} responses, "
-               f"{s.get('newsarchive/pages_seen', 0)} pages read, "
-               f"{s.get('newsarchive/skipped/not_article', 0)} not articles, "
-               f"{s.get('newsarchive/fetch_errors', 0)} fetch errors, "
+               f"{s.get('downloader/response_count', 0)} responses "
+               f"({s.get('newsarchive/discovery/sitemaps_read', 0)} sitemap(s) read), "
+               f"{s.get('newsarchive/pages_seen', 0)} article pages fetched, "
+               f"{s.get('newsarchive/skipped/not_article', 0)} skipped as not articles, "
+               f"{s.get('newsarchive/fetch_errors', 0)} fetch error(s), "
                f"{s.get('newsarchive/invalid_records', 0)} invalid records")
+    if s.get("newsarchive/fetch_errors"):
+        click.echo("  (the sample home page links one removed article on purpose: its 404 is counted and logged)")
     click.echo(f"Articles archived: {total}")
     width = max(len(k) for k in counts)
     for name, n in counts.items():

@@ -13,7 +13,9 @@ def _expand(paths: tuple[str, ...]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.name.endswith((".jsonl", ".jsonl.gz", ".jsonl.zst"))))
+            # a folder: its archive files, not the rejects (records kept apart *because* they failed)
+            out.extend(sorted(f for f in p.rglob("*") if f.name.endswith((".jsonl", ".jsonl.gz", ".jsonl.zst"))
+                              and not f.name.startswith("rejects")))
         else:
             out.append(p)
     return out
