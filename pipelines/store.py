@@ -79,6 +79,12 @@ class StorePipeline:
             # a clear one-line reason; the crawl cannot archive anything
             raise RuntimeError(f"cannot open the archive: {exc}") from None
         self.stats.set_value("newsarchive/run_id", self.writer.run_id)
+        # A worker of a shared crawl (newsarchive.distributed: its scheduler opens before the pipelines)
+        # records the crawl's id in run.json at once, so that even a killed worker's run counts as part
+        # of that crawl in snapshots.
+        shared = self.stats.get_value("newsarchive/shared_crawl")
+        if shared:
+            self.writer.note(shared_crawl=str(shared))
         if self.writer.sealed_on_open:
             self.stats.set_value("newsarchive/archive/sealed_interrupted_runs", len(self.writer.sealed_on_open))
 

@@ -162,9 +162,6 @@ def test_two_workers_share_one_crawl_and_archive_each_article_once(redis_url, sa
 
 
 @needs_redis
-@pytest.mark.xfail(strict=True, reason="newsarchive/archive/snapshot.py takes the last complete run per site as "
-                   "the crawl; it does not yet group the runs of one shared crawl (manifest crawl_stats "
-                   "'newsarchive/shared_crawl'), so a merged archive's snapshot holds one worker's half")
 def test_runs_of_all_workers_merged_into_one_archive_snapshot_as_one_crawl(redis_url, sample_site, tmp_path):
     from newsarchive.archive.index import reindex
     from newsarchive.archive.snapshot import iter_snapshot

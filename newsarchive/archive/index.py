@@ -4,6 +4,10 @@ with the runs incrementally, `reindex` rebuilds it from scratch, and deleting it
 
 Article identity is the record's ``id`` (from the canonical URL); ``history`` also finds an article
 by any URL it was fetched under.
+
+A run's ``crawl`` is the id of the shared crawl it was one worker of (``shared_crawl`` in run.json, or
+``newsarchive/shared_crawl`` in the manifest's crawl_stats; see newsarchive/distributed.py), else its
+own run id: snapshots read the runs of one crawl together.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ log = logging.getLogger(__name__)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, ord INTEGER, kind TEXT, status TEXT, complete INTEGER,
-    started_at TEXT, finished_at TEXT, sealed INTEGER, articles_bytes INTEGER, unchanged_bytes INTEGER
+    started_at TEXT, finished_at TEXT, sealed INTEGER, articles_bytes INTEGER, unchanged_bytes INTEGER,
+    crawl TEXT  -- the crawl the run belongs to: a shared crawl's id (several workers' runs), else its run_id
 );
 CREATE TABLE IF NOT EXISTS versions (
     id TEXT NOT NULL, version INTEGER NOT NULL, run_id TEXT NOT NULL, line INTEGER NOT NULL,
@@ -54,9 +59,20 @@ class Index:
             self.db = sqlite3.connect(self.path, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
             self.db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"{self.path}: unusable index ({exc}); delete it and run `newsarchive reindex`") from None
+
+    def _migrate(self) -> None:
+        """An index written by an older version (runs without `crawl`) is dropped: it is derived data,
+        and the next refresh rebuilds it from the runs."""
+        cols = [row[1] for row in self.db.execute("PRAGMA table_info(runs)")]
+        if cols and "crawl" not in cols:
+            log.info("%s: index format changed; rebuilding it from the runs", self.path)
+            for table in ("runs", "versions", "sightings"):
+                self.db.execute(f"DROP TABLE IF EXISTS {table}")
+            self.db.commit()
 
     @classmethod
     def open(cls, root: str | Path) -> "Index":
@@ -133,10 +149,10 @@ class Index:
                                 (run_id, aid, int(version), site or None, fetched or None, url))
                 counts["unchanged"] += 1
         self.db.execute(
-            "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (run_id, None, info.get("kind", "crawl"), status, 1 if info.get("complete") else 0,
              info.get("started_at"), info.get("finished_at"), 1 if info["sealed"] else 0,
-             _size(articles), _size(unchanged)),
+             _size(articles), _size(unchanged), crawl_of(info)),
         )
         return counts
 
@@ -172,9 +188,12 @@ class Index:
         return (row[0], row[1]) if row else None
 
     def register_run(self, run_id: str, kind: str, started_at: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?)",
-                        (run_id, None, kind, "running", 0, started_at, None, 0, -1, -1))
+        self.db.execute("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                        (run_id, None, kind, "running", 0, started_at, None, 0, -1, -1, run_id))
         self._order()
+
+    def set_crawl(self, run_id: str, crawl: str | None) -> None:
+        self.db.execute("UPDATE runs SET crawl = ? WHERE run_id = ?", (crawl or run_id, run_id))
 
     def add_written(self, rec: dict[str, Any], run_id: str, line: int) -> None:
         self._add_version(rec, run_id, line, {"records": 0, "duplicates": 0})
@@ -212,6 +231,12 @@ class Index:
             "WHERE s.id = ? ORDER BY r.ord", (aid,))
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row)) for row in cur]
+
+
+def crawl_of(info: dict[str, Any]) -> str:
+    """The crawl a run belongs to: its shared crawl's id (workers of one crawl through Redis), else its id."""
+    shared = info.get("shared_crawl") or (info.get("crawl_stats") or {}).get("newsarchive/shared_crawl")
+    return str(shared) if shared else str(info.get("run_id"))
 
 
 def _size(path: Path) -> int:

@@ -2,7 +2,9 @@
 
 What "every article" means, per site: the articles seen by the last *complete* crawl of that site up
 to the point, plus those seen by any crawl after it (an interrupted run's articles are kept; an article
-that a later complete crawl of its site no longer found is removed). ``cumulative=True`` keeps every
+that a later complete crawl of its site no longer found is removed). The runs of the workers of one
+shared crawl (several processes or machines through Redis; the same ``shared_crawl`` id in their
+run.json / manifest) are one crawl: together they are its view of the site. ``cumulative=True`` keeps every
 article ever archived up to the point instead. Re-extraction runs add versions but never decide which
 articles exist.
 
@@ -24,13 +26,21 @@ from newsarchive.archive.lines import iter_lines
 
 VN = timezone(timedelta(hours=7))
 
+# A *crawl* is a group of runs: the runs of the workers of one shared crawl (same `crawl` id in the
+# index, see newsarchive/distributed.py), or a single run. A crawl is complete up to the point when one
+# of its runs finished (a shared-crawl worker finishes only when nothing is queued or in flight on any
+# worker) and none of its runs started after the point (a point inside a shared crawl sees only part
+# of it: that part adds articles but removes none). Crawls are ordered by their first run.
 SELECT = """
-WITH up AS (SELECT run_id, ord, kind, complete FROM runs WHERE ord <= :lim),
+WITH grp AS (SELECT COALESCE(crawl, run_id) AS crawl, MIN(ord) AS gord, MAX(ord) AS last, MAX(complete) AS done
+             FROM runs WHERE kind = 'crawl' GROUP BY COALESCE(crawl, run_id)),
+up AS (SELECT r.run_id, r.ord, r.kind, g.gord, (g.done = 1 AND g.last <= :lim) AS gcomplete
+       FROM runs r LEFT JOIN grp g ON g.crawl = COALESCE(r.crawl, r.run_id) WHERE r.ord <= :lim),
 latest AS (SELECT v.id, MAX(v.version) AS version FROM versions v JOIN up USING (run_id) GROUP BY v.id),
-cover AS (SELECT s.site AS site, MAX(up.ord) AS cord FROM sightings s JOIN up USING (run_id)
-          WHERE up.kind = 'crawl' AND up.complete = 1 GROUP BY s.site),
+cover AS (SELECT s.site AS site, MAX(up.gord) AS cord FROM sightings s JOIN up USING (run_id)
+          WHERE up.kind = 'crawl' AND up.gcomplete GROUP BY s.site),
 present AS (SELECT DISTINCT s.id FROM sightings s JOIN up USING (run_id) LEFT JOIN cover c ON c.site IS s.site
-            WHERE up.kind = 'crawl' AND (c.cord IS NULL OR up.ord >= c.cord)),
+            WHERE up.kind = 'crawl' AND (c.cord IS NULL OR up.gord >= c.cord)),
 crawled AS (SELECT DISTINCT s.id FROM sightings s JOIN up USING (run_id) WHERE up.kind = 'crawl')
 SELECT v.run_id, v.line FROM versions v
   JOIN latest l ON v.id = l.id AND v.version = l.version
@@ -39,7 +49,6 @@ WHERE (:cumulative OR v.id IN (SELECT id FROM present) OR v.id NOT IN (SELECT id
   AND (:site IS NULL OR v.site = :site)
 ORDER BY up.ord, v.line
 """
-
 
 def parse_point(text: str) -> datetime:
     """A date or date-time as an aware datetime; a bare date means the end of that day, Vietnam time."""

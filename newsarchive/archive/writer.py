@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive.archive import layout as L
-from newsarchive.archive.index import Index
+from newsarchive.archive.index import Index, crawl_of
 from newsarchive.archive.layout import ArchiveError
 from newsarchive.archive.lines import NO_SPACE, DiskFullError, LineAppender
 from newsarchive.archive.runs import (HeldLock, file_table, now_iso, read_json, seal_interrupted,
@@ -171,6 +171,16 @@ class RunWriter:
         self._rejects.write(dumps({"errors": errors, "record": record}))
         self.counts["rejects"] += 1
 
+    def note(self, **info: Any) -> None:
+        """Add facts learnt after the run started (e.g. ``targets``, ``shared_crawl``) to run.json, rewritten
+        atomically, so that a run killed later still has them; the manifest carries them too."""
+        self._check_open()
+        self.info.update(info)
+        write_json_atomic(self.dir / L.RUN_INFO, self.info)
+        if "shared_crawl" in info:
+            self.index.set_crawl(self.run_id, crawl_of(self.info))
+            self.index.commit()
+
     def count(self, name: str, n: int = 1) -> None:
         """Count an outcome for the manifest (e.g. "not_article", "fetch_errors")."""
         self.counts[name] += n
@@ -240,10 +250,10 @@ class RunWriter:
     def _update_index_run(self, status: str, manifest: dict[str, Any]) -> None:
         try:
             self.index.db.execute(
-                "UPDATE runs SET status=?, complete=?, finished_at=?, sealed=1, articles_bytes=?, unchanged_bytes=? "
-                "WHERE run_id=?",
+                "UPDATE runs SET status=?, complete=?, finished_at=?, sealed=1, articles_bytes=?, unchanged_bytes=?, "
+                "crawl=? WHERE run_id=?",
                 (status, 1 if status == "finished" else 0, manifest["finished_at"],
-                 _size(self.dir / L.ARTICLES), _size(self.dir / L.UNCHANGED), self.run_id))
+                 _size(self.dir / L.ARTICLES), _size(self.dir / L.UNCHANGED), crawl_of(manifest), self.run_id))
         except sqlite3.Error as exc:  # the run is sealed; the next refresh of the index catches up
             log.warning("run %s is finished but the index was not updated (%s)", self.run_id, exc)
 
