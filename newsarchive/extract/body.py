@@ -21,7 +21,7 @@ from typing import Any, Iterable
 from lxml import etree
 
 from newsarchive.extract import selectors as S
-from newsarchive.extract.text import clean
+from newsarchive.extract.text import clean, text_of
 
 # Elements that start a new block of text.
 BLOCK_TAGS = frozenset(
@@ -109,7 +109,7 @@ def is_noise(el: Any) -> bool:
 
 def text_len(el: Any) -> int:
     try:
-        return len(clean(el.text_content()))
+        return len(clean(text_of(el)))
     except Exception:
         return 0
 
@@ -120,10 +120,10 @@ def _chars(text: str) -> int:
 
 
 def link_density(el: Any) -> float:
-    total = _chars(el.text_content())
+    total = _chars(text_of(el))
     if not total:
         return 1.0
-    links = sum(_chars(a.text_content()) for a in el.iter("a"))
+    links = sum(_chars(text_of(a)) for a in el.iter("a"))
     return min(1.0, links / total)
 
 
@@ -256,7 +256,7 @@ def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None)
         if S.NOISE.search(cls):
             score *= 0.3
         score += min(_content_images(el), 10) * 1.0
-        text = el.text_content()
+        text = text_of(el)
         if _chars(text) < 1300 and len(FOOTER_TEXT.findall(text)) >= 2:
             score *= 0.2
         score *= title_factor(el, title)
@@ -282,8 +282,8 @@ def find_container(root: Any, site: Any = None, title: Any = None) -> tuple[Any,
         if not found:
             continue
         # several matches (templates, nested wrappers): the one with most text
-        best = max(found, key=lambda el: _chars(el.text_content())) if len(found) > 1 else found[0]
-        if _chars(best.text_content()) >= 65:
+        best = max(found, key=lambda el: _chars(text_of(el))) if len(found) > 1 else found[0]
+        if _chars(text_of(best)) >= 65:
             where = "profile" if comment == "outlet profile" else "selector"
             return best, f"{where}:{selector.split(',')[0].strip()}"
     best = generic_container(root, title=title)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from newsarchive.extract.text import clean
+from newsarchive.extract.text import clean, text_of
 
 # JSON-LD @type values that describe the article itself.
 ARTICLE_TYPES = {
@@ -287,11 +287,11 @@ def _read_microdata(root: Any, md: Metadata) -> None:
             continue
         prop = el.get("itemprop", "").strip()
         if prop in ("datePublished", "dateModified", "dateCreated"):
-            value = el.get("datetime") or el.get("content") or el.text_content()
+            value = el.get("datetime") or el.get("content") or text_of(el)
             value = clean(value)
             if value and len(value) < 80:
                 (md.published if prop != "dateModified" else md.modified).append((value, "microdata"))
         elif prop == "headline":
-            value = clean(el.get("content") or el.text_content())
+            value = clean(el.get("content") or text_of(el))
             if value and len(value) < 400:
                 md.title.append((value, "microdata"))

@@ -11,11 +11,19 @@ import html
 import re
 import unicodedata
 
+from lxml import etree
+
 # Characters that render as nothing or as a plain space: zero-width spaces/joiners, soft hyphen,
 # BOM, no-break and other Unicode spaces.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")  # one regex pass: str.translate is slow on long text
 _SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]{2,8});")
+
+
+# An element's text with its descendants' text, in document order (what ``lxml.html``'s
+# ``text_content()`` computes): pages are parsed into plain ``lxml.etree`` elements, which skips
+# lxml.html's per-element Python class look-up.
+text_of = etree.XPath("string()", smart_strings=False)
 
 
 def fold(text: str) -> str:
