@@ -53,5 +53,3 @@ LOG_FORMATTER = "pipelines.logformatter.NewsLogFormatter"
 # Safety: crawls refuse private, loopback and link-local addresses unless this is set
 # (the CLI's --allow-private-addresses; the demo and the tests set it to crawl 127.0.0.1).
 NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES = False
-# How many link hops from the start URL the outlet spider follows.
-NEWSARCHIVE_MAX_DEPTH = 3
