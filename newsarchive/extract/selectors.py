@@ -248,14 +248,144 @@ def _fast(root: Any, selector: str) -> list[Any] | None:
     return sorted(found, key=found.get)
 
 
+# --- combinator chains (".a .b", "li.x > a", "a[rel~=tag]") answered without cssselect --------
+# The same answers as cssselect's XPath (``descendant-or-self::A/descendant-or-self::*/B`` for
+# "A B", ``descendant-or-self::A/B`` for "A > B"): every element of a chain lies in the scope
+# element or below it; class and ``~=`` tokens are split on XML white space like normalize-space.
+
+_COMPOUND = re.compile(r"^(?P<tag>[a-zA-Z][\w]*)?(?:\.(?P<cls>[\w-]+)|#(?P<id>[\w-]+)|\[(?P<attr>[\w-]+)(?P<op>[*~]?=)(?P<val>[\w-]+)\])?$")
+_XML_SPACE = re.compile(r"[ \t\n\r]+")
+
+
+@lru_cache(maxsize=1024)
+def _chain_plan(selector: str) -> tuple | None:
+    """A selector list of compound parts joined by " " / ">" as ((combinator, compound), ...) per
+    part, left to right; a compound is (tag, attribute, operator, value). None: needs cssselect."""
+    parts = []
+    for p in selector.split(","):
+        chain: list[tuple[str, tuple]] = []
+        comb = " "
+        for tok in p.replace(">", " > ").split():
+            if tok == ">":
+                if comb == ">" or not chain:
+                    return None
+                comb = ">"
+                continue
+            m = _COMPOUND.match(tok)
+            if not m or not (m.group("tag") or m.group("cls") or m.group("id") or m.group("attr")):
+                return None
+            if m.group("cls"):
+                compound = (m.group("tag"), "class", "~=", m.group("cls"))
+            elif m.group("id"):
+                compound = (m.group("tag"), "id", "=", m.group("id"))
+            elif m.group("attr"):
+                compound = (m.group("tag"), m.group("attr"), m.group("op"), m.group("val"))
+            else:
+                compound = (m.group("tag"), None, None, None)
+            chain.append((comb, compound))
+            comb = " "
+        if not chain or comb == ">":
+            return None
+        parts.append(tuple(chain))
+    return tuple(parts)
+
+
+def _matches(el: Any, compound: tuple) -> bool:
+    tag, attr, op, value = compound
+    if tag is not None and el.tag != tag:
+        return False
+    if attr is None:
+        return True
+    v = el.get(attr)
+    if v is None:
+        return False
+    if op == "=":
+        return v == value
+    if op == "*=":
+        return value in v
+    return value in v and value in _XML_SPACE.split(v)
+
+
+def _index_key(compound: tuple) -> tuple | None:
+    """The per-document index entry holding (a superset of) the elements matching a compound."""
+    tag, attr, op, value = compound
+    if attr == "class":
+        return ("cls", value)
+    if op == "=" and attr in _INDEXED_ATTRS:
+        return (attr, value)
+    return None
+
+
+def _chain_up(el: Any, chain: tuple, i: int, scope: Any) -> bool:
+    """Does el (matching chain[i]) have the ancestors chain[:i] asks for, inside scope?"""
+    if i == 0:
+        return True
+    if el is scope:
+        return False
+    comb, compound = chain[i][0], chain[i - 1][1]
+    if comb == ">":
+        p = el.getparent()
+        return p is not None and _matches(p, compound) and _chain_up(p, chain, i - 1, scope)
+    for a in el.iterancestors():
+        if _matches(a, compound) and _chain_up(a, chain, i - 1, scope):
+            return True
+        if a is scope:
+            break
+    return False
+
+
+def _chains(root: Any, selector: str) -> list[Any] | None:
+    plan = _chain_plan(selector)
+    if plan is None:
+        return None
+    top = root.getroottree().getroot()
+    idx = _index(top)
+    by, order = idx["by"], idx["order"]
+    start = order.get(root)
+    if start is None:
+        return None
+    end = idx["ends"].get(root)
+    if end is None:
+        end = idx["ends"][root] = start + sum(1 for _ in root.iterdescendants(etree.Element))
+    found: dict[Any, int] = {}
+    for chain in plan:
+        last = chain[-1][1]
+        key = _index_key(last)
+        if key is not None:
+            cands = by.get(key, [])
+        elif len(chain) == 2 and _index_key(chain[0][1]) is not None:
+            # "li.active > a": from the few indexed left elements down, not from every link up
+            tag = last[0]
+            cands = []
+            for left in by.get(_index_key(chain[0][1]), []):
+                if start <= order.get(left, -1) <= end and _matches(left, chain[0][1]):
+                    below = left if chain[1][0] == ">" else left.iterdescendants()
+                    cands.extend(c for c in below if isinstance(c.tag, str) and (tag is None or c.tag == tag))
+        elif last[0] is not None:
+            cands = root.iter(last[0])
+        else:
+            cands = root.iter(etree.Element)
+        for el in cands:
+            o = order.get(el)
+            if o is None or not start <= o <= end or el in found:
+                continue
+            if _matches(el, last) and _chain_up(el, chain, len(chain) - 1, root):
+                found[el] = o
+    return sorted(found, key=found.get)
+
+
 def select(root: Any, selector: str) -> list[Any]:
     """Elements under root matching a CSS selector list, in document order.
 
     Selector lists made of simple parts (tag, .class, tag.class, #id, [data-role=x], [itemprop=x])
-    are answered from a per-document index (one pass over the tree); others go through cssselect.
+    are answered from a per-document index (one pass over the tree); chains of such parts joined
+    by " " or ">" (and ``[attr=x]``, ``[attr*=x]``, ``[attr~=x]``) by :func:`_chains`; others go
+    through cssselect.
     """
     try:
         fast = _fast(root, selector)
+        if fast is None:
+            fast = _chains(root, selector)
     except Exception:
         fast = None
     if fast is not None:
