@@ -5,7 +5,9 @@ Settings (read in `from_crawler`):
 - ``ARCHIVE_DIR``: the archive (default ``data/archive``);
 - ``ARCHIVE_RUN_ID``: the run's id (default: UTC start time plus 4 random hex digits);
 - ``ARCHIVE_FSYNC_EVERY``: fsync the record files every N records (default 0: at close only; records
-  reach the OS on every write, so a killed process loses nothing; fsync guards against power loss).
+  reach the OS on every write, so a killed process loses nothing; fsync guards against power loss);
+- ``ARCHIVE_COMPRESS_IN_THREAD``: gzip WARC records in a thread of the reactor's pool (default True; False
+  gzips them on the reactor thread).
 
 Pages dropped by earlier pipelines (not articles, outside the date window) are captured too, through
 the ``item_dropped`` signal. The run is closed, with its manifest, on ``spider_closed`` whatever the
@@ -39,7 +41,8 @@ def _is_page(item) -> bool:
 
 
 class StorePipeline:
-    def __init__(self, crawler, archive_dir: str, run_id: str | None, fsync_every: int = 0):
+    def __init__(self, crawler, archive_dir: str, run_id: str | None, fsync_every: int = 0,
+                 compress_in_thread: bool = True):
         self.crawler = crawler
         self.stats = crawler.stats
         self.archive_dir = archive_dir or "data/archive"
@@ -47,11 +50,14 @@ class StorePipeline:
         self.fsync_every = fsync_every
         self.writer: RunWriter | None = None
         self.failed: str | None = None
+        self.compress_in_thread = compress_in_thread
+        self._dropped: set = set()   # Deferreds of captures of dropped pages still in progress
 
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
-        pipe = cls(crawler, s.get("ARCHIVE_DIR"), s.get("ARCHIVE_RUN_ID"), s.getint("ARCHIVE_FSYNC_EVERY", 0))
+        pipe = cls(crawler, s.get("ARCHIVE_DIR"), s.get("ARCHIVE_RUN_ID"), s.getint("ARCHIVE_FSYNC_EVERY", 0),
+                   s.getbool("ARCHIVE_COMPRESS_IN_THREAD", True))
         crawler.signals.connect(pipe.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(pipe.spider_closed, signal=signals.spider_closed)
         return pipe
@@ -89,10 +95,22 @@ class StorePipeline:
             self.stats.set_value("newsarchive/archive/sealed_interrupted_runs", len(self.writer.sealed_on_open))
 
     # --- items ----------------------------------------------------------------------------
-    def _capture(self, item):
+    # A page's WARC records are serialised on the reactor, gzipped in a thread of the reactor's pool
+    # (zlib releases the GIL, so this runs beside the crawl on another core: ~5 ms a page), then
+    # appended at the end of the WARC file back on the reactor, which also writes the JSON record right
+    # after: the pointer (offset, length) is exact and the record still follows its capture on disk.
+    async def _capture(self, item):
         if "capture" in item or not _is_page(item):
             return item.get("capture")
-        item["capture"] = self.writer.capture(item)
+        pending = self.writer.prepare_capture(item)
+        if self.compress_in_thread:
+            from scrapy.utils.defer import maybe_deferred_to_future
+            from twisted.internet.threads import deferToThread
+
+            await maybe_deferred_to_future(deferToThread(pending.compress))
+        if self.writer.closed:
+            raise ArchiveError("the run was closed while a capture was being compressed")
+        item["capture"] = self.writer.write_capture(pending)
         return item["capture"]
 
     def _fail(self, exc: Exception, spider) -> None:
@@ -100,14 +118,17 @@ class StorePipeline:
         logger.error("Archive write failed, stopping the crawl: %s", exc)
         self.stats.set_value("newsarchive/archive/error", str(exc))
         engine = getattr(self.crawler, "engine", None)
+        spider = spider or getattr(self.crawler, "spider", None)
         if engine is not None and spider is not None:
             engine.close_spider(spider, "disk_full" if isinstance(exc, DiskFullError) else "archive_error")
 
-    def process_item(self, item, spider=None):
+    async def process_item(self, item, spider=None):
         if self.failed or self.writer is None:
             raise DropItem(f"not archived: the archive stopped ({self.failed})")
         try:
-            capture = self._capture(item)
+            capture = await self._capture(item)
+            if self.failed or self.writer.closed:
+                raise ArchiveError(self.failed or "the run was closed")
             article = item.get("article")
             if article is None:
                 return item
@@ -119,7 +140,8 @@ class StorePipeline:
                 return item
             outcome = self.writer.add(article, capture=capture)
         except (DiskFullError, ArchiveError) as exc:
-            self._fail(exc, spider)
+            if not self.failed:
+                self._fail(exc, spider)
             raise DropItem(f"not archived: {exc}") from None
         item["archive_outcome"] = outcome
         self.stats.inc_value(f"newsarchive/archive/{outcome}")
@@ -131,13 +153,37 @@ class StorePipeline:
         """Capture pages that an earlier pipeline dropped (not an article, outside the window...)."""
         if self.writer is None or self.writer.closed or self.failed or not _is_page(item) or "capture" in item:
             return
+        from scrapy.utils.defer import deferred_from_coro
+
+        d = deferred_from_coro(self._capture_dropped(item, spider))
+        self._dropped.add(d)
+        d.addBoth(self._dropped_done, d)
+
+    def _dropped_done(self, result, d):
+        self._dropped.discard(d)
+        return None
+
+    async def _capture_dropped(self, item, spider) -> None:
         try:
-            self._capture(item)
+            await self._capture(item)
         except (DiskFullError, ArchiveError) as exc:
-            self._fail(exc, spider)
+            if not self.failed and not (self.writer is not None and self.writer.closed):
+                self._fail(exc, spider)
+        except Exception:  # noqa: BLE001 - logged; a capture must not crash the crawl
+            logger.exception("Could not capture a dropped page %s", item.get("url"))
 
     # --- closing ---------------------------------------------------------------------------
     def spider_closed(self, spider, reason):
+        if self._dropped:  # captures of dropped pages still being compressed: wait for them
+            from twisted.internet.defer import DeferredList
+
+            d = DeferredList(list(self._dropped))
+            d.addCallback(lambda _: self._close_run(spider, reason))
+            return d
+        self._close_run(spider, reason)
+        return None
+
+    def _close_run(self, spider, reason):
         if self.writer is None or self.writer.closed:
             return
         stats = dict(self.stats.get_stats() or {})

@@ -106,29 +106,46 @@ class CaptureWriter:
             rec = self._writer.create_warcinfo_record(self.path.name, self.info)
             self._write(rec)
 
-    def _write(self, record) -> tuple[int, int]:
-        if self.broken:
-            raise ArchiveError(f"{self.path}: writer stopped after an earlier error ({self.broken})")
-        start = self._fh.tell()
+    def _serialise(self, record) -> bytes:
+        """A record as uncompressed WARC bytes (warcio; pure Python, so on the calling thread)."""
         self._buf.seek(0)
         self._buf.truncate()
         self._writer.write_record(record)
-        packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-        member = packer.compress(self._buf.getbuffer()) + packer.flush()
+        return self._buf.getvalue()
+
+    def _write(self, record) -> tuple[int, int]:
+        return self._append([gzip_member(self._serialise(record))])[0]
+
+    def _append(self, members: list[bytes]) -> list[tuple[int, int]]:
+        """Append gzip members at the end of the file in one write; their (offset, length) pointers.
+
+        Not thread-safe: call it from one thread (the reactor's, in a crawl)."""
+        if self.broken:
+            raise ArchiveError(f"{self.path}: writer stopped after an earlier error ({self.broken})")
+        start = self._fh.tell()
         try:
-            self._fh.write(member)
+            self._fh.write(b"".join(members) if len(members) > 1 else members[0])
             self._fh.flush()
         except OSError as exc:
             self.broken = exc
             if exc.errno in NO_SPACE:
                 raise no_space(exc, self.path) from None
             raise ArchiveError(f"cannot write {self.path}: {exc}") from None
-        end = self._fh.tell()
-        self.records += 1
-        return start, end - start
+        out, pos = [], start
+        for member in members:
+            out.append((pos, len(member)))
+            pos += len(member)
+        if self._fh.tell() != pos:  # never expected: the file is opened for appending by this writer only
+            self.broken = ArchiveError(f"{self.path}: file grew by an unexpected amount")
+            raise self.broken
+        self.records += len(members)
+        return out
 
-    def capture(self, page: dict[str, Any]) -> Capture:
-        """Write the request and response records of a page item; returns the response's Capture pointer."""
+    def prepare(self, page: dict[str, Any]) -> "PendingCapture":
+        """Serialise the response and request records of a page item (uncompressed).
+
+        Then `PendingCapture.compress()` (pure, thread-safe: zlib releases the GIL, so a crawl runs it in
+        a thread) and `finish()` (appends, on the writer's thread) give the Capture pointer."""
         url = page.get("final_url") or page["url"]
         date = _warc_date(page.get("fetched_at"))
         protocol = page.get("protocol") or "HTTP/1.1"
@@ -156,9 +173,13 @@ class CaptureWriter:
             url, "request", payload=io.BytesIO(b""), length=0, http_headers=req_http,
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response_id},
         )
-        offset, length = self._write(response)
-        self._write(request)
-        return Capture(warc_file=relative(self.root, self.path), offset=offset, length=length, record_id=response_id)
+        return PendingCapture(self, response_id, [self._serialise(response), self._serialise(request)])
+
+    def capture(self, page: dict[str, Any]) -> Capture:
+        """Write the request and response records of a page item; returns the response's Capture pointer."""
+        pending = self.prepare(page)
+        pending.compress()
+        return pending.finish()
 
     def close(self) -> None:
         if self._fh.closed:
@@ -176,6 +197,42 @@ class CaptureWriter:
                 self._fh.close()
             except OSError:
                 pass
+
+
+def gzip_member(data: bytes | memoryview) -> bytes:
+    """`data` as one complete gzip member (so a record can be read from its offset and length alone)."""
+    packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    return packer.compress(data) + packer.flush()
+
+
+class PendingCapture:
+    """The records of one page, serialised, waiting to be compressed and appended (see `CaptureWriter.prepare`).
+
+    The response and its request are appended together, adjacent, in one write: the pointer returned
+    by `finish` is exact whatever other captures were appended between `prepare` and `finish`."""
+
+    __slots__ = ("writer", "record_id", "records", "members")
+
+    def __init__(self, writer: "CaptureWriter", record_id: str, records: list[bytes]):
+        self.writer = writer
+        self.record_id = record_id
+        self.records: list[bytes] | None = records
+        self.members: list[bytes] | None = None
+
+    def compress(self) -> "PendingCapture":
+        """Gzip each record as its own member. Pure and thread-safe (the GIL is released while zlib works)."""
+        if self.members is None:
+            self.members = [gzip_member(r) for r in self.records or []]
+            self.records = None
+        return self
+
+    def finish(self) -> Capture:
+        """Append the members at the end of the WARC file (on the writer's thread); the response's pointer."""
+        self.compress()
+        (offset, length), _ = self.writer._append(self.members)
+        self.members = None
+        w = self.writer
+        return Capture(warc_file=relative(w.root, w.path), offset=offset, length=length, record_id=self.record_id)
 
 
 def warcinfo(software: str, run_id: str, extra: dict[str, str] | None = None) -> dict[str, str]:

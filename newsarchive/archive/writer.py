@@ -33,7 +33,7 @@ from newsarchive.archive.layout import ArchiveError
 from newsarchive.archive.lines import NO_SPACE, DiskFullError, LineAppender
 from newsarchive.archive.runs import (HeldLock, file_table, now_iso, read_json, seal_interrupted,
                                       write_json_atomic)
-from newsarchive.archive.warc import CaptureWriter, warcinfo
+from newsarchive.archive.warc import CaptureWriter, PendingCapture, warcinfo
 from newsarchive.article import Article, Capture
 from newsarchive.jsonl import dumps
 
@@ -107,13 +107,23 @@ class RunWriter:
     # --- writing ------------------------------------------------------------------------------
     def capture(self, page: dict[str, Any]) -> Capture:
         """Store the raw request/response of a page item in the run's WARC file."""
+        return self.write_capture(self.prepare_capture(page).compress())
+
+    def prepare_capture(self, page: dict[str, Any]) -> PendingCapture:
+        """First half of `capture`: the page's WARC records, serialised. Call `.compress()` on the result
+        anywhere (a worker thread: it is pure and releases the GIL), then `write_capture` on this thread."""
         self._check_open()
         if self._warc is None:
             self._warc = CaptureWriter(self.dir / L.CAPTURES, self.root,
                                        warcinfo(f"newsarchive/{software_versions().get('newsarchive', '?')}", self.run_id,
                                                 {"operator": str((self.info.get("options") or {}).get("operator", ""))}
                                                 if (self.info.get("options") or {}).get("operator") else None))
-        capture = self._warc.capture(page)
+        return self._warc.prepare(page)
+
+    def write_capture(self, pending: PendingCapture) -> Capture:
+        """Second half of `capture`: append the (compressed) records at the end of the WARC file."""
+        self._check_open()
+        capture = pending.finish()
         self.counts["responses_captured"] += 1
         return capture
 
