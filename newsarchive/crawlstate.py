@@ -120,12 +120,7 @@ class CrawlState:
         if archive_dir and _load_from_index(state, Path(archive_dir), owns):
             return state
         if archive_dir:
-            for record in iter_archived_records(Path(archive_dir)):
-                url = record.get("url")
-                if not url or (owns and not owns(url)):
-                    continue
-                state.remember(url, record.get("final_url"), _when(record.get("published_at")),
-                               _when(record.get("fetched_at")))
+            _load_from_files(state, Path(archive_dir), owns)
         return state
 
     def remember(self, url: str, final_url: str | None, published: datetime | None,
@@ -169,20 +164,67 @@ def _load_from_index(state: "CrawlState", root: Path, owns) -> bool:
     index = Index.open(root)
     try:
         rows = index.db.execute(
-            "SELECT url, final_url, canonical_url, published_at, fetched_at FROM versions").fetchall()
-        seen = index.db.execute("SELECT url, fetched_at FROM sightings").fetchall()
+            "SELECT url, final_url, canonical_url, published_at, fetched_at, id FROM versions").fetchall()
+        seen = index.db.execute("SELECT id, fetched_at FROM sightings WHERE fetched_at IS NOT NULL").fetchall()
     finally:
         index.close()
-    for url, final_url, canonical, published, fetched in rows:
+    # The latest fetch of each article: its stored versions and its unchanged re-fetches (sightings)
+    # (times compared as instants, not as strings: offsets may differ)
+    latest: dict[str, datetime] = {}
+    for aid, fetched in seen:
+        when = _when(fetched)
+        if aid and when is not None and (aid not in latest or when > latest[aid]):
+            latest[aid] = when
+    for url, final_url, canonical, published, fetched, aid in rows:
         if not url or (owns and not owns(url)):
             continue
-        state.remember(url, final_url, _when(published), _when(fetched))
+        when = _latest(_when(fetched), latest.get(aid))
+        state.remember(url, final_url, _when(published), when)
         if canonical and canonical != url and (not owns or owns(canonical)):
-            state.remember(canonical, None, _when(published), _when(fetched))
-    for url, fetched in seen:
-        if url and url in state.known:
-            state.remember(url, None, None, _when(fetched))
+            state.remember(canonical, None, _when(published), when)
     return True
+
+
+def _latest(*times: datetime | None) -> datetime | None:
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
+def _load_from_files(state: "CrawlState", root: Path, owns) -> None:
+    """Fill ``state`` from the record files alone (no index): records, then unchanged re-fetches."""
+    urls_of: dict[str, set[str]] = {}
+    for record in iter_archived_records(root):
+        url = record.get("url")
+        if not url or (owns and not owns(url)):
+            continue
+        state.remember(url, record.get("final_url"), _when(record.get("published_at")),
+                       _when(record.get("fetched_at")))
+        if record.get("id"):
+            urls_of.setdefault(record["id"], set()).update({url, record.get("final_url")} - {None, ""})
+    for aid, url, fetched in iter_refetches(root):
+        for key in urls_of.get(aid, set()) | ({url} if url in state.known else set()):
+            state.remember(key, None, None, _when(fetched))
+
+
+def iter_refetches(archive_dir: Path):
+    """(article id, URL, fetch time) of every unchanged re-fetch recorded under an archive
+    (``runs/*/unchanged.tsv.zst``: the article was fetched again, its content hash unchanged)."""
+    try:
+        from newsarchive.archive.lines import iter_lines
+    except ImportError:
+        return
+    if not archive_dir.is_dir():
+        return
+    for path in sorted(archive_dir.rglob("unchanged.tsv*")):
+        if not path.is_file() or path.name.endswith(".torn"):
+            continue
+        try:
+            for _, line in iter_lines(path):
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) >= 6:
+                    yield parts[0], parts[5], parts[4] or None
+        except ValueError as exc:
+            logger.warning("Archive file partly unreadable: %s", exc)
 
 
 def iter_archived_records(archive_dir: Path):

@@ -53,3 +53,39 @@ def test_jobdir_markers(tmp_path):
     assert prepare_jobdir(job) == "resume"                               # Ctrl-C / SIGTERM
     mark_stopped(job, finished=True)
     assert prepare_jobdir(job) == "fresh" and not job.exists()
+
+
+def _archive_with_a_refetch(root):
+    """Article 0 stored on 2024-06-10 (published 2024-06-09), re-fetched unchanged on 2024-06-29."""
+    from archive_helpers import article
+    from newsarchive.archive.writer import RunWriter
+
+    rec = article(0, published="2024-06-09T08:00:00+07:00").to_dict()
+    rec["fetched_at"] = "2024-06-10T01:00:00+00:00"
+    with RunWriter(root, "r1") as run:
+        assert run.add(rec) == "new"
+    rec = dict(rec, fetched_at="2024-06-29T08:00:00+07:00")   # another offset: compared as an instant
+    with RunWriter(root, "r2") as run:
+        assert run.add(rec) == "unchanged"
+    return rec["url"]
+
+
+def test_revisit_decision_uses_the_latest_fetch_including_unchanged_refetches(tmp_path):
+    url = _archive_with_a_refetch(tmp_path)
+    weekly = RevisitSchedule.parse("30d=7d")   # articles under 30 days old: revisited once a week
+    # by the first fetch (20 days before NOW) it would be due; it was re-fetched 1 day before NOW
+    state = CrawlState.load(tmp_path, weekly, now=NOW)
+    assert state.known[url].fetched == datetime(2024, 6, 29, 1, tzinfo=timezone.utc)
+    assert state.status(url) == "archived"
+    assert CrawlState.load(tmp_path, weekly, now=NOW + timedelta(days=6)).status(url) == "due"
+
+
+def test_revisit_decision_from_the_files_alone_reads_the_refetches(tmp_path):
+    from newsarchive.crawlstate import _load_from_files, iter_refetches
+
+    url = _archive_with_a_refetch(tmp_path)
+    assert [(u, t) for _, u, t in iter_refetches(tmp_path)] == [(url, "2024-06-29T08:00:00+07:00")]
+    state = CrawlState(RevisitSchedule.parse("30d=7d"), now=NOW)
+    _load_from_files(state, tmp_path, None)
+    assert state.known[url].fetched == datetime(2024, 6, 29, 1, tzinfo=timezone.utc)
+    assert state.status(url) == "archived"
