@@ -139,7 +139,6 @@ def compile_css(selector: str) -> CSSSelector | None:
         return None
 
 
-_SIMPLE = re.compile(r"^(?P<tag>[a-zA-Z][\w]*)?(?:\.(?P<cls>[\w-]+)|#(?P<id>[\w-]+)|\[(?P<attr>[\w-]+)=(?P<val>[\w-]+)\])?$")
 _INDEX: dict[int, tuple[Any, dict]] = {}
 
 
@@ -168,99 +167,27 @@ def _index(top: Any) -> dict:
                         by.setdefault(("cls", token), []).append(el)
             elif attr in _INDEXED_ATTRS and v:
                 by.setdefault((attr, v.strip()), []).append(el)
-    idx = {"order": order, "by": by, "ends": {}}
+    idx = {"top": top, "order": order, "by": by, "ends": {}, "sub": {}}
     _INDEX[key] = (top, idx)
     return idx
 
 
-@lru_cache(maxsize=1024)
-def _plan(selector: str) -> tuple | None:
-    """A selector list parsed once into index look-ups, or None when it needs cssselect.
-
-    Each part is (kind, key, tag, descendant-tag): kind "sub" (``[class*=x]``), "cls", "id",
-    "attr" (``[data-role=x]``...) or "tag"."""
-    parts = []
-    for p in (x.strip() for x in selector.split(",")):
-        desc = None
-        if " " in p:
-            left, _, desc = p.partition(" ")
-            desc = desc.strip()
-            if not re.fullmatch(r"[a-z]+\d?", desc):
-                return None
-            p = left
-        sub = re.fullmatch(r"\[class\*=([\w-]+)\]", p)
-        if sub:
-            parts.append(("sub", sub.group(1), None, desc))
-            continue
-        m = _SIMPLE.match(p)
-        if not m or not (m.group("cls") or m.group("id") or m.group("attr") or m.group("tag")):
-            return None
-        tag = (m.group("tag") or "").lower() or None
-        if m.group("attr"):
-            if m.group("attr") not in ("data-role", "itemprop", "data-field", "id"):
-                return None
-            parts.append((m.group("attr"), m.group("val"), tag, desc))
-        elif m.group("cls"):
-            parts.append(("cls", m.group("cls"), tag, desc))
-        elif m.group("id"):
-            parts.append(("id", m.group("id"), tag, desc))
-        else:
-            parts.append(("tag", tag, None, desc))
-    return tuple(parts)
-
-
-def _fast(root: Any, selector: str) -> list[Any] | None:
-    plan = _plan(selector)
-    if plan is None:
-        return None
-    top = root.getroottree().getroot()
-    idx = _index(top)
-    by, order = idx["by"], idx["order"]
-    found: dict[Any, int] = {}
-    for kind, key, tag, desc in plan:
-        if kind == "sub":
-            subs = idx.setdefault("sub", {})
-            cands = subs.get(key)
-            if cands is None:
-                cands = [el for (k, token), els in by.items() if k == "cls" and key in token for el in els]
-                subs[key] = cands
-        elif kind == "tag":
-            cands = by.get(("tag", key))
-            if cands is None:
-                cands = by[("tag", key)] = list(top.iter(key))
-        else:
-            cands = by.get((kind, key), [])
-        if tag:
-            cands = [el for el in cands if el.tag == tag]
-        if desc:
-            cands = [d for el in cands for d in el.iter(desc) if d is not el]
-        for el in cands:
-            found[el] = order.get(el, 0)
-    if root is not top and found:
-        start = order.get(root)
-        if start is None:
-            return None
-        end = idx["ends"].get(root)
-        if end is None:
-            end = start + sum(1 for _ in root.iterdescendants(etree.Element))
-            idx["ends"][root] = end
-        found = {el: o for el, o in found.items() if start < o <= end}
-    return sorted(found, key=found.get)
-
-
-# --- combinator chains (".a .b", "li.x > a", "a[rel~=tag]") answered without cssselect --------
-# The same answers as cssselect's XPath (``descendant-or-self::A/descendant-or-self::*/B`` for
-# "A B", ``descendant-or-self::A/B`` for "A > B"): every element of a chain lies in the scope
-# element or below it; class and ``~=`` tokens are split on XML white space like normalize-space.
+# --- selectors answered from the index -------------------------------------------------------
+# A selector list of compound parts (tag, .class, #id, [attr=x], [attr*=x], [attr~=x]) joined by
+# " " or ">" gets the same answer as cssselect's XPath (``descendant-or-self::A/descendant-or-
+# self::*/B`` for "A B", ``descendant-or-self::A/B`` for "A > B"): every element of a chain lies
+# in the scope element or below it (the scope itself included); class and ``~=`` tokens are split
+# on XML white space like normalize-space. The index only narrows the candidates; each is then
+# checked against the selector.
 
 _COMPOUND = re.compile(r"^(?P<tag>[a-zA-Z][\w]*)?(?:\.(?P<cls>[\w-]+)|#(?P<id>[\w-]+)|\[(?P<attr>[\w-]+)(?P<op>[*~]?=)(?P<val>[\w-]+)\])?$")
 _XML_SPACE = re.compile(r"[ \t\n\r]+")
 
 
 @lru_cache(maxsize=1024)
-def _chain_plan(selector: str) -> tuple | None:
-    """A selector list of compound parts joined by " " / ">" as ((combinator, compound), ...) per
-    part, left to right; a compound is (tag, attribute, operator, value). None: needs cssselect."""
+def _plan(selector: str) -> tuple | None:
+    """A selector list parsed once: per part, ((combinator, compound), ...) left to right, a
+    compound being (tag, attribute, operator, value). None when the list needs cssselect."""
     parts = []
     for p in selector.split(","):
         chain: list[tuple[str, tuple]] = []
@@ -306,13 +233,26 @@ def _matches(el: Any, compound: tuple) -> bool:
     return value in v and value in _XML_SPACE.split(v)
 
 
-def _index_key(compound: tuple) -> tuple | None:
-    """The per-document index entry holding (a superset of) the elements matching a compound."""
+def _candidates(idx: dict, compound: tuple) -> list[Any] | None:
+    """Elements of the document that may match a compound (a superset), from the index; None when
+    the index cannot narrow it down."""
     tag, attr, op, value = compound
-    if attr == "class":
-        return ("cls", value)
+    by = idx["by"]
+    if attr == "class" and op == "~=":
+        return by.get(("cls", value), [])
+    if attr == "class" and op == "*=":
+        # [class*=x]: every element with a class token containing x (cached per page)
+        found = idx["sub"].get(value)
+        if found is None:
+            found = idx["sub"][value] = [el for (k, token), els in by.items() if k == "cls" and value in token for el in els]
+        return found
     if op == "=" and attr in _INDEXED_ATTRS:
-        return (attr, value)
+        return by.get((attr, value), [])
+    if tag is not None:
+        found = by.get(("tag", tag))
+        if found is None:
+            found = by[("tag", tag)] = list(idx["top"].iter(tag))
+        return found
     return None
 
 
@@ -334,13 +274,14 @@ def _chain_up(el: Any, chain: tuple, i: int, scope: Any) -> bool:
     return False
 
 
-def _chains(root: Any, selector: str) -> list[Any] | None:
-    plan = _chain_plan(selector)
+def _fast(root: Any, selector: str) -> list[Any] | None:
+    """``select`` from the per-page index, or None when the selector needs cssselect."""
+    plan = _plan(selector)
     if plan is None:
         return None
     top = root.getroottree().getroot()
     idx = _index(top)
-    by, order = idx["by"], idx["order"]
+    order = idx["order"]
     start = order.get(root)
     if start is None:
         return None
@@ -350,20 +291,18 @@ def _chains(root: Any, selector: str) -> list[Any] | None:
     found: dict[Any, int] = {}
     for chain in plan:
         last = chain[-1][1]
-        key = _index_key(last)
-        if key is not None:
-            cands = by.get(key, [])
-        elif len(chain) == 2 and _index_key(chain[0][1]) is not None:
-            # "li.active > a": from the few indexed left elements down, not from every link up
-            tag = last[0]
-            cands = []
-            for left in by.get(_index_key(chain[0][1]), []):
-                if start <= order.get(left, -1) <= end and _matches(left, chain[0][1]):
-                    below = left if chain[1][0] == ">" else left.iterdescendants()
-                    cands.extend(c for c in below if isinstance(c.tag, str) and (tag is None or c.tag == tag))
-        elif last[0] is not None:
-            cands = root.iter(last[0])
-        else:
+        cands = _candidates(idx, last) if last[1] is not None else None
+        if cands is None and len(chain) == 2 and chain[0][1][1] is not None:
+            # "li.active > a", ".tags a": down from the few indexed left elements, not up from every link
+            left = _candidates(idx, chain[0][1])
+            if left is not None:
+                cands = []
+                for el in left:
+                    if start <= order.get(el, -1) <= end and _matches(el, chain[0][1]):
+                        cands.extend(el if chain[1][0] == ">" else el.iterdescendants(last[0] or "*"))
+        if cands is None:
+            cands = _candidates(idx, last)
+        if cands is None:
             cands = root.iter(etree.Element)
         for el in cands:
             o = order.get(el)
@@ -377,15 +316,12 @@ def _chains(root: Any, selector: str) -> list[Any] | None:
 def select(root: Any, selector: str) -> list[Any]:
     """Elements under root matching a CSS selector list, in document order.
 
-    Selector lists made of simple parts (tag, .class, tag.class, #id, [data-role=x], [itemprop=x])
-    are answered from a per-document index (one pass over the tree); chains of such parts joined
-    by " " or ">" (and ``[attr=x]``, ``[attr*=x]``, ``[attr~=x]``) by :func:`_chains`; others go
-    through cssselect.
+    Selector lists of compound parts (tag, .class, #id, [attr=x], [attr*=x], [attr~=x]) joined by
+    " " or ">" are answered from a per-document index (one pass over the tree), with the same
+    result as cssselect; others go through cssselect.
     """
     try:
         fast = _fast(root, selector)
-        if fast is None:
-            fast = _chains(root, selector)
     except Exception:
         fast = None
     if fast is not None:
