@@ -36,6 +36,16 @@ SPIDER_ARGS = ("target", "start_urls", "since", "until", "max_articles")
 CLOSE_STATUS = {"finished": "finished", "shutdown": "shutdown"}
 
 
+def _targets(spider) -> list[str]:
+    """What the crawl was asked to crawl: the spider's start URLs, else its ``targets`` (outlet names or
+    URLs as given), else the names of the outlets it resolved."""
+    for attr in ("start_urls", "targets", "outlets"):
+        value = getattr(spider, attr, None)
+        if value:
+            return [str(v) for v in (value if not isinstance(value, str) else [value])]
+    return []
+
+
 def _is_page(item) -> bool:
     return hasattr(item, "get") and item.get("body") is not None and item.get("status") is not None
 
@@ -77,9 +87,10 @@ class StorePipeline:
         return opts
 
     def open_spider(self, spider=None):
+        spider = spider or getattr(self.crawler, "spider", None)  # Scrapy 2.13+ calls it without the spider
         try:
             self.writer = RunWriter(self.archive_dir, self.run_id, options=self._options(spider),
-                                    targets=list(getattr(spider, "start_urls", []) or []),
+                                    targets=_targets(spider),
                                     fsync_every=self.fsync_every)
         except ArchiveError as exc:
             # a clear one-line reason; the crawl cannot archive anything
@@ -191,6 +202,8 @@ class StorePipeline:
             if key.startswith("newsarchive/") and isinstance(value, int) and not key.startswith("newsarchive/archive/"):
                 self.writer.count(key.split("/", 1)[1].replace("skipped/", ""), value)
         status = CLOSE_STATUS.get(reason, "failed" if self.failed else "stopped")
+        if not self.writer.info.get("targets") and _targets(spider):  # a spider that set them late
+            self.writer.info["targets"] = _targets(spider)
         try:
             manifest = self.writer.close(status=status, finish_reason=reason, stats=stats)
         except ArchiveError as exc:

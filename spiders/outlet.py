@@ -93,6 +93,7 @@ class OutletSpider(scrapy.Spider):
             raise ValueError("give the outlet to crawl: -a target=lamdongtv.vn (or a start URL)")
         if isinstance(targets, str):
             targets = [t.strip() for t in targets.split(",") if t.strip()]
+        self.targets = [str(t) for t in targets]   # as given (outlet names or URLs): recorded in the run's manifest
         registry = load_registry()
         self.outlets: dict[str, OutletRun] = {}
         for t in targets:

@@ -68,6 +68,9 @@ def test_second_run_writes_only_new_and_changed_records_and_counts_unchanged(two
     assert manifest["counts"]["articles_unchanged"] == len(run1) - 2
     assert manifest["software"]["newsarchive"]
     assert set(manifest["files"]) >= {L.ARTICLES, L.CAPTURES, L.UNCHANGED, L.RUN_INFO}
+    # the crawl's targets as given, in run.json (from the start) and in the manifest
+    assert manifest["targets"] and manifest["targets"][0].startswith("http://127.0.0.1:"), manifest["targets"]
+    assert read_json(L.run_dir(archive, "run2") / L.RUN_INFO)["targets"] == manifest["targets"]
     for run in ("run1", "run2"):
         assert verify_run(L.run_dir(archive, run)) == []
 
