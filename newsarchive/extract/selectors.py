@@ -287,7 +287,14 @@ def _fast(root: Any, selector: str) -> list[Any] | None:
         return None
     end = idx["ends"].get(root)
     if end is None:
-        end = idx["ends"][root] = start + sum(1 for _ in root.iterdescendants(etree.Element))
+        # the last element of root's subtree in document order: follow the last element children
+        node = root
+        while True:
+            child = next((c for c in reversed(node) if isinstance(c.tag, str)), None)
+            if child is None:
+                break
+            node = child
+        end = idx["ends"][root] = order[node]
     found: dict[Any, int] = {}
     for chain in plan:
         last = chain[-1][1]
