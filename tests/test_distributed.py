@@ -334,3 +334,12 @@ def test_the_crawl_command_takes_redis_and_finishes_the_shared_crawl(redis_url, 
     assert "Traceback" not in proc.stderr
     assert sorted(_page(u) for u in _archived_urls(archive)) == ARTICLE_PAGES
     assert connect(redis_url).keys("newsarchive:*") == []   # finished: queue and seen-set cleared
+
+
+def test_a_crawl_without_redis_never_imports_scrapy_redis():
+    """The crawl command (and the --redis option) load scrapy-redis only when a shared crawl needs it."""
+    code = ("import sys, newsarchive.cli.crawl_cmd, newsarchive.distributed as d; "
+            "assert 'scrapy_redis' not in sys.modules, 'imported at start'; "
+            "d.SharedScheduler; assert 'scrapy_redis' in sys.modules; print('ok')")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
