@@ -142,7 +142,8 @@ def _crawl_cmd(site: CrawlSite, archive: Path) -> list[str]:
             "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "NEWSARCHIVE_RETRY_BACKOFF_BASE=0.05"]
 
 
-def test_crawl_killed_halfway_and_restarted_archives_every_article_once(site, tmp_path):
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=["SIGKILL", "SIGTERM", "Ctrl-C"])
+def test_crawl_killed_halfway_and_restarted_archives_every_article_once(site, tmp_path, how):
     archive = tmp_path / "archive"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(_crawl_cmd(site, archive), env=env, stdout=subprocess.DEVNULL,
@@ -156,16 +157,24 @@ def test_crawl_killed_halfway_and_restarted_archives_every_article_once(site, tm
             if proc.poll() is not None:
                 pytest.fail("the crawl ended before it could be killed")
             time.sleep(0.05)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(30)
+        proc.send_signal(how)
+        proc.wait(60)
     finally:
         if proc.poll() is None:
             proc.kill()
+    if how != signal.SIGKILL:
+        assert proc.returncode != 0  # a stopped crawl is not reported as a finished one
     partial = set(archived_paths(site, tmp_path))
     assert partial and partial != want
+    before = len(site.requests)
     done = subprocess.run(_crawl_cmd(site, archive), env=env, capture_output=True, text=True,
                           cwd=tmp_path, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
     got = archived_paths(site, tmp_path)
     assert set(got) == want
     assert all(n == 1 for n in got.values()), {p: n for p, n in got.items() if n > 1}
+    # what the first run archived is not fetched again, except what the revisit schedule wants
+    recent = {a.path for a in site.articles if a.title == "mới"}
+    assert partial <= set(site.requests[:before])  # (request log and archive speak of the same paths)
+    again = {p for p in site.requests[before:] if p in partial} - recent
+    assert not again, again
