@@ -116,45 +116,57 @@ def text_len(el: Any) -> int:
 
 def _chars(text: str) -> int:
     """Visible characters of a text, white space not counted (cheaper than ``clean`` on long text)."""
-    return len("".join(text.split()))
+    return sum(map(len, text.split()))
 
 
-def link_density(el: Any) -> float:
-    total = _chars(text_of(el))
+def link_density(el: Any, total: int | None = None, cache: dict | None = None) -> float:
+    """Share of el's visible characters inside links. ``total`` (el's visible characters) and
+    ``cache`` (link -> its visible characters, shared by nested candidates) save recounting."""
+    if total is None:
+        total = _chars(text_of(el))
     if not total:
         return 1.0
-    links = sum(_chars(text_of(a)) for a in el.iter("a"))
+    if cache is None:
+        links = sum(_chars(text_of(a)) for a in el.iter("a"))
+    else:
+        links = 0
+        for a in el.iter("a"):
+            n = cache.get(a)
+            if n is None:
+                n = cache[a] = _chars(text_of(a))
+            links += n
     return min(1.0, links / total)
+
+
+_NOT_INLINE = BLOCK_TAGS | SKIP_TAGS
 
 
 def own_text(el: Any) -> tuple[int, int, int]:
     """(chars, link chars, commas) of an element's own inline text, not counting block children."""
     chars = links = commas = 0
     stack = [(el, False)]
-    first = True
     while stack:
         node, in_link = stack.pop()
-        if not first and (not isinstance(node.tag, str) or node.tag in BLOCK_TAGS or node.tag in SKIP_TAGS):
-            continue
-        first = False
+        link = in_link or node.tag == "a"
         t = node.text
         if t:
             n = len(t.strip())
             chars += n
-            commas += t.count(",")
-            if in_link or node.tag == "a":
+            if "," in t:
+                commas += t.count(",")
+            if link:
                 links += n
         for child in node:
-            if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS and child.tag not in SKIP_TAGS:
-                stack.append((child, in_link or node.tag == "a"))
+            ctag = child.tag
+            if type(ctag) is str and ctag not in _NOT_INLINE:
+                stack.append((child, link))
             tail = child.tail
             if tail:
                 n = len(tail.strip())
                 chars += n
-                commas += tail.count(",")
-                if in_link and node.tag != "a":
-                    links += n
-                elif node.tag == "a":
+                if "," in tail:
+                    commas += tail.count(",")
+                if link:
                     links += n
     return chars, links, commas
 
@@ -245,6 +257,7 @@ def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None)
         return None
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:_RANKED]
     best = None
+    link_chars: dict[Any, int] = {}  # the candidates nest: count each link's text once
     for el, score in ranked:
         if el.tag in ("html", "body"):
             score *= 0.5
@@ -257,10 +270,11 @@ def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None)
             score *= 0.3
         score += min(_content_images(el), 10) * 1.0
         text = text_of(el)
-        if _chars(text) < 1300 and len(FOOTER_TEXT.findall(text)) >= 2:
+        total = _chars(text)
+        if total < 1300 and len(FOOTER_TEXT.findall(text)) >= 2:
             score *= 0.2
         score *= title_factor(el, title)
-        score *= 1.0 - link_density(el)
+        score *= 1.0 - link_density(el, total, link_chars)
         if best is None or score > best[1]:
             best = (el, score)
     return best
