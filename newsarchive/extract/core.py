@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time as dtime
+from itertools import chain, islice
 from typing import Any, Mapping
 from urllib.parse import urljoin, urlsplit
 
@@ -1071,13 +1072,13 @@ def _text_breadcrumb(page: _Page, title_el: Any, limit: int = 60) -> str | None:
     node = title_el
     while node is not None and node.tag not in ("body", "html") and seen < limit:
         for sib in node.itersiblings(preceding=True):
-            for el in [sib] + list(sib.iterdescendants()):
+            for el in chain((sib,), sib.iterdescendants()):  # lazily: a menu may hold thousands
                 seen += 1
                 if seen > limit * 4:
                     return None
                 if not isinstance(el.tag, str) or el.tag in B.SKIP_TAGS:
                     continue
-                links = [a for a in el.iter("a")]
+                links = list(islice(el.iter("a"), 7))  # 7 is already too many
                 if not 2 <= len(links) <= 6:
                     continue
                 text = clean(text_of(el))

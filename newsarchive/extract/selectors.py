@@ -142,7 +142,7 @@ def compile_css(selector: str) -> CSSSelector | None:
 _INDEX: dict[int, tuple[Any, dict]] = {}
 
 
-_INDEXED_ATTRS = frozenset(("id", "data-role", "itemprop", "data-field"))
+_INDEXED_ATTRS = frozenset(("id", "data-role", "itemprop", "data-field", "rel"))
 
 
 def _index(top: Any) -> dict:
