@@ -149,8 +149,8 @@ def find_videos(scope: Any, base: str, extra_urls: list[str] = ()) -> list[Artic
             for s in el.iter("source"):
                 add(s.get("src") or s.get("data-src"), poster=el.get("poster"))
         else:
-            for name, value in el.attrib.items():
-                if name in ("href",) or not value or len(value) > 2000:
+            for name, value in el.items():
+                if not value or (".m3u8" not in value and ".mp4" not in value) or name == "href" or len(value) > 2000:
                     continue
                 if ".m3u8" in value or (name.startswith("data-") and re.search(r"\.mp4(\?|$)", value)):
                     m = _URL_IN_TEXT.search(value)
