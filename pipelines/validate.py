@@ -11,6 +11,8 @@ only make it stricter, which costs a second look, never a wrong verdict
 
 from __future__ import annotations
 
+import logging
+
 import copy
 import functools
 from typing import Any, Callable
@@ -63,6 +65,9 @@ def schema_errors(record: Any) -> list[str]:
     return record_errors(record)
 
 
+logger = logging.getLogger(__name__)
+
+
 class ValidatePipeline:
     """Marks records that break the schema (`item["invalid"]`); the store keeps them apart, never drops them."""
 
@@ -81,8 +86,6 @@ class ValidatePipeline:
         if errors:
             self.stats.inc_value("newsarchive/invalid_records")
             item["invalid"] = errors
-            spider_logger = getattr(spider, "logger", None)
-            if spider_logger:
-                spider_logger.warning("Record fails the schema, kept in rejects: %s: %s",
-                                      item.get("final_url"), "; ".join(errors[:3]))
+            logger.warning("Record fails the schema, kept in rejects: %s: %s",
+                           item.get("final_url"), "; ".join(errors[:3]))
         return item

@@ -55,3 +55,12 @@ def test_demo_runs_end_to_end(tmp_path):
     assert f"Valid against the record schema: {n_articles}/{n_articles}" in proc.stdout
     files = [f for f in archive.rglob("*") if f.name.endswith((".jsonl", ".jsonl.zst", ".jsonl.gz"))]
     assert files
+
+
+def test_demo_refuses_to_empty_a_folder_it_did_not_make(tmp_path):
+    keep = tmp_path / "precious.txt"
+    keep.write_text("real archive")
+    res = CliRunner().invoke(main, ["demo", "--archive", str(tmp_path)])
+    assert res.exit_code == 1
+    assert "refusing" in res.output
+    assert keep.read_text() == "real archive"

@@ -9,13 +9,16 @@ from pathlib import Path
 import click
 
 
+DEFAULT_DIR = "data/demo"
+
+
 def archive_files(root: Path) -> list[Path]:
     return sorted(f for f in root.rglob("*") if f.name.endswith((".jsonl", ".jsonl.gz", ".jsonl.zst"))
                   and "rejects" not in f.name)
 
 
 @click.command()
-@click.option("--archive", "archive_dir", default="data/demo", show_default=True, type=click.Path(file_okay=False),
+@click.option("--archive", "archive_dir", default=DEFAULT_DIR, show_default=True, type=click.Path(file_okay=False),
               help="Where to write the demo archive (emptied first).")
 @click.option("--log-level", default="WARNING", show_default=True, help="Scrapy log level during the crawl.")
 def demo(archive_dir: str, log_level: str) -> None:
@@ -34,8 +37,15 @@ def demo(archive_dir: str, log_level: str) -> None:
     from newsarchive.validate import validate_file
 
     root = Path(archive_dir)
-    if root.exists():
+    marker = root / ".newsarchive-demo"
+    if root.exists() and any(root.iterdir()):
+        if not marker.exists() and root != Path(DEFAULT_DIR):  # data/demo is the demo's own folder
+            raise click.ClickException(
+                f"{root} is not empty and was not made by `newsarchive demo`: refusing to empty it "
+                "(give --archive an empty or new folder)")
         shutil.rmtree(root)
+    root.mkdir(parents=True, exist_ok=True)
+    marker.write_text("made by `newsarchive demo`; the next demo empties this folder\n", "utf-8")
     with serve_directory(SAMPLE_SITE) as base:
         click.echo(f"Serving the sample site ({SAMPLE_SITE}) at {base}")
         result = run_crawl(

@@ -32,7 +32,7 @@ def validate(paths: tuple[str, ...], quiet: bool) -> None:
     \b
     Example:
         newsarchive validate data/demo
-        newsarchive validate data/archive/lamdongtv.vn/runs/*/articles.jsonl.zst
+        newsarchive validate data/archive/runs/*/articles.jsonl.zst
     """
     files = _expand(paths)
     if not files:

@@ -21,16 +21,21 @@ class WindowPipeline:
     (with the extractor's warning) rather than silently lost.
     """
 
-    def __init__(self, stats):
+    def __init__(self, stats, crawler=None):
         self.stats = stats
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats)
+        return cls(crawler.stats, crawler)
+
+    def _spider(self, spider):
+        # Scrapy 2.13+ no longer passes the spider to process_item(item, spider=None): take the crawler's
+        return spider if spider is not None else getattr(self.crawler, "spider", None)
 
     def process_item(self, item, spider=None):
         article = _article(item)
-        window: DateWindow | None = getattr(spider, "window", None)
+        window: DateWindow | None = getattr(self._spider(spider), "window", None)
         if article is None or window is None or window.open:
             return item
         when = getattr(article, "published_at", None)
@@ -46,16 +51,21 @@ class CrawlStatePipeline:
     """After the store: tells the spider's crawl state that an article is archived (so a duplicate
     request still queued is dropped at download time, and --max-articles counts it)."""
 
-    def __init__(self, stats):
+    def __init__(self, stats, crawler=None):
         self.stats = stats
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats)
+        return cls(crawler.stats, crawler)
+
+    def _spider(self, spider):
+        # Scrapy 2.13+ no longer passes the spider to process_item(item, spider=None): take the crawler's
+        return spider if spider is not None else getattr(self.crawler, "spider", None)
 
     def process_item(self, item, spider=None):
         article = _article(item)
-        archived = getattr(spider, "article_archived", None)
+        archived = getattr(self._spider(spider), "article_archived", None)
         if article is not None and archived is not None and not item.get("invalid"):
             archived(item.get("url"), item.get("final_url"), getattr(article, "published_at", None))
         return item
