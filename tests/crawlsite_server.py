@@ -42,7 +42,7 @@ TEMPLATES = [
 ]
 
 ISO_DATE = re.compile(r"20\d\d-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:?\d\d|Z)?")
-DMY_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/20\d\d\b")
+DMY_DATE = re.compile(r"\b\d{1,2}([/-])\d{1,2}(?:\1)20\d\d\b")   # 07/03/2026 and 07-03-2026
 TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.S | re.I)
 PAGE_URLS = [re.compile(r'<link[^>]+rel=["\']canonical["\'][^>]+href=["\']([^"\']+)', re.I),
              re.compile(r'<link[^>]+href=["\']([^"\']+)["\'][^>]+rel=["\']canonical', re.I),
@@ -78,7 +78,7 @@ def _article_html(template: str, published: datetime, title_suffix: str, url: st
             if original.startswith("http"):
                 html = html.replace(original, url)
     html = ISO_DATE.sub(published.isoformat(timespec="seconds"), html)
-    html = DMY_DATE.sub(published.strftime("%d/%m/%Y"), html)
+    html = DMY_DATE.sub(lambda m: published.strftime(f"%d{m.group(1)}%m{m.group(1)}%Y"), html)
     m = TITLE.search(html)
     if m:
         original = m.group(1).strip().split(" - ")[0].split(" | ")[0].strip()
