@@ -240,10 +240,9 @@ def iter_archived_records(archive_dir: Path):
 
     if not archive_dir.is_dir():
         return
-    files = sorted(f for f in archive_dir.rglob("*")
-                   if f.is_file() and f.name.endswith((".jsonl", ".jsonl.gz", ".jsonl.zst"))
-                   and "reject" not in f.name and ".jobs" not in f.parts)
-    for path in files:
+    from newsarchive.jsonl import record_files
+
+    for path in record_files(archive_dir):
         try:
             for number, line in iter_lines(path):
                 try:

@@ -46,3 +46,15 @@ def iter_lines(path: str | Path) -> Iterator[tuple[int, str]]:
             raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
         except (EOFError, OSError) as exc:  # truncated gzip/zstd stream
             raise ValueError(f"{path}: compressed stream is truncated or corrupt ({exc})") from None
+
+
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst")
+
+
+def record_files(root: str | Path) -> list[Path]:
+    """The archive record files under a folder, sorted: JSON Lines in any codec, but not the rejects
+    (records kept apart because they failed the schema) nor a crawl's resume state (``.jobs``)."""
+    root = Path(root)
+    return sorted(f for f in root.rglob("*")
+                  if f.is_file() and f.name.endswith(JSONL_SUFFIXES)
+                  and not f.name.startswith("rejects") and ".jobs" not in f.relative_to(root).parts)

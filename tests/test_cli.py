@@ -53,8 +53,9 @@ def test_demo_runs_end_to_end(tmp_path):
     n_articles = len(list((ROOT / "newsarchive/samples/site/bai-viet").iterdir()))
     assert f"Articles archived: {n_articles}" in proc.stdout
     assert f"Valid against the record schema: {n_articles}/{n_articles}" in proc.stdout
-    files = [f for f in archive.rglob("*") if f.name.endswith((".jsonl", ".jsonl.zst", ".jsonl.gz"))]
-    assert files
+    from newsarchive.jsonl import record_files
+
+    assert record_files(archive)
 
 
 def test_demo_refuses_to_empty_a_folder_it_did_not_make(tmp_path):

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from crawling import run_spider
-from newsarchive.jsonl import iter_lines
+from newsarchive.jsonl import iter_lines, record_files
 from newsarchive.samples.server import SAMPLE_SITE
 from newsarchive.schema import record_errors
 
@@ -12,8 +12,7 @@ ARTICLE_PAGES = sorted(p.name for p in (SAMPLE_SITE / "bai-viet").iterdir())
 
 
 def archived(archive: Path) -> list[dict]:
-    files = [f for f in archive.rglob("*") if f.name.endswith((".jsonl", ".jsonl.zst", ".jsonl.gz"))
-             and "rejects" not in f.name]
+    files = record_files(archive)
     return [json.loads(line) for f in files for _, line in iter_lines(f)]
 
 

@@ -12,11 +12,6 @@ import click
 DEFAULT_DIR = "data/demo"
 
 
-def archive_files(root: Path) -> list[Path]:
-    return sorted(f for f in root.rglob("*") if f.name.endswith((".jsonl", ".jsonl.gz", ".jsonl.zst"))
-                  and "rejects" not in f.name)
-
-
 @click.command()
 @click.option("--archive", "archive_dir", default=DEFAULT_DIR, show_default=True, type=click.Path(file_okay=False),
               help="Where to write the demo archive (emptied first).")
@@ -31,7 +26,7 @@ def demo(archive_dir: str, log_level: str) -> None:
         newsarchive demo --archive /tmp/demo-archive --log-level INFO
     """
     from newsarchive.crawler import run_crawl
-    from newsarchive.jsonl import iter_lines
+    from newsarchive.jsonl import iter_lines, record_files
     from newsarchive.samples.server import SAMPLE_SITE, serve_directory
     from newsarchive.summary import field_coverage
     from newsarchive.validate import validate_file
@@ -59,7 +54,7 @@ def demo(archive_dir: str, log_level: str) -> None:
                 "LOG_LEVEL": log_level.upper(),
             },
         )
-    files = archive_files(root)
+    files = record_files(root)
     records = [json.loads(line) for f in files for _, line in iter_lines(f)]
     total, counts = field_coverage(records)
     s = result.stats

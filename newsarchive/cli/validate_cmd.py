@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from newsarchive.jsonl import record_files
 from newsarchive.validate import validate_file
 
 
@@ -13,9 +14,7 @@ def _expand(paths: tuple[str, ...]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            # a folder: its archive files, not the rejects (records kept apart *because* they failed)
-            out.extend(sorted(f for f in p.rglob("*") if f.name.endswith((".jsonl", ".jsonl.gz", ".jsonl.zst"))
-                              and not f.name.startswith("rejects")))
+            out.extend(record_files(p))  # a folder: its record files, not the rejects
         else:
             out.append(p)
     return out
