@@ -1,5 +1,8 @@
 """`newsarchive crawl`: arguments, help, clear errors (the crawl itself runs in test_crawl_outlet.py)."""
 
+import subprocess
+import sys
+
 from click.testing import CliRunner
 
 from newsarchive.cli import main
@@ -40,3 +43,18 @@ def test_summary_lists_failures_with_urls():
     assert lines[0].startswith("Crawl finished in 3 s: 10 pages fetched, 7 articles archived, 1 fetch errors")
     assert any("out of window (not fetched) 4" in l for l in lines)
     assert any("https://x.vn/a-1.html" in l and "HTTP 404" in l for l in lines)
+
+
+def _cli(*args: str, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from newsarchive.cli import run; run()", *args],
+                          capture_output=True, text=True, timeout=180, cwd=cwd)
+
+
+def test_a_crawl_that_reaches_a_page_limit_it_was_given_exits_0(sample_site, tmp_path):
+    """CLOSESPIDER_PAGECOUNT is a limit the user set: reaching it is a success (one rule, in newsarchive.crawler)."""
+    done = _cli("crawl", sample_site + "/", "--archive", str(tmp_path / "a"), "--allow-private-addresses", "-q",
+                "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+                "-s", "CLOSESPIDER_PAGECOUNT=6", cwd=tmp_path)
+    assert "Crawl closespider_pagecount" in done.stderr, done.stderr[-2000:]
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr

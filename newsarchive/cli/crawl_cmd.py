@@ -13,9 +13,6 @@ import click
 from newsarchive.distributed import redis_option
 from newsarchive.sites import RegistryError, load_registry
 
-OK_REASONS = ("finished", "max_articles", "closespider_itemcount")
-
-
 def resolve_targets(targets: tuple[str, ...], province: str | None, kind: str | None) -> list[str]:
     """Registry names for known outlets, start URLs for the rest; UsageError for what is neither."""
     try:
@@ -206,54 +203,26 @@ def crawl(targets, province, kind, since, until, archive_dir, max_articles, allo
 
 
 def run(targets: list[str], settings: dict[str, Any], **spider_kwargs: Any) -> int:
-    """Run one crawl in this process (blocking), print its summary, return the exit status."""
-    from scrapy import signals
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.log import configure_logging
+    """Run one crawl in this process (blocking) with a live display, print its summary, return the exit status."""
+    from newsarchive.crawler import crawl_settings, run_crawl
 
-    from newsarchive.crawler import _ensure_log_handler, crawl_settings
-
-    s = crawl_settings(settings)
-    process = CrawlerProcess(s, install_root_handler=False)
-    configure_logging(s, install_root_handler=False)
-    _ensure_log_handler(s.get("LOG_LEVEL", "INFO"))
     tty = sys.stderr.isatty()
-    if tty and s.get("LOG_LEVEL", "INFO") == "INFO":
-        logging.getLogger().setLevel(logging.WARNING)   # the live display replaces INFO lines
-    crawler = process.create_crawler("outlet")
-    outcome: dict[str, Any] = {}
-    progress = Progress(crawler, tty)
+    level = crawl_settings(settings).get("LOG_LEVEL", "INFO")
+    shown: dict[str, Progress] = {}
 
-    def opened(spider):
-        progress.start()
+    def opened(crawler):
+        shown["progress"] = Progress(crawler, tty)
+        shown["progress"].start()
 
-    def closed(spider, reason):
-        progress.stop()
-        outcome["reason"] = reason
-        outcome["stats"] = dict(crawler.stats.get_stats())
-        outcome["failures"] = list(getattr(spider, "failures", []))
+    def closed(crawler):
+        if "progress" in shown:
+            shown["progress"].stop()
 
-    crawler.signals.connect(opened, signal=signals.spider_opened, weak=False)
-    crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
-    started = time.monotonic()
-    kwargs = {k: v for k, v in spider_kwargs.items() if v is not None}
-    try:
-        process.crawl(crawler, start_urls=targets, **kwargs)
-        process.start()
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
-    stats = outcome.get("stats") or dict(crawler.stats.get_stats() or {})
-    reason = outcome.get("reason")
-    for line in summarise(stats, outcome.get("failures", []), reason, time.monotonic() - started):
+    result = run_crawl(targets, settings=settings, on_open=opened, on_close=closed,
+                       # on a terminal the live display replaces the INFO lines
+                       console_level="WARNING" if tty and level == "INFO" else None, **spider_kwargs)
+    for line in summarise(result.stats, result.failures, result.finish_reason, result.elapsed):
         click.echo(line, err=True)
-    archived = stats.get("newsarchive/articles_archived", 0)
-    if reason not in OK_REASONS and reason != "shutdown":
-        return 1
-    if reason == "shutdown":
+    if result.stopped:
         click.echo("Stopped before the end; run the same command again to resume.", err=True)
-        return 1
-    troubles = (stats.get("newsarchive/fetch_errors", 0) + stats.get("spider_exceptions/count", 0)
-                + len(outcome.get("failures", [])))
-    if archived == 0 and troubles and not stats.get("newsarchive/skipped/already_archived"):
-        return 1
-    return 0
+    return result.exit_status
