@@ -25,8 +25,10 @@ Incremental: URLs archived already are skipped unless the revisit schedule says 
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import secrets
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +39,7 @@ import scrapy
 from protego import Protego
 from scrapy.http import HtmlResponse, Response, TextResponse
 from twisted.python.failure import Failure
+from w3lib.url import canonicalize_url
 
 from newsarchive.crawlstate import (CrawlState, RevisitSchedule, DEFAULT_REVISIT, mark_running, mark_stopped,
                                     prepare_jobdir)
@@ -51,6 +54,7 @@ from newsarchive.scrapy_ext.failures import failure_kind
 from newsarchive.sites import OutletProfile, RegistryError, load_registry
 
 STAGES = ("sitemaps", "feeds", "listings")
+STAGE_OF_ROLE = {"sitemap": "sitemaps", "feed": "feeds", "listing": "listings"}
 
 # Added to the project's settings for this spider (merged, not replacing the project's lists).
 EXTRA_DOWNLOADER_MIDDLEWARES = {
@@ -73,8 +77,17 @@ class OutletRun:
         self.profile = profile
         self.classifier = UrlClassifier.for_profile(profile)
         self.stage = "sitemaps"
-        self.pending: dict[str, int] = defaultdict(int)   # stage -> requests in flight
+        # stage -> keys of this run's requests not answered yet (a request Scrapy drops is removed on
+        # the request_dropped signal; requests of an earlier run, resumed from JOBDIR, are not counted)
+        self.pending: dict[str, set[str]] = defaultdict(set)
         self.found: dict[str, int] = defaultdict(int)     # stage -> article URLs in window (or undated)
+        # stage -> discovery requests Scrapy dropped as seen before: read by an earlier run of this
+        # crawl (JOBDIR) or by another worker of a shared crawl, so the stage is not "empty" for them
+        self.read_elsewhere: dict[str, int] = defaultdict(int)
+        # canonical URLs of the sitemaps, feeds and listing pages requested in this run: a document
+        # named twice (robots.txt and an index, an index listing a child twice, a guessed path) is
+        # requested once, so no duplicate ever waits in `pending`
+        self.requested: set[str] = set()
         self.home_done = False
         self.home_feeds: list[str] = []
         self.home_sections: list[str] = []
@@ -111,6 +124,8 @@ class OutletSpider(scrapy.Spider):
         self.failures: list[tuple[str, str, str]] = []
         self.inflight: dict[str, dict[str, Any]] = {}
         self.crawlstate = CrawlState()
+        self._run_token = secrets.token_hex(4)       # tells this run's pending keys from a resumed run's
+        self._keys = itertools.count()
 
     # -- setup -----------------------------------------------------------------------------------
     @classmethod
@@ -149,6 +164,7 @@ class OutletSpider(scrapy.Spider):
             spider.resume_status = status
             mark_running(spider.jobdir)
         crawler.signals.connect(spider._closed, signal=scrapy.signals.spider_closed)
+        crawler.signals.connect(spider._dropped, signal=scrapy.signals.request_dropped)
         return spider
 
     def _closed(self, spider, reason):
@@ -201,8 +217,8 @@ class OutletSpider(scrapy.Spider):
         outlet = request.meta.get("outlet")
         role = request.meta.get("role", "page")
         run = self.outlets.get(outlet)
-        if run is not None and request.meta.get("stage"):
-            run.pending[request.meta["stage"]] -= 1
+        if run is not None:
+            self._settle(run, request.meta)
         if run is not None and role == "home":
             run.home_done = True
         classes = {c.__name__ for c in type(exc).__mro__}
@@ -238,7 +254,10 @@ class OutletSpider(scrapy.Spider):
                 if req is not None:
                     yield req
             else:
-                yield self._discovery_request(run, entry["url"], entry.get("role"), None, dont_filter=True)
+                role = entry.get("role")
+                req = self._discovery_request(run, entry["url"], role, STAGE_OF_ROLE.get(role or ""), force=True)
+                if req is not None:
+                    yield req
         for run in self.outlets.values():
             self.logger.info("Crawling %s (%s) from %s; window: %s", run.profile.name,
                              run.profile.outlet_name or "not in the registry", run.profile.home,
@@ -254,20 +273,48 @@ class OutletSpider(scrapy.Spider):
     def _request(self, run: OutletRun, url: str, callback, *, role: str, stage: str | None = None,
                  dont_filter: bool = False, priority: int = 0, meta: dict | None = None,
                  cb_kwargs: dict | None = None) -> scrapy.Request:
-        if stage:
-            run.pending[stage] += 1
         m = {"outlet": run.profile.name, "role": role, **(meta or {})}
         if stage:
+            key = f"{self._run_token}:{next(self._keys)}"
+            run.pending[stage].add(key)
             m["stage"] = stage
+            m["pending"] = key
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=m, priority=priority,
                               dont_filter=dont_filter, cb_kwargs=cb_kwargs or {})
 
+    @staticmethod
+    def _settle(run: OutletRun, meta: dict) -> None:
+        """A request of `run` got its answer (response, error or drop): it is no longer pending."""
+        stage = meta.get("stage")
+        if stage:
+            run.pending[stage].discard(meta.get("pending"))
+
     def _done(self, response: Response) -> OutletRun:
         run = self.outlets[response.meta["outlet"]]
-        stage = response.meta.get("stage")
-        if stage:
-            run.pending[stage] -= 1
+        self._settle(run, response.meta)
+        if response.meta.get("role") in STAGE_OF_ROLE:
+            # (a discovery request queued by an earlier run (JOBDIR): read here, so not requested again)
+            run.requested.add(canonicalize_url(response.meta.get("redirect_urls", [response.url])[0]))
         return run
+
+    def _dropped(self, request, spider=None) -> None:
+        """Scrapy's scheduler refused a request (its dupefilter had seen it): it will never be answered.
+
+        Duplicates within a run are never requested (``OutletRun.requested``), so a dropped discovery
+        request was read by an earlier run of this crawl (JOBDIR) or by another worker, unless it is a
+        redirect to a page read already. The stage stops waiting for it, and may move on.
+        """
+        run = self.outlets.get(request.meta.get("outlet") or "")
+        stage = request.meta.get("stage")
+        if run is None or not stage or request.meta.get("pending") not in run.pending[stage]:
+            return
+        self._settle(run, request.meta)
+        self.crawler.stats.inc_value("newsarchive/discovery/dropped_as_seen")
+        if not request.meta.get("redirect_urls"):
+            run.read_elsewhere[stage] += 1
+        self.logger.info("Not requested again (seen before): %s", request.url)
+        for follow_up in self._advance(run):
+            self.crawler.engine.crawl(follow_up)
 
     # -- robots.txt and sitemaps -----------------------------------------------------------------
     def parse_robots(self, response: Response):
@@ -288,15 +335,30 @@ class OutletSpider(scrapy.Spider):
         probe = not urls
         if probe:
             urls = [urljoin(run.profile.home, p) for p in COMMON_SITEMAP_PATHS]
-        for url in dict.fromkeys(urls):
-            yield self._discovery_request(run, url, "sitemap", "sitemaps", probe=probe)
+        for url in urls:
+            req = self._discovery_request(run, url, "sitemap", "sitemaps", probe=probe)
+            if req is not None:
+                yield req
         yield from self._advance(run)
 
-    def _discovery_request(self, run: OutletRun, url: str, role: str | None, stage: str | None,
-                           probe: bool = False, dont_filter: bool = False) -> scrapy.Request:
-        callback = {"sitemap": self.parse_sitemap, "feed": self.parse_feed}.get(role or "", self.parse_listing)
-        return self._request(run, url, callback, role=role or "listing", stage=stage, priority=50,
-                             dont_filter=dont_filter, meta={"probe": probe})
+    def _discovery_request(self, run: OutletRun, url: str, role: str | None, stage: str | None, *,
+                           probe: bool = False, force: bool = False, priority: int = 50,
+                           depth: int = 0) -> scrapy.Request | None:
+        """A request for a sitemap, feed or listing page; None when this run requested it already.
+
+        ``force``: requested even if an earlier run of this crawl did (a resumed JOBDIR's in-flight
+        requests, which its dupefilter would drop).
+        """
+        key = canonicalize_url(url)
+        if key in run.requested and not force:
+            self.crawler.stats.inc_value("newsarchive/discovery/duplicates_skipped")
+            return None
+        run.requested.add(key)
+        role = role or "listing"
+        callback = {"sitemap": self.parse_sitemap, "feed": self.parse_feed}.get(role, self.parse_listing)
+        return self._request(run, url, callback, role=role, stage=stage, priority=priority,
+                             dont_filter=force, meta={"probe": probe},
+                             cb_kwargs={"depth": depth} if role == "listing" else None)
 
     def parse_sitemap(self, response: Response):
         run = self._done(response)
@@ -319,7 +381,9 @@ class OutletSpider(scrapy.Spider):
                     self.crawler.stats.inc_value("newsarchive/discovery/sitemaps_skipped_old")
                     continue
                 if run.profile.owns_url(entry.url):
-                    yield self._discovery_request(run, entry.url, "sitemap", "sitemaps")
+                    req = self._discovery_request(run, entry.url, "sitemap", "sitemaps")
+                    if req is not None:
+                        yield req
         else:
             for entry in sitemap.entries:
                 url = entry.url
@@ -423,16 +487,20 @@ class OutletSpider(scrapy.Spider):
         else:
             for url in page.next_pages[:1]:
                 if run.profile.owns_url(url):
-                    yield self._request(run, url, self.parse_listing, role="listing", stage="listings",
-                                        priority=-depth - 1, cb_kwargs={"depth": depth + 1})
+                    req = self._discovery_request(run, url, "listing", "listings", priority=-depth - 1,
+                                                  depth=depth + 1)
+                    if req is not None:
+                        yield req
         yield from self._advance(run)
 
     # -- moving between stages ---------------------------------------------------------------------
     def _advance(self, run: OutletRun):
         """When the current stage has nothing in flight: stay if it found articles, else fall back."""
-        while run.stage and run.pending[run.stage] <= 0 and run.home_done:
-            if run.found[run.stage] > 0:
-                self.logger.info("%s: %d article URL(s) from %s", run.profile.name, run.found[run.stage], run.stage)
+        while run.stage and not run.pending[run.stage] and run.home_done:
+            if run.found[run.stage] > 0 or run.read_elsewhere[run.stage] > 0:
+                self.logger.info("%s: %d article URL(s) from %s%s", run.profile.name, run.found[run.stage], run.stage,
+                                 f" ({run.read_elsewhere[run.stage]} document(s) read by an earlier run or another "
+                                 "worker)" if run.read_elsewhere[run.stage] else "")
                 run.stage = ""
                 return
             nxt = STAGES.index(run.stage) + 1
@@ -451,13 +519,17 @@ class OutletSpider(scrapy.Spider):
             probe = not urls
             if probe:
                 urls = [urljoin(run.profile.home, p) for p in COMMON_FEED_PATHS]
-            for url in dict.fromkeys(urls):
+            for url in urls:
                 if run.profile.owns_url(url):
-                    yield self._discovery_request(run, url, "feed", "feeds", probe=probe)
+                    req = self._discovery_request(run, url, "feed", "feeds", probe=probe)
+                    if req is not None:
+                        yield req
         elif run.stage == "listings":
             urls = run.profile.listings or run.home_sections[: self.max_sections]
-            for url in dict.fromkeys(urls):
-                yield self._request(run, url, self.parse_listing, role="listing", stage="listings", priority=-1)
+            for url in urls:
+                req = self._discovery_request(run, url, "listing", "listings", priority=-1)
+                if req is not None:
+                    yield req
 
     # -- articles -----------------------------------------------------------------------------------
     def _article_budget_spent(self) -> bool:

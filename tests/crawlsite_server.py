@@ -15,8 +15,17 @@
   with Retry-After that recovers, a slow page.
 
 Every article page is a real page with its dates rewritten to the article's date and its title
-numbered, so the extractor meets real markup. ``mode="listings"`` serves no sitemap and no feed, so
-discovery has to walk the listings.
+numbered, so the extractor meets real markup. Modes change what discovery finds:
+
+- ``"full"``: all of the above;
+- ``"listings"``: no sitemap and no feed, so discovery has to walk the listings;
+- ``"dup_sitemaps"``: robots.txt names the sitemap index *and* ``/sitemaps/2023.xml``, which the index
+  lists again; the sitemaps hold only the 2023 articles, so a --since 2024 crawl must fall back to the
+  RSS feed (the home page advertises it);
+- ``"guessed_sitemap_twice"``: no ``Sitemap:`` line and no feed; ``/sitemap.xml`` (a guessed path) is an
+  index listing ``/sitemap-news.xml`` (another guessed path) twice, which holds only the 2023 articles,
+  and ``/sitemap_index.xml`` (guessed too) redirects to ``/sitemap.xml``; a --since 2024 crawl must fall
+  back to the listings.
 """
 
 from __future__ import annotations
@@ -188,7 +197,8 @@ class CrawlSite:
                 more = f'<a class="more" href="/{section}/trang-{n + 1}">Xem thêm</a>' if n < len(pages) else ""
                 self.routes[path] = self._page(f"{section} - trang {n}", "<ul>" + "".join(map(self._item, chunk)) + "</ul>" + more)
         newest = self.articles[:4]
-        head = '' if self.mode == "listings" else '<link rel="alternate" type="application/rss+xml" href="/rss/tin-moi.rss">'
+        head = ('' if self.mode in ("listings", "guessed_sitemap_twice")
+                else '<link rel="alternate" type="application/rss+xml" href="/rss/tin-moi.rss">')
         inner = ("<ul>" + "".join(map(self._item, newest)) + "</ul>"
                  f'<p><a href="{self.PRIVATE}">Nội bộ</a> <a href="{self.GONE}">Bài đã gỡ</a></p>')
         self.routes["/"] = self._page("Trang chủ", inner, head)
@@ -201,12 +211,30 @@ class CrawlSite:
         robots = f"User-agent: *\nDisallow: /private/\nCrawl-delay: {self.crawl_delay}\n"
         if self.mode == "full":
             robots += f"Sitemap: {b}/sitemap_index.xml\n"
+        elif self.mode == "dup_sitemaps":
+            robots += f"Sitemap: {b}/sitemap_index.xml\nSitemap: {b}/sitemaps/2023.xml\n"
         self.routes["/robots.txt"] = Route(body=robots.encode(), headers={"Content-Type": "text/plain"})
+        y2023 = [a for a in self.articles if a.published.year == 2023]
+        old = "".join(f"<url><loc>{b}{a.path}</loc><lastmod>{a.published.isoformat()}</lastmod></url>" for a in y2023)
+        old_urlset = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{old}</urlset>'
+        if self.mode == "dup_sitemaps":
+            self.routes["/sitemaps/2023.xml"] = self._xml(old_urlset)
+            self.routes["/sitemap_index.xml"] = self._xml(
+                f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                f'<sitemap><loc>{b}/sitemaps/2023.xml</loc></sitemap></sitemapindex>')
+            self._build_feed()
+            return
+        if self.mode == "guessed_sitemap_twice":
+            self.routes["/sitemap-news.xml"] = self._xml(old_urlset)
+            child = f"<sitemap><loc>{b}/sitemap-news.xml</loc></sitemap>"
+            self.routes["/sitemap.xml"] = self._xml(
+                f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{child}{child}</sitemapindex>')
+            self.routes["/sitemap_index.xml"] = Route(301, headers={"Location": "/sitemap.xml"})
+            return
         if self.mode != "full":
             return
         recent = [a for a in self.articles if self.now - a.published < timedelta(days=2)]
         y2024 = [a for a in self.articles if a.published.year == 2024]
-        y2023 = [a for a in self.articles if a.published.year == 2023]
         news = "".join(
             f"<url><loc>{b}{self.listed_path(a)}</loc><news:news><news:publication><news:name>Tin Tỉnh</news:name>"
             f"<news:language>vi</news:language></news:publication>"
@@ -222,12 +250,15 @@ class CrawlSite:
         urls += f"<url><loc>{b}/thoi-su</loc></url><url><loc>{b}/tag/tinh-nha</loc></url>"
         body = gzip.compress(f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode())
         self.routes["/sitemaps/2024.xml.gz"] = Route(body=body, headers={"Content-Type": "application/x-gzip"})
-        old = "".join(f"<url><loc>{b}{a.path}</loc><lastmod>{a.published.isoformat()}</lastmod></url>" for a in y2023)
-        self.routes["/sitemaps/2023.xml"] = self._xml(f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{old}</urlset>')
+        self.routes["/sitemaps/2023.xml"] = self._xml(old_urlset)
         index = (f"<sitemap><loc>{b}/sitemaps/news.xml</loc><lastmod>{self.now.isoformat()}</lastmod></sitemap>"
                  f"<sitemap><loc>{b}/sitemaps/2024.xml.gz</loc><lastmod>2024-06-30T00:00:00+07:00</lastmod></sitemap>"
                  f"<sitemap><loc>{b}/sitemaps/2023.xml</loc><lastmod>2023-12-31T00:00:00+07:00</lastmod></sitemap>")
         self.routes["/sitemap_index.xml"] = self._xml(f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{index}</sitemapindex>')
+        self._build_feed()
+
+    def _build_feed(self) -> None:
+        b = self.base
         items = "".join(f"<item><title>{a.title}</title><link>{b}{self.listed_path(a)}</link>"
                         f"<pubDate>{a.published.strftime('%a, %d %b %Y %H:%M:%S +0700')}</pubDate></item>"
                         for a in self.articles[:5])

@@ -136,6 +136,47 @@ def test_listing_walk_when_there_is_no_sitemap_or_feed(listing_site, tmp_path):
     assert not any(p in archived_paths(site, tmp_path) for p in ("/tag/tinh-nha", "/tim-kiem", "/gioi-thieu.html"))
 
 
+@pytest.fixture
+def make_site():
+    sites = []
+
+    def make(mode: str) -> CrawlSite:
+        s = CrawlSite(mode=mode)
+        s.start()
+        sites.append(s)
+        return s
+
+    yield make
+    for s in sites:
+        s.stop()
+
+
+def test_sitemap_named_by_robots_and_by_its_index_still_falls_back_to_the_feed(make_site, tmp_path):
+    # robots.txt names /sitemaps/2023.xml and the index names it again: the second request is a duplicate
+    # (never fetched); discovery must not wait for it, see that the sitemaps hold nothing since 2024, and
+    # read the feed
+    site = make_site("dup_sitemaps")
+    crawl = run_spider("outlet", settings_for(tmp_path), target=site.base + "/", since="2024-01-01")
+    assert crawl.finish_reason == "finished"
+    assert site.hits["/sitemaps/2023.xml"] == 1
+    assert "/rss/tin-moi.rss" in site.requests
+    assert set(archived_paths(site, tmp_path)) == {site.listed_path(a) for a in site.articles[:5]}
+
+
+def test_guessed_sitemap_listed_twice_by_a_guessed_index_still_falls_back_to_the_listings(make_site, tmp_path):
+    # no Sitemap: line, so the usual paths are guessed; /sitemap.xml is an index naming /sitemap-news.xml
+    # (guessed too) twice, and it holds only 2023 articles; /sitemap_index.xml (guessed) redirects to
+    # /sitemap.xml, a redirect Scrapy drops as a duplicate: discovery falls back (feeds: none) to listings
+    from newsarchive.discovery.window import parse_bound
+
+    site = make_site("guessed_sitemap_twice")
+    crawl = run_spider("outlet", settings_for(tmp_path), target=site.base + "/", since="2024-04-01")
+    assert crawl.finish_reason == "finished"
+    assert site.hits["/sitemap-news.xml"] == 1 and site.hits["/sitemap.xml"] == 1
+    assert "/thoi-su" in site.requests and "/kinh-te" in site.requests
+    assert set(archived_paths(site, tmp_path)) == expected_paths(site, parse_bound("2024-04-01"))
+
+
 def _crawl_cmd(site: CrawlSite, archive: Path) -> list[str]:
     return [sys.executable, "-c", "from newsarchive.cli import run; run()", "crawl", site.base + "/", "--archive", str(archive),
             "--allow-private-addresses", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0.15",
