@@ -28,6 +28,7 @@ class CrawlResult:
     finish_reason: str | None = None
     failures: list[tuple[str, str, str]] = field(default_factory=list)   # (kind, url, why)
     elapsed: float = 0.0
+    error: str | None = None     # the crawl broke after it started (one line; traceback in the log)
 
     def stat(self, name: str, default: int = 0) -> Any:
         return self.stats.get(name, default)
@@ -53,7 +54,140 @@ class CrawlResult:
     @property
     def exit_status(self) -> int:
         """0 when the crawl finished and achieved something (or had nothing to do), else 1."""
-        return 0 if self.ok and not self.achieved_nothing else 1
+        return 0 if self.ok and not self.achieved_nothing and not self.error else 1
+
+
+class SettingError(ValueError):
+    """A setting's value cannot be used (one line: the name, the value, what it must be)."""
+
+
+class CrawlStartError(RuntimeError):
+    """The crawl could not start: a spider argument, setting or component Scrapy refused, an archive
+    that cannot be opened. The message is one line; the cause is chained (``__cause__``) and its
+    traceback logged at DEBUG level."""
+
+
+def _whole(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("not a whole number")
+    if isinstance(value, float) and value.is_integer():
+        return value
+    try:
+        return float(int(value if isinstance(value, int) else str(value).strip()))
+    except ValueError:
+        raise ValueError("not a whole number") from None
+
+
+def _number(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError("not a number") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("not a finite number")
+    return number
+
+
+def _bool(value: Any) -> bool:
+    from scrapy.settings import BaseSettings
+
+    try:
+        return BaseSettings({"X": value}).getbool("X")
+    except ValueError:
+        raise ValueError("not true or false (1/0)") from None
+
+
+def _revisit(value: Any) -> None:
+    from newsarchive.crawlstate import RevisitSchedule
+
+    RevisitSchedule.parse(str(value))   # its ValueError says what is wrong
+
+
+def _log_level(value: Any) -> None:
+    if not isinstance(value, int) and str(value) not in logging.getLevelNamesMapping():
+        raise ValueError("not one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+
+
+def _workers(value: Any) -> None:
+    if value is not None and str(value).strip() != "" and _whole(value) < 0:
+        raise ValueError("not 0 or more")
+
+
+# newsarchive's own settings (read by its components in from_crawler): how to check a value, its minimum.
+NEWSARCHIVE_SETTINGS: dict[str, tuple[Callable[[Any], Any] | None, float | None]] = {
+    "ARCHIVE_DIR": (None, None), "ARCHIVE_RUN_ID": (None, None), "ARCHIVE_FSYNC_EVERY": (_whole, 0),
+    "ARCHIVE_COMPRESS_IN_THREAD": (_bool, None),
+    "NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES": (_bool, None), "NEWSARCHIVE_CONTACT_URL": (None, None),
+    "NEWSARCHIVE_EXTRACT_WORKERS": (_workers, None), "NEWSARCHIVE_MAX_ARTICLES": (_whole, 0),
+    "NEWSARCHIVE_MAX_CRAWL_DELAY": (_number, 0), "NEWSARCHIVE_MAX_LISTING_PAGES": (_whole, 0),
+    "NEWSARCHIVE_MAX_SECTIONS": (_whole, 0), "NEWSARCHIVE_MAX_SITEMAP_BYTES": (_whole, 0),
+    "NEWSARCHIVE_REDIS_HEARTBEAT": (_number, 0), "NEWSARCHIVE_REDIS_IDLE_TIMEOUT": (_number, 0),
+    "NEWSARCHIVE_REDIS_POLL": (_number, 0), "NEWSARCHIVE_REDIS_KEY": (None, None), "NEWSARCHIVE_REDIS_URL": (None, None),
+    "NEWSARCHIVE_RETRY_AFTER_MAX": (_number, 0), "NEWSARCHIVE_RETRY_BACKOFF_BASE": (_number, 0),
+    "NEWSARCHIVE_RETRY_BACKOFF_MAX": (_number, 0), "NEWSARCHIVE_REVISIT": (_revisit, None),
+    "NEWSARCHIVE_SCHEDULE_PLAN": (None, None), "NEWSARCHIVE_SCHEDULE_OUTLET": (None, None),
+    "NEWSARCHIVE_SCHEDULE_LOG": (None, None),
+    "LOG_LEVEL": (_log_level, None),
+}
+# Scrapy settings whose default is a whole number but that are read as decimals.
+DECIMAL_SETTINGS = ("DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT", "DNS_TIMEOUT", "CLOSESPIDER_TIMEOUT")
+# Lower bounds Scrapy does not check itself (a crawl with 0 concurrent requests never fetches anything).
+MINIMUMS = {"CONCURRENT_REQUESTS": 1, "CONCURRENT_REQUESTS_PER_DOMAIN": 1, "CONCURRENT_ITEMS": 1,
+            "DOWNLOAD_DELAY": 0, "DOWNLOAD_TIMEOUT": 0, "DNS_TIMEOUT": 0, "RETRY_TIMES": 0, "REDIRECT_MAX_TIMES": 0}
+# Names of settings of components that are not in Scrapy's defaults (scrapy-redis, behind --redis).
+OTHER_PREFIXES = ("REDIS_", "SCHEDULER_", "DUPEFILTER_")
+
+
+def _checker(name: str, default: Any) -> Callable[[Any], Any] | None:
+    if isinstance(default, bool):
+        return _bool
+    if isinstance(default, int):
+        return _number if name in DECIMAL_SETTINGS else _whole
+    if isinstance(default, float):
+        return _number
+    if isinstance(default, dict):
+        def _dict(value: Any) -> None:
+            from scrapy.settings import BaseSettings
+
+            try:
+                BaseSettings({"X": value}).getdict("X")
+            except (TypeError, ValueError):
+                raise ValueError('not a JSON object (e.g. {"name": 100})') from None
+        return _dict
+    return None
+
+
+def check_settings(overrides: dict[str, Any]) -> list[str]:
+    """Check setting overrides (``-s NAME=VALUE``) before a crawl starts.
+
+    Raises SettingError (one line) for a value the setting cannot take: a word where Scrapy or
+    newsarchive reads a number, a bad boolean, a revisit schedule that does not parse, zero concurrent
+    requests... Returns warnings for names that neither Scrapy nor newsarchive knows (a typo is then
+    seen, not silently ignored).
+    """
+    import newsarchive.settings as project
+    from scrapy.settings import default_settings
+
+    warnings: list[str] = []
+    for name, value in overrides.items():
+        if name in NEWSARCHIVE_SETTINGS:
+            check, minimum = NEWSARCHIVE_SETTINGS[name]
+        elif hasattr(project, name) or hasattr(default_settings, name):
+            default = getattr(project, name, getattr(default_settings, name, None))
+            check, minimum = _checker(name, default), MINIMUMS.get(name)
+        else:
+            if not name.startswith(OTHER_PREFIXES):
+                warnings.append(f"setting {name} is not one Scrapy or newsarchive knows (a typo?); passed on as given")
+            continue
+        if check is None:
+            continue
+        try:
+            checked = check(value)
+        except ValueError as exc:
+            raise SettingError(f"setting {name}={value!r}: {exc}") from None
+        if minimum is not None and isinstance(checked, float) and checked < minimum:
+            raise SettingError(f"setting {name}={value!r}: must be {minimum:g} or more")
+    return warnings
 
 
 def crawl_settings(overrides: dict[str, Any] | None = None):
@@ -94,9 +228,15 @@ def run_crawl(
     _ensure_log_handler(s.get("LOG_LEVEL", "INFO"))
     if console_level:
         logging.getLogger().setLevel(console_level)
-    crawler = process.create_crawler(spider)
+    try:
+        crawler = process.create_crawler(spider)
+    except Exception as exc:
+        raise _start_error(exc) from exc
+    opened: list[bool] = []
+    broke: list[BaseException] = []
 
     def _opened(spider):
+        opened.append(True)
         if on_open is not None:
             on_open(crawler)
 
@@ -107,16 +247,37 @@ def run_crawl(
         result.stats = dict(crawler.stats.get_stats())
         result.failures = list(getattr(spider, "failures", []) or [])
 
+    def _failed(failure):
+        # consumed here, so Twisted does not print "Unhandled error in Deferred" with a traceback
+        broke.append(failure.value)
+        return None
+
     crawler.signals.connect(_opened, signal=signals.spider_opened, weak=False)
     crawler.signals.connect(_closed, signal=signals.spider_closed, weak=False)
     kwargs = {k: v for k, v in spider_kwargs.items() if v is not None}
     started = time.monotonic()
-    process.crawl(crawler, start_urls=targets, **kwargs)
+    process.crawl(crawler, start_urls=targets, **kwargs).addErrback(_failed)
     process.start()
     result.elapsed = time.monotonic() - started
     if not result.stats:
         result.stats = dict(crawler.stats.get_stats() or {})
+    if broke:
+        if not opened:
+            raise _start_error(broke[0]) from broke[0]
+        result.error = _one_line(broke[0])
+        logging.getLogger(__name__).error("The crawl broke: %s", result.error,
+                                          exc_info=(type(broke[0]), broke[0], broke[0].__traceback__))
     return result
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if not isinstance(exc, ValueError) or not text else text
+
+
+def _start_error(exc: BaseException) -> CrawlStartError:
+    logging.getLogger(__name__).debug("The crawl could not start", exc_info=(type(exc), exc, exc.__traceback__))
+    return CrawlStartError(_one_line(exc))
 
 
 def _ensure_log_handler(level: str) -> None:

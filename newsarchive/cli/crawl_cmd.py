@@ -7,11 +7,39 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
 from newsarchive.distributed import redis_option
 from newsarchive.sites import RegistryError, load_registry
+
+def url_problem(target: str) -> str | None:
+    """Why `target` (a start URL, or a domain to crawl over https) cannot be crawled, or None."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return "contains control characters (a tab or a line break?)"
+    url = target if "://" in target else "https://" + target
+    try:
+        parts = urlsplit(url)
+        port = parts.port   # ValueError for a port that is not a number or out of range
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    if any(c.isspace() for c in parts.netloc):
+        return "has spaces in its host name"
+    if parts.scheme not in ("http", "https"):
+        return "cannot be crawled: only http:// and https:// URLs can"
+    host = parts.hostname or ""
+    if not host:
+        return "has no host name"
+    if port == 0:
+        return "has port 0"
+    if not host.startswith("[") and ":" not in host:
+        try:
+            host.encode("idna")
+        except UnicodeError:
+            return f"has a host name that is not valid ({host!r})"
+    return None
+
 
 def resolve_targets(targets: tuple[str, ...], province: str | None, kind: str | None) -> list[str]:
     """Registry names for known outlets, start URLs for the rest; UsageError for what is neither."""
@@ -27,12 +55,21 @@ def resolve_targets(targets: tuple[str, ...], province: str | None, kind: str | 
                                    "(see `newsarchive sites`)")
         out += [p.name for p in chosen]
     for t in targets:
+        t = t.strip()
+        if "://" in t and not t.lower().startswith(("http://", "https://")):
+            raise click.UsageError(f"{t!r}: only http:// and https:// URLs can be crawled")
+        if "://" in t or "." in t or ":" in t:
+            problem = url_problem(t)
+            if problem:
+                raise click.UsageError(f"{t!r} {problem}")
         found = registry.lookup(t)
         if found is not None and "://" not in t:
             out.append(found.name)
         elif "://" in t or "." in t:
-            if "://" in t and not t.startswith(("http://", "https://")):
-                raise click.UsageError(f"{t!r}: only http:// and https:// URLs can be crawled")
+            try:
+                registry.resolve(t)   # what the spider will do with it
+            except (RegistryError, ValueError) as exc:
+                raise click.UsageError(f"{t!r}: {exc}") from None
             out.append(t)
         else:
             raise click.UsageError(f"{t!r} is neither an outlet of the registry nor a URL "
@@ -188,6 +225,13 @@ def crawl(targets, province, kind, since, until, archive_dir, max_articles, allo
         settings["NEWSARCHIVE_REVISIT"] = revisit
     if quiet:
         settings["LOG_LEVEL"] = "WARNING"
+    from newsarchive.crawler import SettingError, check_settings
+
+    try:
+        for warning in check_settings(settings):
+            click.echo(f"Warning: {warning}", err=True)
+    except SettingError as exc:
+        raise click.UsageError(str(exc)) from None
     from newsarchive.crawlstate import jobdir_for
 
     jobdir = jobdir_for(archive_dir, names, window.describe())
@@ -197,14 +241,17 @@ def crawl(targets, province, kind, since, until, archive_dir, max_articles, allo
         shutil.rmtree(jobdir, ignore_errors=True)
     settings["JOBDIR"] = str(jobdir)
     settings.update(redis)  # --redis: shared queue and seen-set (newsarchive.distributed)
-    Path(archive_dir).mkdir(parents=True, exist_ok=True)
+    try:
+        Path(archive_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot create the archive folder {archive_dir}: {exc.strerror or exc}") from None
     code = run(names, settings, since=since, until=until, max_articles=max_articles)
     sys.exit(code)
 
 
 def run(targets: list[str], settings: dict[str, Any], **spider_kwargs: Any) -> int:
     """Run one crawl in this process (blocking) with a live display, print its summary, return the exit status."""
-    from newsarchive.crawler import crawl_settings, run_crawl
+    from newsarchive.crawler import CrawlStartError, crawl_settings, run_crawl
 
     tty = sys.stderr.isatty()
     level = crawl_settings(settings).get("LOG_LEVEL", "INFO")
@@ -218,11 +265,18 @@ def run(targets: list[str], settings: dict[str, Any], **spider_kwargs: Any) -> i
         if "progress" in shown:
             shown["progress"].stop()
 
-    result = run_crawl(targets, settings=settings, on_open=opened, on_close=closed,
-                       # on a terminal the live display replaces the INFO lines
-                       console_level="WARNING" if tty and level == "INFO" else None, **spider_kwargs)
+    try:
+        result = run_crawl(targets, settings=settings, on_open=opened, on_close=closed,
+                           # on a terminal the live display replaces the INFO lines
+                           console_level="WARNING" if tty and level == "INFO" else None, **spider_kwargs)
+    except CrawlStartError as exc:
+        if isinstance(exc.__cause__, OSError):
+            raise click.ClickException(f"the crawl could not start: {exc}") from None
+        raise click.UsageError(f"the crawl could not start: {exc}") from None
     for line in summarise(result.stats, result.failures, result.finish_reason, result.elapsed):
         click.echo(line, err=True)
+    if result.error:
+        click.echo(f"Error: the crawl broke: {result.error} (see the log)", err=True)
     if result.stopped:
         click.echo("Stopped before the end; run the same command again to resume.", err=True)
     return result.exit_status
