@@ -316,6 +316,16 @@ class OutletSpider(scrapy.Spider):
         for follow_up in self._advance(run):
             self.crawler.engine.crawl(follow_up)
 
+    def _unreadable(self, response: Response, what: str, exc: XmlError) -> None:
+        """A sitemap or feed (``what``) that is not readable XML: a listed parse failure when the outlet
+        named it; when its URL was only guessed (``probe``), a missing document, counted and logged."""
+        if response.meta.get("probe"):
+            self.crawler.stats.inc_value("newsarchive/discovery/probe_missing")
+            self.logger.info("No %s at the guessed URL %s: %s", what, response.url, exc)
+        else:
+            self.note_failure("parse", response.url, f"{what}: {exc}")
+            self.logger.warning("Unreadable %s %s: %s", what, response.url, exc)
+
     # -- robots.txt and sitemaps -----------------------------------------------------------------
     def parse_robots(self, response: Response):
         run = self._done(response)
@@ -365,11 +375,7 @@ class OutletSpider(scrapy.Spider):
         try:
             sitemap = parse_sitemap(response.body, response.url, run.profile.month_first, self.max_sitemap_bytes)
         except XmlError as exc:
-            if not response.meta.get("probe"):
-                self.note_failure("parse", response.url, f"sitemap: {exc}")
-                self.logger.warning("Unreadable sitemap %s: %s", response.url, exc)
-            else:
-                self.crawler.stats.inc_value("newsarchive/discovery/probe_missing")
+            self._unreadable(response, "sitemap", exc)
             yield from self._advance(run)
             return
         self.crawler.stats.inc_value("newsarchive/discovery/sitemaps_read")
@@ -433,9 +439,7 @@ class OutletSpider(scrapy.Spider):
         try:
             entries = parse_feed(response.body, response.url, run.profile.month_first, self.max_sitemap_bytes)
         except XmlError as exc:
-            if not response.meta.get("probe"):
-                self.note_failure("parse", response.url, f"feed: {exc}")
-                self.logger.warning("Unreadable feed %s: %s", response.url, exc)
+            self._unreadable(response, "feed", exc)
             yield from self._advance(run)
             return
         self.crawler.stats.inc_value("newsarchive/discovery/feeds_read")

@@ -24,8 +24,9 @@ numbered, so the extractor meets real markup. Modes change what discovery finds:
   RSS feed (the home page advertises it);
 - ``"guessed_sitemap_twice"``: no ``Sitemap:`` line and no feed; ``/sitemap.xml`` (a guessed path) is an
   index listing ``/sitemap-news.xml`` (another guessed path) twice, which holds only the 2023 articles,
-  and ``/sitemap_index.xml`` (guessed too) redirects to ``/sitemap.xml``; a --since 2024 crawl must fall
-  back to the listings.
+  and ``/sitemap_index.xml`` (guessed too) redirects to ``/sitemap.xml``; ``/rss`` (a guessed feed path)
+  and ``/sitemap-index.xml`` are HTML pages (as soft 404s are); a --since 2024 crawl must fall back to
+  the listings.
 """
 
 from __future__ import annotations
@@ -230,6 +231,8 @@ class CrawlSite:
             self.routes["/sitemap.xml"] = self._xml(
                 f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{child}{child}</sitemapindex>')
             self.routes["/sitemap_index.xml"] = Route(301, headers={"Location": "/sitemap.xml"})
+            self.routes["/sitemap-index.xml"] = self._page("Không tìm thấy", "<p>Trang không tồn tại</p>")
+            self.routes["/rss"] = self._page("RSS", '<p>Các kênh RSS của báo</p>')
             return
         if self.mode != "full":
             return

@@ -177,6 +177,17 @@ def test_guessed_sitemap_listed_twice_by_a_guessed_index_still_falls_back_to_the
     assert set(archived_paths(site, tmp_path)) == expected_paths(site, parse_bound("2024-04-01"))
 
 
+def test_guessed_sitemap_or_feed_paths_that_are_no_xml_are_counted_missing_not_failed(make_site, tmp_path):
+    # /sitemap-index.xml and /rss answer 200 with an HTML page at guessed paths: both are
+    # "missing" documents (counted), not failures; the crawl still falls back to the listings
+    site = make_site("guessed_sitemap_twice")
+    crawl = run_spider("outlet", settings_for(tmp_path), target=site.base + "/", since="2024-04-01")
+    assert crawl.finish_reason == "finished"
+    assert "/rss" in site.requests and "/sitemap-index.xml" in site.requests
+    assert crawl.stat("newsarchive/discovery/probe_missing") == 2
+    assert crawl.stat("newsarchive/failures/parse") == 0
+
+
 def _crawl_cmd(site: CrawlSite, archive: Path) -> list[str]:
     return [sys.executable, "-c", "from newsarchive.cli import run; run()", "crawl", site.base + "/", "--archive", str(archive),
             "--allow-private-addresses", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0.15",
