@@ -238,7 +238,8 @@ def test_install_systemd_writes_units_and_enables_timers(tmp_path, fake_bin):
     path = write_plan(tmp_path, PLAN)
     units = tmp_path / "units"
     (units).mkdir()
-    (units / "newsarchive-plan-gone.vn.timer").write_text("[Timer]\n")   # an outlet removed from the plan
+    (units / "newsarchive-plan-gone.vn.timer").write_text(  # an outlet removed from the plan
+        f"[Unit]\nDescription=newsarchive: crawl gone.vn every 1h (plan {tmp_path / 'plan.toml'})\n[Timer]\n")
     (units / "other.timer").write_text("[Timer]\n")                       # not ours
     res = CliRunner().invoke(main, ["schedule", str(path), "--format", "systemd", "--install", "--unit-dir", str(units)])
     assert res.exit_code == 0, res.output
@@ -250,6 +251,31 @@ def test_install_systemd_writes_units_and_enables_timers(tmp_path, fake_bin):
     assert " ".join(user + ["daemon-reload"]) in calls
     assert " ".join(user + ["enable", "--now", "newsarchive-plan-a.vn.timer", "newsarchive-plan-b.vn.timer",
                             "newsarchive-plan-c.vn.timer"]) in calls
+
+
+def test_install_crontab_keeps_the_block_of_a_plan_whose_path_extends_this_one(tmp_path, fake_bin):
+    """Block markers match exactly: installing plan.toml leaves plan.toml.old's block alone."""
+    path = write_plan(tmp_path, PLAN)
+    other = write_plan(tmp_path, PLAN.replace('every = "4h"', 'every = "12h"'), name="plan.toml.old")
+    for p in (other, path, path):
+        res = CliRunner().invoke(main, ["schedule", str(p), "--install"])
+        assert res.exit_code == 0, res.output
+    text = (fake_bin / "crontab.txt").read_text()
+    assert text.count(f"# BEGIN newsarchive plan {other}") == 1 and text.count(f"# END newsarchive plan {other}\n") == 1
+    assert text.count("# BEGIN newsarchive plan") == 2
+    assert "5 2-23/12 * * *" in text and "5 2-23/4 * * *" in text   # both plans' lines
+
+
+def test_install_systemd_removes_only_its_own_plans_stale_units(tmp_path, fake_bin):
+    """Plan a.toml's units start "newsarchive-a-", and so do plan a-b.toml's: only a.toml's are stale for it."""
+    units = tmp_path / "units"
+    a = write_plan(tmp_path, '[[outlet]]\nname = "x.vn"\n', name="a.toml")
+    ab = write_plan(tmp_path, '[[outlet]]\nname = "y.vn"\n', name="a-b.toml")
+    for p in (ab, a):
+        res = CliRunner().invoke(main, ["schedule", str(p), "--format", "systemd", "--install", "--unit-dir", str(units)])
+        assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in units.iterdir()) == [
+        "newsarchive-a-b-y.vn.service", "newsarchive-a-b-y.vn.timer", "newsarchive-a-x.vn.service", "newsarchive-a-x.vn.timer"]
 
 
 def test_install_without_crontab_is_a_clear_error(tmp_path, monkeypatch):
@@ -301,12 +327,16 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
 # --- the scheduled-run wrapper -----------------------------------------------------------------
 
 
+# Outlets of the wrapper tests: a dead local port, so that nothing real is contacted even if a crawl started.
+DEAD = "http://127.0.0.1:9/"
+
+
 def test_schedule_run_skips_with_status_75_when_the_outlet_is_running(tmp_path):
-    path = write_plan(tmp_path, '[[outlet]]\nname = "a.vn"\n')
-    proc = _holder(tmp_path / "data/archive", "a.vn")
+    path = write_plan(tmp_path, f'[[outlet]]\nname = "{DEAD}"\n')
+    proc = _holder(tmp_path / "data/archive", DEAD)
     try:
         res = subprocess.run([sys.executable, "-c", "from newsarchive.cli import run; run()", "schedule", "run",
-                              str(path), "a.vn"], capture_output=True, text=True, timeout=60)
+                              str(path), DEAD], capture_output=True, text=True, timeout=60)
     finally:
         proc.kill()
         proc.wait()
@@ -317,27 +347,27 @@ def test_schedule_run_skips_with_status_75_when_the_outlet_is_running(tmp_path):
 
 
 def test_the_crawl_child_keeps_the_lock_while_it_runs(tmp_path):
-    plan = load_plan(write_plan(tmp_path, '[[outlet]]\nname = "a.vn"\n'))
+    plan = load_plan(write_plan(tmp_path, f'[[outlet]]\nname = "{DEAD}"\n'))
     gate = tmp_path / "gate"
     child = [sys.executable, "-c",
              f"import time, pathlib\nwhile not pathlib.Path({str(gate)!r}).exists(): time.sleep(0.02)\nprint('done')"]
     out: dict = {}
-    thread = threading.Thread(target=lambda: out.setdefault("status", run_scheduled(plan, "a.vn", echo=lambda m: None,
+    thread = threading.Thread(target=lambda: out.setdefault("status", run_scheduled(plan, DEAD, echo=lambda m: None,
                                                                                      command=child)))
     thread.start()
     try:
         deadline = time.monotonic() + 20
-        while not list((tmp_path / "data/logs").glob("a.vn/*.log")) and time.monotonic() < deadline:
+        while not list((tmp_path / "data/logs").glob("*/*.log")) and time.monotonic() < deadline:
             time.sleep(0.02)
         with pytest.raises(LockHeld):
-            OutletLock(plan.archive, "a.vn").acquire()
+            OutletLock(plan.archive, DEAD).acquire()
     finally:
         gate.touch()
         thread.join(timeout=30)
     assert out["status"] == 0
-    log = next((tmp_path / "data/logs").glob("a.vn/*.log")).read_text()
+    log = next((tmp_path / "data/logs").glob("*/*.log")).read_text()
     assert "done" in log and "# exit status 0" in log
-    OutletLock(plan.archive, "a.vn").acquire().release()
+    OutletLock(plan.archive, DEAD).acquire().release()
 
 
 def test_schedule_run_crawls_writes_a_log_and_a_manifest(tmp_path, sample_site):

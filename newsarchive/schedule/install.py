@@ -34,6 +34,13 @@ def _run(cmd: list[str], stdin: str | None = None) -> subprocess.CompletedProces
         raise InstallError(f"`{' '.join(cmd)}` did not answer within 60 s") from None
 
 
+def is_marker(line: str, marker: str) -> bool:
+    """`line` is this marker line: exactly the marker, or the marker and its two-space comment, so the
+    block of plan /x/plan.toml is never taken for that of /x/plan.toml.old (a prefix of it)."""
+    line = line.rstrip()
+    return line == marker or line.startswith(marker + "  (")
+
+
 def merge_block(current: str, plan: Plan, block: str) -> str:
     """`current` crontab text with this plan's block replaced (or appended); other lines untouched."""
     begin, end = block_markers(plan)
@@ -41,14 +48,14 @@ def merge_block(current: str, plan: Plan, block: str) -> str:
     inside = False
     replaced = False
     for line in current.splitlines():
-        if line.startswith(begin):
+        if is_marker(line, begin):
             inside = True
             if not replaced:
                 out.extend(block.rstrip("\n").splitlines())
                 replaced = True
             continue
         if inside:
-            if line.startswith(end):
+            if is_marker(line, end):
                 inside = False
             continue
         out.append(line)
@@ -82,6 +89,17 @@ def default_unit_dir() -> tuple[Path, bool]:
     return base / "systemd" / "user", True
 
 
+def _unit_of(path: Path, plan: Plan) -> bool:
+    """The unit file was written for this plan: its Description names the plan's path exactly (a unit of
+    plan a-b.toml also starts with "newsarchive-a-", the prefix of plan a.toml's units)."""
+    try:
+        text = path.read_text("utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(line.startswith("Description=") and line.rstrip().endswith(f"(plan {plan.path})")
+               for line in text.splitlines())
+
+
 @dataclass
 class SystemdInstall:
     unit_dir: Path
@@ -102,7 +120,8 @@ def install_systemd(plan: Plan, unit_dir: Path | None = None, user: bool | None 
         unit_dir.mkdir(parents=True, exist_ok=True)
         keep = {u.name for u in units}
         prefix = f"newsarchive-{plan.slug}-"
-        stale = sorted(p for p in unit_dir.glob(prefix + "*") if p.suffix in (".service", ".timer") and p.name not in keep)
+        stale = sorted(p for p in unit_dir.glob(prefix + "*")
+                       if p.suffix in (".service", ".timer") and p.name not in keep and _unit_of(p, plan))
         for u in units:
             path = unit_dir / u.name
             tmp = path.with_name(path.name + ".tmp")
