@@ -159,6 +159,8 @@ def test_systemd_units_for_each_enabled_outlet(tmp_path):
     assert sorted(units) == [f"newsarchive-plan-{s}.vn.{k}" for s in "abc" for k in ("service", "timer")]
     service = units["newsarchive-plan-b.vn.service"]
     assert "Type=oneshot" in service and "SuccessExitStatus=75" in service
+    # stopping the service signals the wrapper alone, which passes the signal on to the crawl once
+    assert "KillMode=mixed" in service and "KillSignal=SIGTERM" in service
     assert f"ExecStart=/opt/na/bin/newsarchive schedule run {plan.path} b.vn" in service
     assert f"WorkingDirectory={tmp_path}" in service and 'Environment=LANG=C.UTF-8' in service
     timer = units["newsarchive-plan-b.vn.timer"]
@@ -399,3 +401,47 @@ def test_schedule_run_crawls_writes_a_log_and_a_manifest(tmp_path, sample_site):
     [run] = data["runs"]
     assert run["run_id"] == run_id and run["outlets"] == [f"{sample_site}/"] and run["status"] == "finished"
     assert run["new"] == 13 and run["log"] == str(logs[0])
+
+
+def test_sigterm_to_the_wrappers_process_group_stops_the_crawl_cleanly_once(tmp_path):
+    """Ctrl-C in a terminal or `kill -TERM -PGID` signals the whole process group: the crawl (in its own
+    session) gets the signal once, through the wrapper, and shuts down cleanly (Scrapy takes a second
+    signal as 'stop now'): its run is sealed with status "shutdown" and the wrapper reports its status."""
+    from crawlsite_server import CrawlSite
+
+    site = CrawlSite()
+    site.start()
+    try:
+        path = write_plan(tmp_path, f"""\
+            archive = "arch"
+            logs = "logs"
+            [[outlet]]
+            name = "{site.base}/"
+            args = ["--allow-private-addresses", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0.2",
+                    "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "NEWSARCHIVE_RETRY_BACKOFF_BASE=0.05"]
+            """)
+        wrapper = subprocess.Popen([sys.executable, "-c", "from newsarchive.cli import run; run()", "schedule", "run",
+                                    str(path), f"{site.base}/"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, cwd=ROOT, start_new_session=True)   # its own group, to signal
+        try:
+            deadline = time.monotonic() + 120
+            while len(site.article_requests()) < 3 and time.monotonic() < deadline:
+                assert wrapper.poll() is None, "the crawl ended before it could be stopped"
+                time.sleep(0.05)
+            os.killpg(wrapper.pid, signal.SIGTERM)   # the whole group, as a terminal or `kill -- -PGID` does
+            out, err = wrapper.communicate(timeout=120)
+        finally:
+            if wrapper.poll() is None:
+                os.killpg(wrapper.pid, signal.SIGKILL)
+                wrapper.wait()
+    finally:
+        site.stop()
+    assert wrapper.returncode == 1, out + err        # a stopped crawl: the crawl's own status, not a signal's
+    [log] = list((tmp_path / "logs").rglob("*.log"))
+    text = log.read_text("utf-8")
+    assert text.count("Received SIGTERM, shutting down gracefully") == 1, text[-3000:]
+    assert "twice" not in text and "unclean" not in text, text[-3000:]
+    assert "Stopped before the end" in text and "# exit status 1" in text
+    [manifest] = list((tmp_path / "arch/runs").glob("*/manifest.json"))
+    info = json.loads(manifest.read_text("utf-8"))
+    assert info["status"] == "shutdown" and info["finish_reason"] == "shutdown"

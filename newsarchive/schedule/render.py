@@ -82,6 +82,8 @@ def render_systemd(plan: Plan) -> list[Unit]:
     systemd never starts a oneshot service that is still running, so a timer cannot overlap runs by
     itself; the wrapper's lock also covers manual and cron runs. Exit status 75 (another run held the
     lock) counts as success. ``Persistent=true`` runs a missed crawl after the machine was off.
+    ``KillMode=mixed`` stops a run with SIGTERM to the wrapper alone (the crawl gets it once, through the
+    wrapper, and shuts down cleanly) and kills what is left after ``TimeoutStopSec``.
     """
     units: list[Unit] = []
     for o in plan.enabled():
@@ -103,6 +105,9 @@ def render_systemd(plan: Plan) -> list[Unit]:
             "Nice=10\n"
             "IOSchedulingClass=idle\n"
             "KillSignal=SIGTERM\n"
+            # SIGTERM to the wrapper alone (it passes it on to the crawl once); whatever is still
+            # running after TimeoutStopSec is killed
+            "KillMode=mixed\n"
             "TimeoutStopSec=120\n"
         )
         timer = (

@@ -5,7 +5,13 @@
 1. takes the outlet's lock in its archive (`newsarchive.schedule.lock`); held -> message, exit 75;
 2. opens the run's log file, ``<logs>/<outlet>/<UTC start>.log``;
 3. runs ``newsarchive crawl OUTLET --archive ARCHIVE [args] [--redis URL]`` as a child process (same
-   Python), its output appended to the log, SIGTERM/SIGINT/SIGHUP passed on to it;
+   Python), its output appended to the log, SIGTERM/SIGINT/SIGHUP passed on to it. The child runs in a
+   session (and process group) of its own, so a signal sent to the wrapper's process group (Ctrl-C in
+   a terminal, ``kill -TERM -PGID``) reaches the crawl once, through the wrapper, not twice (Scrapy
+   takes a second SIGTERM/SIGINT as "stop now, uncleanly"); a second signal the wrapper receives is
+   passed on too, and then does force the crawl to stop. The systemd units use ``KillMode=mixed`` for
+   the same reason: systemd signals the wrapper alone first, and kills what is left only after
+   ``TimeoutStopSec``;
 4. writes a last log line with the exit status, the duration and the run ids the crawl created
    (their manifests are in ``<archive>/runs/<run id>/``), and exits with the crawl's status.
 """
@@ -71,11 +77,13 @@ def run_scheduled(plan: Plan, outlet: str, echo: Callable[[str], None] = print,
                      f"wrapper pid {os.getpid()}, started {started.isoformat(timespec='seconds')}\n"
                      f"# command: {' '.join(cmd)}\n")
             fh.flush()
+            # its own session: signals for the wrapper's process group do not reach it directly
             proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=plan.workdir, env=env,
-                                    pass_fds=(lock.fd,), start_new_session=False)
+                                    pass_fds=(lock.fd,), start_new_session=True)
             previous = {}
 
             def forward(signum, frame):
+                # each signal the wrapper receives reaches the crawl exactly once
                 if proc.poll() is None:
                     proc.send_signal(signum)
 
