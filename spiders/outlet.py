@@ -411,7 +411,8 @@ class OutletSpider(scrapy.Spider):
         run.home_done = True
         if isinstance(response, HtmlResponse):
             run.home_feeds = feed_links(response.body, response.url)
-            listing = read_listing(response.body, response.url, run.profile.month_first)
+            listing = read_listing(response.body, response.url, run.profile.month_first,
+                                   is_article=run.classifier.is_article)
             for link in listing.links:
                 if not run.profile.owns_url(link.url):
                     continue
@@ -462,7 +463,7 @@ class OutletSpider(scrapy.Spider):
             return
         run.listing_pages += 1
         self.crawler.stats.inc_value("newsarchive/discovery/listing_pages")
-        page = read_listing(response.body, response.url, run.profile.month_first)
+        page = read_listing(response.body, response.url, run.profile.month_first, is_article=run.classifier.is_article)
         dated = older = known = articles = 0
         for link in page.links:
             if not run.profile.owns_url(link.url) or not run.classifier.is_article(link.url):

@@ -7,6 +7,11 @@ next to it (if any), and the candidate URLs of the next (older) page, found by t
 2. ``NEXT_TEXTS``: anchors whose text says "next"/"more" ("Xem thêm", "Trang sau", "Tiếp", "»", ...);
 3. ``PAGE_NUMBER_PATTERNS``: an anchor to the same listing with page number N+1
    (``?page=N``, ``?p=N``, ``/trang-N``, ``/page/N``, ``/pN``).
+
+The date of a listed link is looked for in the link and up to ``DATE_SEARCH_ANCESTORS`` elements above
+it, stopping below the first one that also holds a link to *another* article (the list, or a box of
+several items): a date found there may be a sibling's. An item that prints no date gets none (the
+crawl then learns its date by fetching it) rather than its neighbour's.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Callable
 from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.html
 
+from newsarchive.discovery.classify import UrlClassifier
 from newsarchive.discovery.window import parse_when
 
 # Texts of "next page" / "more" anchors, compared lower-cased, NFC, white space folded.
@@ -44,6 +51,8 @@ DATE_TEXT = re.compile(
 
 # How far up from a link to look for the date of its item (the link itself, its parent, ...).
 DATE_SEARCH_ANCESTORS = 3
+
+_MANY = object()   # an element holding links to two or more different articles
 
 
 @dataclass
@@ -91,11 +100,33 @@ def listing_root(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/") or "/", query, ""))
 
 
-def _item_date(a, month_first: bool) -> tuple[datetime | None, str | None]:
+def _article_holders(anchors: list[tuple[object, str, str]], is_article: Callable[[str], bool]) -> dict:
+    """Element -> the one article URL linked inside it, or ``_MANY`` when it holds links to several."""
+    holders: dict = {}
+    for el, url, _text in anchors:
+        if not is_article(url):
+            continue
+        node = el
+        while node is not None:
+            held = holders.get(node)
+            if held is _MANY:
+                break                      # so are all its ancestors
+            if held is None:
+                holders[node] = url
+            elif held != url:
+                holders[node] = _MANY
+            node = node.getparent()
+    return holders
+
+
+def _item_date(a, url: str, month_first: bool, holders: dict) -> tuple[datetime | None, str | None]:
     node = a
     for _ in range(DATE_SEARCH_ANCESTORS + 1):
         if node is None:
             break
+        held = holders.get(node)
+        if held is not None and held != url:
+            break                          # holds another article's link: its dates may be that item's
         for t in node.iter("time"):
             raw = t.get("datetime") or t.text_content()
             when = parse_when(raw, month_first)
@@ -111,8 +142,13 @@ def _item_date(a, month_first: bool) -> tuple[datetime | None, str | None]:
 
 
 def read_listing(html: bytes | str, base_url: str, month_first: bool = False,
-                 want_dates: bool = True) -> ListingPage:
-    """Links (with dates beside them) and next-page candidates of one listing page."""
+                 want_dates: bool = True, is_article: Callable[[str], bool] | None = None) -> ListingPage:
+    """Links (with dates beside them) and next-page candidates of one listing page.
+
+    ``is_article`` tells which links are articles (the outlet's classifier; the generic rules of
+    ``UrlClassifier`` if not given): an element holding links to two different articles bounds the
+    search for a link's date.
+    """
     page = ListingPage()
     try:
         doc = lxml.html.fromstring(html)
@@ -121,9 +157,9 @@ def read_listing(html: bytes | str, base_url: str, month_first: bool = False,
     base = doc.find(".//base")
     if base is not None and base.get("href"):
         base_url = urljoin(base_url, base.get("href"))
-    seen: set[str] = set()
     rel_next: list[str] = []
     text_next: list[str] = []
+    anchors: list[tuple[object, str, str]] = []
     for el in doc.iter("a", "link"):
         href = (el.get("href") or "").strip()
         if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
@@ -139,10 +175,14 @@ def read_listing(html: bytes | str, base_url: str, month_first: bool = False,
         text = _norm_text(el.text_content())
         if text in NEXT_TEXTS or _norm_text(el.get("title") or "") in NEXT_TEXTS:
             text_next.append(url)
+        anchors.append((el, url, text))
+    holders = _article_holders(anchors, is_article or UrlClassifier().is_article) if want_dates else {}
+    seen: set[str] = set()
+    for el, url, text in anchors:
         if url in seen:
             continue
         seen.add(url)
-        date, raw = _item_date(el, month_first) if want_dates else (None, None)
+        date, raw = _item_date(el, url, month_first, holders) if want_dates else (None, None)
         page.links.append(ListedLink(url=url, text=text, date=date, date_raw=raw))
     numbered = []
     here = page_number(base_url)
