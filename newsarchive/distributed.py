@@ -9,9 +9,10 @@ one worker has scheduled is never fetched again by another. Every worker writes 
 
 What this module adds to scrapy-redis, and why:
 
-- **Keys per outlet.** scrapy-redis names its keys after the spider (``outlet:requests``); here every
-  crawl of the same outlet(s) shares ``newsarchive:{<outlets>}:...`` (``NEWSARCHIVE_REDIS_KEY`` to
-  choose another name), so crawls of different outlets through one Redis never mix.
+- **Keys per outlet and window.** scrapy-redis names its keys after the spider (``outlet:requests``);
+  here every crawl of the same outlet(s) over the same --since/--until window shares
+  ``newsarchive:{<outlets>[@<since>..<until>]}:...`` (``NEWSARCHIVE_REDIS_KEY`` to choose another
+  name), so crawls of different outlets, or of one outlet over different windows, never mix.
 - **Nothing lost when a worker dies.** scrapy-redis pops a request off the list (``RPOP``): a worker
   killed while it fetches loses what it held. Here a pop *moves* the request to the worker's own
   in-flight list (``LMOVE``, Redis >= 6.2) and it is removed from there only when it is done: when the
@@ -157,22 +158,54 @@ def redis_option(func: Callable) -> Callable:
 
 
 def crawl_key(spider, settings=None) -> str:
-    """The name shared by every worker of a crawl: NEWSARCHIVE_REDIS_KEY, else the spider's outlets.
+    """The name shared by every worker of a crawl: NEWSARCHIVE_REDIS_KEY (as given), else the spider's
+    outlets and its date window.
 
     Outlets are the profile names the spider resolved (``spider.outlets``) or the hosts of its start
-    URLs, sorted, so ``crawl a.vn b.vn`` and ``crawl b.vn a.vn`` on two machines share one queue.
+    URLs, sorted, so ``crawl a.vn b.vn`` and ``crawl b.vn a.vn`` on two machines share one queue. The
+    --since/--until window follows an ``@`` (``a.vn@2024-06-01..2024-06-30``; none for a crawl without
+    one), so two shared crawls of one outlet over different windows never share a queue or a seen-set
+    (URLs seen by one would be skipped by the other). A key over 200 characters is cut and ends with a
+    hash of the whole, so long keys stay distinct.
     """
     explicit = settings.get("NEWSARCHIVE_REDIS_KEY") if settings is not None else None
     if explicit:
         names = [str(explicit)]
+        window = ""
     else:
         outlets = getattr(spider, "outlets", None)
         if outlets:
             names = sorted(str(n) for n in outlets)
         else:
             names = sorted({urlsplit(u).netloc for u in getattr(spider, "start_urls", []) or []}) or [spider.name]
-    key = ",".join(names)
-    return re.sub(r"[^A-Za-z0-9_.,:+@-]", "_", key)[:200]
+        window = window_key(getattr(spider, "window", None))
+    key = ",".join(names) + (f"@{window}" if window else "")
+    key = re.sub(r"[^A-Za-z0-9_.,:+@-]", "_", key)
+    if len(key) > 200:
+        import hashlib
+
+        key = key[:187] + "~" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+    return key
+
+
+def window_key(window) -> str:
+    """A DateWindow as ``SINCE..UNTIL`` (either side empty when open; "" for an open window): days for
+    whole-day bounds in Vietnam time (what --since/--until YYYY-MM-DD give), else ISO datetimes."""
+    if window is None or (getattr(window, "since", None) is None and getattr(window, "until", None) is None):
+        return ""
+    from datetime import time
+
+    from newsarchive.dates import VN_TZ
+
+    def bound(when, day_time) -> str:
+        if when is None:
+            return ""
+        local = when.astimezone(VN_TZ)
+        if local.time() == day_time:
+            return local.date().isoformat()
+        return when.isoformat()
+
+    return f"{bound(window.since, time(0))}..{bound(window.until, time(23, 59, 59, 999999))}"
 
 
 def key_prefix(key: str) -> str:

@@ -292,6 +292,30 @@ def test_crawl_key_names_the_outlets_in_order():
     assert crawl_key(a, {"NEWSARCHIVE_REDIS_KEY": "nightly"}) == "nightly"
 
 
+def test_crawl_key_names_the_date_window():
+    """Two shared crawls of one outlet over different --since/--until windows never share a queue or seen-set."""
+    from types import SimpleNamespace
+
+    from newsarchive.discovery.window import DateWindow
+    from newsarchive.distributed import crawl_key
+
+    def spider(since=None, until=None):
+        return SimpleNamespace(name="outlet", outlets={"a.vn": 1}, window=DateWindow.from_strings(since, until))
+
+    june, july = spider("2024-06-01", "2024-06-30"), spider("2024-07-01", "2024-07-31")
+    assert crawl_key(june) == "a.vn@2024-06-01..2024-06-30" and crawl_key(july) == "a.vn@2024-07-01..2024-07-31"
+    assert crawl_key(spider("2024-06-01")) == "a.vn@2024-06-01.." != crawl_key(spider(None, "2024-06-01"))
+    assert crawl_key(spider()) == "a.vn"                       # no window: the outlets alone, as before
+    assert crawl_key(spider("2024-06-01", "2024-06-30")) == crawl_key(june)   # same window, same crawl
+    # the same instants written another way are the same window
+    assert crawl_key(spider("2024-05-31T17:00:00Z", "2024-06-30")) == crawl_key(june)
+    assert crawl_key(spider("2024-06-01T08:30:00+07:00")) == "a.vn@2024-06-01T08:30:00+07:00.."
+    many = SimpleNamespace(name="outlet", outlets={f"outlet-number-{i}.vn": 1 for i in range(20)},
+                           window=DateWindow.from_strings("2024-06-01", None))
+    other = SimpleNamespace(name="outlet", outlets=many.outlets, window=DateWindow.from_strings("2024-07-01", None))
+    assert len(crawl_key(many)) <= 200 and crawl_key(many) != crawl_key(other)   # long keys stay distinct
+
+
 def test_redis_option_reports_an_unreachable_server_in_one_line():
     @click.command()
     @redis_option
