@@ -31,6 +31,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
+from newsarchive.timeutil import iso_or_none
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_REVISIT = "1d=0,7d=1d,30d=7d"
@@ -95,13 +97,7 @@ class Known:
 
 
 def _when(value) -> datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return iso_or_none(value)   # a time without a zone is UTC (what the archive writes)
 
 
 class CrawlState:

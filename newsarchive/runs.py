@@ -29,6 +29,7 @@ from typing import Any
 from newsarchive.archive import layout as L
 from newsarchive.archive.layout import ArchiveError
 from newsarchive.archive.runs import read_json
+from newsarchive.timeutil import iso_or_none
 
 STALE_MIN_RUNS = 3
 STALE_FACTOR = 2.0
@@ -68,12 +69,7 @@ class OutletHealth:
 
 
 def _time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    return iso_or_none(value)   # a time without a zone is UTC (what the archive writes)
 
 
 def _command_targets(command: Any) -> list[str]:

@@ -124,3 +124,17 @@ def test_empty_archive(tmp_path):
 
 def test_format_duration():
     assert [format_duration(s) for s in (None, 4.4, 75, 3725)] == ["-", "4s", "1m15s", "1h02m"]
+
+
+def test_a_run_with_a_zoneless_start_and_a_utc_finish_has_a_duration(tmp_path):
+    """Timestamps without a zone are UTC, as everywhere the archive's times are read (one parser)."""
+    run_id = make_run(tmp_path, 0, "a.vn", minutes=30)
+    for name, key, value in (("run.json", "started_at", "2026-03-01T00:00:00"),
+                             ("manifest.json", "started_at", "2026-03-01T00:00:00"),
+                             ("manifest.json", "finished_at", "2026-03-01T00:30:00Z")):
+        path = tmp_path / "runs" / run_id / name
+        data = json.loads(path.read_text())
+        data[key] = value
+        path.write_text(json.dumps(data))
+    [run] = list_runs(tmp_path)
+    assert run.duration_s == 1800.0

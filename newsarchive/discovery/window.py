@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from newsarchive.dates import VN_TZ, parse_date
+from newsarchive.timeutil import parse_iso
 
 
 def parse_when(text: str | None, month_first: bool = False) -> datetime | None:
@@ -64,10 +65,9 @@ def parse_bound(text: str, end: bool = False) -> datetime:
             d = date.fromisoformat(text)
             t = time(23, 59, 59, 999999) if end else time(0)
             return datetime.combine(d, t, VN_TZ)
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_iso(text, naive_tz=VN_TZ)
     except ValueError:
         raise ValueError(f"not a date: {text!r} (use YYYY-MM-DD or an ISO-8601 datetime)") from None
-    return value if value.tzinfo else value.replace(tzinfo=VN_TZ)
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,12 @@ class DateWindow:
 
     def older_than_since(self, when: datetime | None) -> bool:
         return bool(when and self.since and when < self.since)
+
+    def all_older_than_since(self, dates) -> bool:
+        """True when at least one of ``dates`` is known and every known one is before --since
+        (unknown ones, None, say nothing either way)."""
+        known = [d for d in dates if d is not None]
+        return bool(known) and all(self.older_than_since(d) for d in known)
 
     def describe(self) -> str:
         if self.open:
