@@ -146,8 +146,8 @@ class Article:
         return "\n\n".join(part for part in (self.title, self.lead, self.body) if part)
 
     def to_dict(self) -> dict[str, Any]:
-        """A plain dict ready for JSON (keys in field order)."""
-        return dataclasses.asdict(self)
+        """A plain dict ready for JSON (keys in field order); nothing in it is shared with the Article."""
+        return _plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Article":
@@ -160,6 +160,28 @@ class Article:
             values["capture"] = Capture(**_known(Capture, values["capture"]))
         values["extraction"] = Extraction(**_known(Extraction, values.get("extraction") or {}))
         return cls(**values)
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(value: Any) -> Any:
+    """`dataclasses.asdict` for records: dataclasses, lists, tuples and dicts rebuilt as new dicts and
+    lists, other values (str, numbers, None) shared. asdict gives the same result through a deep copy of
+    every leaf, which made it the largest cost of storing a record in a crawl."""
+    cls = type(value)
+    if cls in (str, int, float, bool) or value is None:
+        return value
+    names = _FIELD_NAMES.get(cls)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:

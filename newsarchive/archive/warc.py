@@ -11,6 +11,8 @@ a record can be read from its (offset, length) alone and standard tools (``warci
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import logging
 import os
@@ -37,6 +39,16 @@ WARC_VERSION = "WARC/1.1"
 REQUESTED_URI = "WARC-Newsarchive-Requested-URI"  # the URL first requested, before redirects
 ORIG = "X-Newsarchive-Orig-"
 GZIP_LEVEL = 6
+DIGEST = "sha1"   # warcio's default, what replay and dedup tools expect
+
+# The gzip members are written with zlib-ng when it is installed (python-zlib-ng, the maintained zlib
+# fork): the same gzip format and, at level 6, files within 1% of zlib's size, but 1.8x faster, measured
+# on the test site's real 270 KB pages (102 MB/s against 57). It is the largest single cost of archiving
+# a page. Without it, the standard library's zlib writes the same format.
+try:
+    from zlib_ng import zlib_ng as _deflate
+except ImportError:  # pragma: no cover - an optional speed-up
+    _deflate = zlib
 
 
 def _warc_date(iso: str | None) -> str:
@@ -84,9 +96,20 @@ def request_headers(page: dict[str, Any], url: str) -> list[tuple[str, str]]:
     return out
 
 
+def _digest(*parts: bytes) -> str:
+    """A WARC digest value (``sha1:<base32>``, as warcio writes it) of the concatenated parts, in one pass."""
+    h = hashlib.new(DIGEST)
+    for part in parts:
+        h.update(part)
+    return f"{DIGEST}:{base64.b32encode(h.digest()).decode('ascii')}"
+
+
 @dataclass
 class CaptureWriter:
-    """Writes request/response pairs to one WARC file (created with a warcinfo record)."""
+    """Writes request/response pairs to one WARC file (created with a warcinfo record).
+
+    `prepare` (serialising and compressing a page's records) is thread-safe, and a crawl runs it in a
+    thread; `_append` (and so `PendingCapture.finish`) runs on one thread, the reactor's in a crawl."""
 
     path: Path
     root: Path
@@ -96,22 +119,24 @@ class CaptureWriter:
         self.path = Path(self.path)
         new = not self.path.exists() or self.path.stat().st_size == 0
         self._fh = open(self.path, "ab")
+        # where the next record starts: this writer is the file's only writer (the archive's lock), so
+        # the end is counted rather than asked of the file after every write
+        self._end = os.fstat(self._fh.fileno()).st_size
         # Records are serialised uncompressed by warcio, then each one is gzipped as its own member at
         # level 6 (warcio's own gzip runs at level 9: 3x slower for 2% smaller files).
-        self._buf = io.BytesIO()
-        self._writer = WARCWriter(self._buf, gzip=False, warc_version=WARC_VERSION)
+        self._writer = WARCWriter(io.BytesIO(), gzip=False, warc_version=WARC_VERSION)
         self.records = 0
         self.broken: Exception | None = None
         if new:
             rec = self._writer.create_warcinfo_record(self.path.name, self.info)
             self._write(rec)
 
-    def _serialise(self, record) -> bytes:
-        """A record as uncompressed WARC bytes (warcio; pure Python, so on the calling thread)."""
-        self._buf.seek(0)
-        self._buf.truncate()
-        self._writer.write_record(record)
-        return self._buf.getvalue()
+    @staticmethod
+    def _serialise(record) -> bytes:
+        """A record as uncompressed WARC bytes (warcio, into a buffer of its own: thread-safe)."""
+        buf = io.BytesIO()
+        WARCWriter(buf, gzip=False, warc_version=WARC_VERSION).write_record(record)
+        return buf.getvalue()
 
     def _write(self, record) -> tuple[int, int]:
         return self._append([gzip_member(self._serialise(record))])[0]
@@ -122,30 +147,32 @@ class CaptureWriter:
         Not thread-safe: call it from one thread (the reactor's, in a crawl)."""
         if self.broken:
             raise ArchiveError(f"{self.path}: writer stopped after an earlier error ({self.broken})")
-        start = self._fh.tell()
+        data = b"".join(members) if len(members) > 1 else members[0]
         try:
-            self._fh.write(b"".join(members) if len(members) > 1 else members[0])
+            written = self._fh.write(data)
             self._fh.flush()
         except OSError as exc:
             self.broken = exc
             if exc.errno in NO_SPACE:
                 raise no_space(exc, self.path) from None
             raise ArchiveError(f"cannot write {self.path}: {exc}") from None
-        out, pos = [], start
+        if written != len(data):  # never expected from a buffered file: it raises instead
+            self.broken = ArchiveError(f"{self.path}: short write ({written} of {len(data)} bytes)")
+            raise self.broken
+        out, pos = [], self._end
         for member in members:
             out.append((pos, len(member)))
             pos += len(member)
-        if self._fh.tell() != pos:  # never expected: the file is opened for appending by this writer only
-            self.broken = ArchiveError(f"{self.path}: file grew by an unexpected amount")
-            raise self.broken
+        self._end = pos
         self.records += len(members)
         return out
 
     def prepare(self, page: dict[str, Any]) -> "PendingCapture":
-        """Serialise the response and request records of a page item (uncompressed).
+        """Serialise the response and request records of a page item (uncompressed). Thread-safe.
 
-        Then `PendingCapture.compress()` (pure, thread-safe: zlib releases the GIL, so a crawl runs it in
-        a thread) and `finish()` (appends, on the writer's thread) give the Capture pointer."""
+        Then `PendingCapture.compress()` (pure, thread-safe) and `finish()` (appends, on the writer's
+        thread) give the Capture pointer. A crawl runs `prepare` and `compress` in a thread: hashing and
+        zlib release the GIL, so most of the work runs beside the crawl on another core."""
         url = page.get("final_url") or page["url"]
         date = _warc_date(page.get("fetched_at"))
         protocol = page.get("protocol") or "HTTP/1.1"
@@ -154,7 +181,11 @@ class CaptureWriter:
 
         status_line = f"{status} {REASONS.get(status, 'Unknown')}"
         http = StatusAndHeaders(status_line, response_headers(page), protocol=protocol)
-        warc_headers = {"WARC-Date": date}
+        # Both digests in one pass each over the whole body (warcio would read it in 16 KB pieces, twice);
+        # warcio keeps digests it is given. The block is the HTTP header block as warcio writes it + body.
+        http.compute_headers_buffer(self._writer.header_filter)
+        warc_headers = {"WARC-Date": date, "WARC-Payload-Digest": _digest(body),
+                        "WARC-Block-Digest": _digest(http.headers_buff, body)}
         if page.get("ip_address"):
             warc_headers["WARC-IP-Address"] = str(page["ip_address"])
         if page.get("url") and page["url"] != url:
@@ -201,7 +232,7 @@ class CaptureWriter:
 
 def gzip_member(data: bytes | memoryview) -> bytes:
     """`data` as one complete gzip member (so a record can be read from its offset and length alone)."""
-    packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    packer = _deflate.compressobj(GZIP_LEVEL, _deflate.DEFLATED, _deflate.MAX_WBITS + 16)
     return packer.compress(data) + packer.flush()
 
 

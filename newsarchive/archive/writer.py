@@ -109,16 +109,22 @@ class RunWriter:
         """Store the raw request/response of a page item in the run's WARC file."""
         return self.write_capture(self.prepare_capture(page).compress())
 
-    def prepare_capture(self, page: dict[str, Any]) -> PendingCapture:
-        """First half of `capture`: the page's WARC records, serialised. Call `.compress()` on the result
-        anywhere (a worker thread: it is pure and releases the GIL), then `write_capture` on this thread."""
+    def capture_writer(self) -> CaptureWriter:
+        """The run's WARC writer (created, with its warcinfo record, on first use). Its `prepare` is
+        thread-safe; call this on the writing thread."""
         self._check_open()
         if self._warc is None:
             self._warc = CaptureWriter(self.dir / L.CAPTURES, self.root,
                                        warcinfo(f"newsarchive/{software_versions().get('newsarchive', '?')}", self.run_id,
                                                 {"operator": str((self.info.get("options") or {}).get("operator", ""))}
                                                 if (self.info.get("options") or {}).get("operator") else None))
-        return self._warc.prepare(page)
+        return self._warc
+
+    def prepare_capture(self, page: dict[str, Any]) -> PendingCapture:
+        """First half of `capture`: the page's WARC records, serialised. Call `.compress()` on the result
+        anywhere (a worker thread: it is pure and releases the GIL), then `write_capture` on this thread.
+        (`capture_writer().prepare(page)` is the same, and may itself run in a thread.)"""
+        return self.capture_writer().prepare(page)
 
     def write_capture(self, pending: PendingCapture) -> Capture:
         """Second half of `capture`: append the (compressed) records at the end of the WARC file."""
