@@ -272,14 +272,24 @@ DAY_MONTH_NO_YEAR = _rx(r"\d(?<![\d/.\-]\d)\d?(?:[/.\-]\d{1,2}(?![\d/.\-]*\d)|\s
 # Engine helpers
 # --------------------------------------------------------------------------------------------
 
-_DAYS_IN_MONTH = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_DAYS_IN_MONTH = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)   # February: in a leap year
 _ZONES: dict[int, timezone] = {}
 
 
+def _is_leap(y: int) -> bool:
+    """Gregorian leap year (the one leap-year rule of this module)."""
+    return y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+
+
+def _month_days(y: int, m: int) -> int:
+    """Days in month m (1-12) of year y."""
+    return 28 if m == 2 and not _is_leap(y) else _DAYS_IN_MONTH[m]
+
+
 def _valid_date(y: int, m: int, d: int) -> bool:
-    if not (MIN_YEAR <= y <= MAX_YEAR and 1 <= m <= 12 and 1 <= d <= _DAYS_IN_MONTH[m]):
-        return False
-    return not (m == 2 and d == 29 and not (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)))
+    # _month_days(y, m), with the leap-year test only for 29 February (this runs for every candidate)
+    return (MIN_YEAR <= y <= MAX_YEAR and 1 <= m <= 12 and 1 <= d <= _DAYS_IN_MONTH[m]
+            and not (m == 2 and d == 29 and not _is_leap(y)))
 
 
 def _zone(minutes: int) -> timezone:
@@ -769,8 +779,7 @@ def _minus_months(d: date, months: int) -> date:
     total = d.year * 12 + (d.month - 1) - months
     y, m = divmod(total, 12)
     m += 1
-    last = _DAYS_IN_MONTH[m] if m != 2 else (29 if (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)) else 28)
-    return date(y, m, min(d.day, last))
+    return date(y, m, min(d.day, _month_days(y, m)))
 
 
 def _relative(ctx: _Ctx) -> _Found | str | None:

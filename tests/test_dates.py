@@ -203,6 +203,29 @@ def test_family_relative():
     assert parse_date("2 giờ trước", now=datetime(2024, 6, 7, 12, 0)) == dt(2024, 6, 7, 10, 0)
 
 
+@pytest.mark.parametrize("now,text,expected", [
+    # months back from a month's last day end on the shorter month's last day, leap years included
+    (datetime(2024, 3, 31, 12, 0, tzinfo=VN_TZ), "1 tháng trước", date(2024, 2, 29)),
+    (datetime(2023, 3, 31, 12, 0, tzinfo=VN_TZ), "1 tháng trước", date(2023, 2, 28)),
+    (datetime(2000, 3, 30, 12, 0, tzinfo=VN_TZ), "1 month ago", date(2000, 2, 29)),      # 2000: leap (÷400)
+    (datetime(2100, 3, 30, 12, 0, tzinfo=VN_TZ), "1 month ago", date(2100, 2, 28)),      # 2100: not (÷100)
+    (datetime(2024, 5, 31, 12, 0, tzinfo=VN_TZ), "1 tháng trước", date(2024, 4, 30)),
+    (datetime(2024, 2, 29, 12, 0, tzinfo=VN_TZ), "1 năm trước", date(2023, 2, 28)),
+    (datetime(2024, 2, 29, 12, 0, tzinfo=VN_TZ), "4 năm trước", date(2020, 2, 29)),
+    (datetime(2024, 1, 15, 12, 0, tzinfo=VN_TZ), "13 tháng trước", date(2022, 12, 15)),
+])
+def test_months_and_years_back_keep_to_real_month_ends(now, text, expected):
+    assert parse_date(text, now=now) == expected
+
+
+def test_the_calendar_rule_of_relative_dates_is_the_rule_of_written_dates():
+    """29 February is a date exactly when months back from 31 March land on it (one leap-year rule)."""
+    for year in (1900, 1996, 2000, 2023, 2024, 2100):
+        written = parse_date(f"29/02/{year}")
+        back = parse_date("1 tháng trước", now=datetime(year, 3, 31, 12, 0, tzinfo=VN_TZ))
+        assert (written is not None) == (back.day == 29) and back.month == 2, year
+
+
 def test_relative_without_now_is_none_with_a_reason():
     p = parse_date_detailed("2 giờ trước")
     assert p.value is None
