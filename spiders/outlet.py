@@ -12,7 +12,9 @@ when one yields no article URL inside the date window:
 2. **feeds**: the profile's feeds, those the home page advertises, else the usual paths;
 3. **listings**: the profile's listing pages, else the home page's section links, walked page by page
    back in time until a page holds only articles older than --since (or only articles archived
-   already, or ``NEWSARCHIVE_MAX_LISTING_PAGES`` pages).
+   already, or ``NEWSARCHIVE_MAX_LISTING_PAGES`` pages). When a page prints no date beside some of
+   its articles (and --since is given), its next page is held until those articles are fetched and
+   their extracted dates known (``HeldNextPage``): the walk stops there if every date known is older.
 
 The home page is always read (its newest articles, its feed links, its sections). Article URLs are
 told apart from listings, tags, search and static pages by ``newsarchive.discovery.classify``, which
@@ -37,6 +39,7 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from protego import Protego
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import HtmlResponse, Response, TextResponse
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
@@ -45,10 +48,10 @@ from newsarchive.crawlstate import (CrawlState, RevisitSchedule, DEFAULT_REVISIT
                                     prepare_jobdir)
 from newsarchive.discovery.classify import NOT_ARTICLE_RULES, UrlClassifier
 from newsarchive.discovery.feeds import COMMON_FEED_PATHS, feed_links, parse_feed
-from newsarchive.discovery.listings import read_listing
+from newsarchive.discovery.listings import HeldNextPage, read_listing
 from newsarchive.discovery.safexml import XmlError
 from newsarchive.discovery.sitemaps import COMMON_SITEMAP_PATHS, parse_sitemap, sitemaps_from_robots
-from newsarchive.discovery.window import DateWindow, date_from_url
+from newsarchive.discovery.window import DateWindow, date_from_url, parse_when
 from newsarchive.page import page_item_from_response
 from newsarchive.scrapy_ext.failures import failure_kind
 from newsarchive.sites import OutletProfile, RegistryError, load_registry
@@ -68,6 +71,11 @@ EXTRA_ITEM_PIPELINES = {
 }
 
 MAX_FAILURES_LISTED = 1000
+
+
+def _listed_url(request_or_response) -> str:
+    """The URL discovery listed (before any redirect), as page items record it (``url``)."""
+    return (request_or_response.meta.get("redirect_urls") or [request_or_response.url])[0]
 
 
 class OutletRun:
@@ -126,6 +134,12 @@ class OutletSpider(scrapy.Spider):
         self.crawlstate = CrawlState()
         self._run_token = secrets.token_hex(4)       # tells this run's pending keys from a resumed run's
         self._keys = itertools.count()
+        # undated listing pages (see HeldNextPage): article URL -> date its fetch told (None: it could
+        # not), kept while --since is given; article URL -> held pages waiting for it; held page -> its
+        # pending key (a held next page keeps the listings stage open)
+        self.learned: dict[str, datetime | None] = {}
+        self.held: dict[str, list[HeldNextPage]] = {}
+        self.held_pages: dict[HeldNextPage, str] = {}
 
     # -- setup -----------------------------------------------------------------------------------
     @classmethod
@@ -165,6 +179,9 @@ class OutletSpider(scrapy.Spider):
             mark_running(spider.jobdir)
         crawler.signals.connect(spider._closed, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider._dropped, signal=scrapy.signals.request_dropped)
+        for signal in (scrapy.signals.item_scraped, scrapy.signals.item_dropped, scrapy.signals.item_error):
+            crawler.signals.connect(spider._item_done, signal=signal)
+        crawler.signals.connect(spider._idle, signal=scrapy.signals.spider_idle)
         return spider
 
     def _closed(self, spider, reason):
@@ -172,10 +189,13 @@ class OutletSpider(scrapy.Spider):
         stats.set_value("newsarchive/failures_listed", len(self.failures))
         if self.jobdir:
             finished = reason == "finished"
-            if not finished and self.inflight:
+            if not finished and (self.inflight or self.held_pages):
+                # held next pages of undated listings are in no queue: resumed as in-flight listing pages
+                held = [{"url": h.next_url, "role": "listing", "outlet": h.outlet, "hint": None}
+                        for h in self.held_pages]
                 Path(self.jobdir).mkdir(parents=True, exist_ok=True)
                 (Path(self.jobdir) / "inflight.json").write_text(
-                    json.dumps(list(self.inflight.values()), ensure_ascii=False), "utf-8")
+                    json.dumps([*self.inflight.values(), *held], ensure_ascii=False), "utf-8")
             mark_stopped(self.jobdir, finished)
 
     # -- scope -----------------------------------------------------------------------------------
@@ -221,6 +241,10 @@ class OutletSpider(scrapy.Spider):
             self._settle(run, request.meta)
         if run is not None and role == "home":
             run.home_done = True
+        if role == "article":
+            url = _listed_url(request)
+            known = self.crawlstate.known.get(url)       # (refused as archived meanwhile: its date is known)
+            self._article_resolved(url, known.published if known else None)
         classes = {c.__name__ for c in type(exc).__mro__}
         if "IgnoreRequest" in classes and "HttpError" not in classes:
             # refusals (robots.txt, scope, private address, already archived) are counted where decided
@@ -304,6 +328,9 @@ class OutletSpider(scrapy.Spider):
         request was read by an earlier run of this crawl (JOBDIR) or by another worker, unless it is a
         redirect to a page read already. The stage stops waiting for it, and may move on.
         """
+        if request.meta.get("role") == "article":
+            self._article_resolved(_listed_url(request), None)
+            return
         run = self.outlets.get(request.meta.get("outlet") or "")
         stage = request.meta.get("stage")
         if run is None or not stage or request.meta.get("pending") not in run.pending[stage]:
@@ -465,11 +492,14 @@ class OutletSpider(scrapy.Spider):
         self.crawler.stats.inc_value("newsarchive/discovery/listing_pages")
         page = read_listing(response.body, response.url, run.profile.month_first, is_article=run.classifier.is_article)
         dated = older = known = articles = 0
+        requests: list[scrapy.Request] = []
+        dates: dict[str, datetime | None] = {}          # the page's articles and their dates before fetching
         for link in page.links:
             if not run.profile.owns_url(link.url) or not run.classifier.is_article(link.url):
                 continue
             articles += 1
             when = link.date or date_from_url(link.url)
+            dates[link.url] = when
             if when is not None:
                 dated += 1
                 older += self.window.older_than_since(when)
@@ -477,7 +507,7 @@ class OutletSpider(scrapy.Spider):
                 known += 1
             req = self._article_request(run, link.url, when, "listing", raw=link.date_raw, stage="listings")
             if req is not None:
-                yield req
+                requests.append(req)
         stop = None
         if articles and dated == articles and older == articles:
             stop = "every article on it is older than --since"
@@ -487,16 +517,118 @@ class OutletSpider(scrapy.Spider):
             stop = f"NEWSARCHIVE_MAX_LISTING_PAGES ({self.max_listing_pages}) reached"
         elif self._article_budget_spent():
             stop = "--max-articles reached"
+        next_url = next((u for u in page.next_pages[:1] if run.profile.owns_url(u)), None)
         if stop:
             self.logger.info("Listing walk stops at %s: %s", response.url, stop)
-        else:
-            for url in page.next_pages[:1]:
-                if run.profile.owns_url(url):
-                    req = self._discovery_request(run, url, "listing", "listings", priority=-depth - 1,
-                                                  depth=depth + 1)
-                    if req is not None:
-                        yield req
+        elif next_url and self.window.since is not None and dated < articles:
+            # (registered before any article request leaves this callback, so no answer is missed)
+            held = self._hold(run, response.url, next_url, depth + 1, dates)
+            if held is not None and held.ready:
+                requests.extend(self._release(held))
+        elif next_url:
+            req = self._discovery_request(run, next_url, "listing", "listings", priority=-depth - 1,
+                                          depth=depth + 1)
+            if req is not None:
+                requests.append(req)
+        yield from requests
         yield from self._advance(run)
+
+    def _hold(self, run: OutletRun, page_url: str, next_url: str, depth: int,
+              dates: dict[str, datetime | None]) -> HeldNextPage | None:
+        """Hold the next page of a listing page whose undated articles are being fetched."""
+        if canonicalize_url(next_url) in run.requested:
+            return None
+        held = HeldNextPage(run.profile.name, page_url, next_url, depth)
+        for url, when in dates.items():
+            if when is None:
+                learned, when = self._fetched_date(url)
+                if not learned:
+                    held.waiting.add(url)
+                    self.held.setdefault(url, []).append(held)
+                    continue
+            held.dates[url] = when
+        key = f"{self._run_token}:{next(self._keys)}"
+        run.pending["listings"].add(key)
+        self.held_pages[held] = key
+        self.crawler.stats.inc_value("newsarchive/discovery/listing_pages_held")
+        self.logger.debug("Next page %s held until %d article(s) of %s are fetched", next_url,
+                          len(held.waiting), page_url)
+        return held
+
+    def _fetched_date(self, url: str) -> tuple[bool, datetime | None]:
+        """(known, date) of an article that discovery could not date: what its fetch told, what the
+        archive knows, or not known yet (requested, not answered); (True, None) if it will never be."""
+        if url in self.learned:
+            return True, self.learned[url]
+        known = self.crawlstate.known.get(url)
+        if known is not None:
+            return True, known.published
+        if url in self.scheduled:
+            return False, None
+        return True, None                  # not requested (--max-articles, out of scope)
+
+    def _release(self, held: HeldNextPage) -> list[scrapy.Request]:
+        """Decide a held next page: walk on unless every article date known is older than --since."""
+        key = self.held_pages.pop(held, None)
+        if key is None:
+            return []
+        run = self.outlets[held.outlet]
+        run.pending["listings"].discard(key)
+        out: list[scrapy.Request] = []
+        stop = None
+        if self.window.all_older_than_since(held.dates.values()):
+            stop = "every article on it is older than --since (dates learned by fetching them)"
+            self.crawler.stats.inc_value("newsarchive/discovery/listing_stops_after_fetch")
+        elif run.listing_pages >= self.max_listing_pages:
+            stop = f"NEWSARCHIVE_MAX_LISTING_PAGES ({self.max_listing_pages}) reached"
+        elif self._article_budget_spent():
+            stop = "--max-articles reached"
+        if stop:
+            self.logger.info("Listing walk stops at %s: %s", held.page_url, stop)
+        else:
+            req = self._discovery_request(run, held.next_url, "listing", "listings", priority=-held.depth,
+                                          depth=held.depth)
+            if req is not None:
+                out.append(req)
+        out.extend(self._advance(run))
+        return out
+
+    def _article_resolved(self, url: str | None, when: datetime | None) -> None:
+        """An article request got its answer: its extracted date, or None (failed, dropped, no date)."""
+        if not url or self.window.since is None:
+            return
+        self.learned[url] = when
+        for held in self.held.pop(url, ()):
+            if held not in self.held_pages:
+                continue                   # released already (spider idle)
+            held.learn(url, when)
+            if held.ready:
+                for req in self._release(held):
+                    self.crawler.engine.crawl(req)
+
+    def _item_done(self, item, response=None, **kwargs) -> None:
+        """item_scraped / item_dropped / item_error: the article's extracted date reaches discovery."""
+        if self.window.since is None or not isinstance(item, dict):
+            return
+        when = getattr(item.get("article"), "published_at", None)
+        if when is not None and not isinstance(when, datetime):
+            when = parse_when(str(when))
+        self._article_resolved(item.get("url"), when)
+
+    def _idle(self, spider=None) -> None:
+        """No request left but held next pages (an article whose answer never came, e.g. its callback
+        failed): decide them with the dates known, so no walk is left waiting."""
+        if not self.held_pages:
+            return
+        scheduled = False
+        for held in list(self.held_pages):
+            self.logger.info("Listing %s: %d article(s) never told their date; deciding with the dates known",
+                             held.page_url, len(held.waiting))
+            for req in self._release(held):
+                self.crawler.engine.crawl(req)
+                scheduled = True
+        if scheduled:
+            raise DontCloseSpider
 
     # -- moving between stages ---------------------------------------------------------------------
     def _advance(self, run: OutletRun):
@@ -578,6 +710,7 @@ class OutletSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsarchive/pages_not_html")
             self.note_failure("not_html", response.url, f"Content-Type {ctype or '?'}")
             self.logger.warning("Not an HTML page, skipped: %s (%s)", response.url, ctype)
+            self._article_resolved(_listed_url(response), None)
             return
         item = page_item_from_response(response)
         item["outlet"] = response.meta.get("outlet")

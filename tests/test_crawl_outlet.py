@@ -188,6 +188,30 @@ def test_guessed_sitemap_or_feed_paths_that_are_no_xml_are_counted_missing_not_f
     assert crawl.stat("newsarchive/failures/parse") == 0
 
 
+def test_undated_listing_walk_stops_once_fetched_articles_are_older_than_since(make_site, tmp_path):
+    # listing items print no date: the walk learns each page's dates by fetching its articles, and does
+    # not go past the first page whose articles are all older than --since
+    from newsarchive.discovery.window import parse_bound
+
+    site = make_site("undated_listings")
+    since = parse_bound("2024-05-08")
+    crawl = run_spider("outlet", settings_for(tmp_path), target=site.base + "/", since="2024-05-08")
+    assert crawl.finish_reason == "finished"
+    assert set(archived_paths(site, tmp_path)) == expected_paths(site, since)
+    beyond = stops = 0
+    for section in site.SECTIONS:
+        pages = site.listing_pages(section)
+        first_old = next(n for n, chunk in enumerate(pages, 1) if all(a.published < since for a in chunk))
+        assert (f"/{section}/trang-{first_old}" if first_old > 1 else f"/{section}") in site.requests
+        stops += first_old < len(pages)
+        for n in range(first_old + 1, len(pages) + 1):
+            beyond += 1
+            assert f"/{section}/trang-{n}" not in site.requests, (section, n)
+            assert not {site.listed_path(a) for a in pages[n - 1]} & set(site.requests), (section, n)
+    assert beyond >= 2   # (the site has listing pages past the window to leave alone)
+    assert crawl.stat("newsarchive/discovery/listing_stops_after_fetch") == stops
+
+
 def _crawl_cmd(site: CrawlSite, archive: Path) -> list[str]:
     return [sys.executable, "-c", "from newsarchive.cli import run; run()", "crawl", site.base + "/", "--archive", str(archive),
             "--allow-private-addresses", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0.15",

@@ -12,6 +12,10 @@ The date of a listed link is looked for in the link and up to ``DATE_SEARCH_ANCE
 it, stopping below the first one that also holds a link to *another* article (the list, or a box of
 several items): a date found there may be a sibling's. An item that prints no date gets none (the
 crawl then learns its date by fetching it) rather than its neighbour's.
+
+``HeldNextPage``: when a listing page's items print no date, the walk back in time cannot tell from the
+page whether it has left the --since window; the crawl holds the next page until the page's articles
+are fetched and their dates known, and walks on only if one of them is inside the window.
 """
 
 from __future__ import annotations
@@ -61,6 +65,28 @@ class ListedLink:
     text: str = ""
     date: datetime | None = None
     date_raw: str | None = None
+
+
+@dataclass(eq=False)
+class HeldNextPage:
+    """The next page of a listing page whose articles' dates are learned by fetching them."""
+
+    outlet: str
+    page_url: str                                   # the listing page read
+    next_url: str                                   # its next (older) page, not requested yet
+    depth: int                                      # the next page's depth in the walk
+    dates: dict[str, datetime | None] = field(default_factory=dict)   # article URL -> date (None: unknown)
+    waiting: set[str] = field(default_factory=set)  # article URLs whose fetch has not told their date yet
+
+    def learn(self, url: str, when: datetime | None) -> None:
+        """The fetch of ``url`` told its date (None: it could not, the fetch failed or found none)."""
+        if url in self.waiting:
+            self.waiting.discard(url)
+            self.dates[url] = when
+
+    @property
+    def ready(self) -> bool:
+        return not self.waiting
 
 
 @dataclass
