@@ -212,6 +212,26 @@ def test_undated_listing_walk_stops_once_fetched_articles_are_older_than_since(m
     assert crawl.stat("newsarchive/discovery/listing_stops_after_fetch") == stops
 
 
+def test_held_listing_pages_are_released_when_article_dates_never_arrive(make_site, tmp_path):
+    # a spider that never hears of its articles' extracted dates (as if every article callback failed):
+    # the held next pages are decided when the crawl runs out of requests, so the walk still goes on
+    # (nothing known: to the last page) instead of ending silently
+    from spiders.outlet import OutletSpider
+
+    class DeafSpider(OutletSpider):
+        name = "outlet_deaf"
+
+        def _item_done(self, item, response=None, **kwargs):
+            return None
+
+    site = make_site("undated_listings")
+    crawl = run_spider(DeafSpider, settings_for(tmp_path), target=site.base + "/", since="2024-05-08")
+    assert crawl.finish_reason == "finished"
+    for section in site.SECTIONS:
+        assert f"/{section}/trang-{len(site.listing_pages(section))}" in site.requests
+    assert crawl.stat("newsarchive/discovery/listing_stops_after_fetch") == 0
+
+
 def _crawl_cmd(site: CrawlSite, archive: Path) -> list[str]:
     return [sys.executable, "-c", "from newsarchive.cli import run; run()", "crawl", site.base + "/", "--archive", str(archive),
             "--allow-private-addresses", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0.15",
