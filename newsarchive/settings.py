@@ -65,3 +65,6 @@ LOG_FORMATTER = "pipelines.logformatter.NewsLogFormatter"
 # Safety: crawls refuse private, loopback and link-local addresses unless this is set
 # (the CLI's --allow-private-addresses; the demo and the tests set it to crawl 127.0.0.1).
 NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES = False
+# ... also when the download connects (a second DNS answer can differ from the one checked): the
+# reactor's name resolver drops private addresses (wrapping Scrapy's resolver, NEWSARCHIVE_DNS_RESOLVER).
+TWISTED_DNS_RESOLVER = "newsarchive.scrapy_ext.resolver.PublicAddressResolver"

@@ -2,61 +2,84 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import socket
 from time import monotonic
+from typing import Any
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
+from twisted.internet.defer import Deferred
+
+from newsarchive.scrapy_ext.resolver import (PublicAddressResolver, address_is_private, is_ip,  # noqa: F401
+                                             lookup, refusal)
 
 logger = logging.getLogger(__name__)
 
 
 # -- scope and address safety ----------------------------------------------------------------------
-def address_is_private(ip: str) -> bool:
-    """Loopback, private (RFC 1918 / ULA), link-local, shared, reserved, multicast or unspecified."""
-    addr = ipaddress.ip_address(ip.split("%", 1)[0])
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-        addr = addr.ipv4_mapped
-    return not addr.is_global or addr.is_multicast
-
-
 class AddressPolicy:
-    """Resolves hosts once (cached) and says whether a host may be fetched."""
+    """Says whether a host may be fetched: literal IP addresses at once, host names after a lookup
+    through the reactor's name resolver (Scrapy's DNS cache; never a blocking call on the reactor
+    thread). One lookup per host, shared by the requests that wait for it; verdicts are cached, failed
+    lookups are not (the download then fails and is counted as a DNS failure; the next request asks
+    again). Hosts the connection-time guard (``PublicAddressResolver``) found private are refused."""
 
-    def __init__(self, allow_private: bool):
+    def __init__(self, allow_private: bool, resolver: Any = None):
         self.allow_private = allow_private
-        self._cache: dict[str, str | None] = {}
+        self._resolver = resolver               # an IHostnameResolver; default: the reactor's
+        self._verdicts: dict[str, str | None] = {}
+        self._waiting: dict[str, list[Deferred]] = {}
 
-    def refusal(self, host: str) -> str | None:
-        """None when the host may be fetched, else why not."""
+    def _name_resolver(self):
+        if self._resolver is not None:
+            return self._resolver
+        from twisted.internet import reactor
+
+        return reactor.nameResolver
+
+    def guard_refusal(self, host: str) -> str | None:
+        """Why the connection-time guard refused `host` (DNS rebinding, or a check it slipped past)."""
+        refused = getattr(self._name_resolver(), "refused", None)
+        return refused.get(host) if isinstance(refused, dict) else None
+
+    def decided(self, host: str) -> tuple[bool, str | None]:
+        """(True, refusal or None) when known without a lookup, (False, None) when one is needed."""
         if self.allow_private:
-            return None
-        if host in self._cache:
-            return self._cache[host]
-        try:
-            ips = [host.strip("[]")] if _is_ip(host.strip("[]")) else sorted(
-                {ai[4][0] for ai in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)})
-        except (socket.gaierror, UnicodeError, OSError):
-            self._cache[host] = None  # let the download fail and be counted as a DNS failure
-            return None
-        bad = [ip for ip in ips if address_is_private(ip)]
-        reason = (f"{host} resolves to a private/loopback/link-local address ({bad[0]}); "
-                  "use --allow-private-addresses to crawl it") if bad else None
-        self._cache[host] = reason
-        return reason
+            return True, None
+        bare = host.strip("[]")
+        if is_ip(bare):
+            return True, refusal(host, [bare])
+        guarded = self.guard_refusal(host)
+        if guarded:
+            return True, guarded
+        if host in self._verdicts:
+            return True, self._verdicts[host]
+        return False, None
 
+    def refusal_later(self, host: str) -> Deferred:
+        """A Deferred firing with why `host` may not be fetched (or None), after a non-blocking lookup."""
+        waiter: Deferred = Deferred()
+        if host in self._waiting:
+            self._waiting[host].append(waiter)
+            return waiter
+        self._waiting[host] = [waiter]
+        resolver = self._name_resolver()
+        if isinstance(resolver, PublicAddressResolver):
+            # the guard drops private addresses: ask the resolver it wraps, to see them
+            resolver = resolver.unfiltered if resolver.unfiltered is not None else resolver.inner
 
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text.split("%", 1)[0])
-        return True
-    except ValueError:
-        return False
+        def done(addresses):
+            reason = refusal(host, addresses)
+            if addresses:
+                self._verdicts[host] = reason
+            for w in self._waiting.pop(host, []):
+                w.callback(reason)
+
+        lookup(resolver, host).addCallback(done)
+        return waiter
 
 
 class ScopeMiddleware:
@@ -79,7 +102,11 @@ class ScopeMiddleware:
             note(f"refused_{kind}", request.url, reason)
         raise IgnoreRequest(reason)
 
-    def process_request(self, request, spider=None):
+    def _refuse_private(self, request, spider, reason: str):
+        logger.warning("Refused %s: %s", request.url, reason)
+        self._refuse(request, spider, "private_address", reason)
+
+    async def process_request(self, request, spider=None):
         spider = spider or self.crawler.spider
         parts = urlsplit(request.url)
         host = parts.hostname or ""
@@ -90,10 +117,13 @@ class ScopeMiddleware:
                 logger.warning("Refused off-site redirect: %s -> %s", chain[0], request.url)
                 self._refuse(request, spider, "offsite_redirect", f"redirect from {chain[0]} leaves the outlet")
             self._refuse(request, spider, "offsite", "not on the outlet's domains")
-        reason = self.policy.refusal(host)
+        known, reason = self.policy.decided(host)
+        if not known:
+            from scrapy.utils.defer import maybe_deferred_to_future
+
+            reason = await maybe_deferred_to_future(self.policy.refusal_later(host))
         if reason:
-            logger.warning("Refused %s: %s", request.url, reason)
-            self._refuse(request, spider, "private_address", reason)
+            self._refuse_private(request, spider, reason)
         skip = getattr(spider, "skip_at_download", None)
         if skip is not None and skip(request):
             self.stats.inc_value("newsarchive/skipped/already_archived_in_queue")
@@ -110,9 +140,16 @@ class ScopeMiddleware:
         return response
 
     def process_exception(self, request, exception, spider=None):
-        track = getattr(spider or self.crawler.spider, "track_inflight", None)
+        spider = spider or self.crawler.spider
+        track = getattr(spider, "track_inflight", None)
         if track is not None:
             track(request, False)
+        if not isinstance(exception, IgnoreRequest) and not self.policy.allow_private:
+            # the connection found no address because the guard dropped private ones: a refusal,
+            # counted as one, not a DNS failure
+            reason = self.policy.guard_refusal(urlsplit(request.url).hostname or "")
+            if reason:
+                self._refuse_private(request, spider, reason)
         return None
 
 
