@@ -126,7 +126,7 @@ NEWSARCHIVE_SETTINGS: dict[str, tuple[Callable[[Any], Any] | None, float | None]
     "NEWSARCHIVE_RETRY_AFTER_MAX": (_number, 0), "NEWSARCHIVE_RETRY_BACKOFF_BASE": (_number, 0),
     "NEWSARCHIVE_RETRY_BACKOFF_MAX": (_number, 0), "NEWSARCHIVE_REVISIT": (_revisit, None),
     "NEWSARCHIVE_SCHEDULE_PLAN": (None, None), "NEWSARCHIVE_SCHEDULE_OUTLET": (None, None),
-    "NEWSARCHIVE_SCHEDULE_LOG": (None, None),
+    "NEWSARCHIVE_SCHEDULE_LOG": (None, None), "NEWSARCHIVE_DNS_RESOLVER": (None, None),
     "LOG_LEVEL": (_log_level, None),
 }
 # Scrapy settings whose default is a whole number but that are read as decimals.
