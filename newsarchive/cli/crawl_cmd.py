@@ -14,6 +14,7 @@ import click
 from newsarchive.distributed import redis_option
 from newsarchive.sites import RegistryError, load_registry
 
+
 def url_problem(target: str) -> str | None:
     """Why `target` (a start URL, or a domain to crawl over https) cannot be crawled, or None."""
     if any(ord(c) < 32 or ord(c) == 127 for c in target):
