@@ -13,10 +13,12 @@ command line, the sites of its records.
 Health flags, per outlet, looking at its runs newest first (named, in this order):
 
 - ``failing``: the last run failed or was interrupted (``failing: last 3 runs failed`` when several);
-- ``nothing new``: the last ``N >= STALE_MIN_RUNS`` finished runs archived no new or changed article,
-  and N is more than ``STALE_FACTOR`` times the longest such dry streak earlier in the outlet's history
-  (an outlet that publishes daily but is crawled hourly has dry streaks of ~20 runs; a sudden streak
-  well beyond that usually means the site changed its layout, its URLs or blocked us).
+- ``nothing new``: the last ``N >= STALE_MIN_RUNS`` runs that ended normally (``finished``, or
+  ``limited``: stopped at a limit the user set, e.g. ``-s CLOSESPIDER_TIMEOUT``) archived no new or
+  changed article, and N is more than ``STALE_FACTOR`` times the longest such dry streak earlier in
+  the outlet's history (an outlet that publishes daily but is crawled hourly has dry streaks of ~20
+  runs; a sudden streak well beyond that usually means the site changed its layout, its URLs or
+  blocked us).
 """
 
 from __future__ import annotations
@@ -34,12 +36,15 @@ from newsarchive.timeutil import iso_or_none
 STALE_MIN_RUNS = 3
 STALE_FACTOR = 2.0
 BAD_STATUSES = ("failed", "interrupted")
+# Runs that did what they were asked (exit status 0): they count in dry streaks ("limited" runs stopped
+# at a limit the user set, pipelines/store.py; not complete views of a site, but they did look).
+ENDED_STATUSES = ("finished", "limited")
 
 
 @dataclass
 class RunSummary:
     run_id: str
-    status: str                 # finished | failed | interrupted | running
+    status: str                 # finished | limited | shutdown | failed | interrupted | running
     outlets: list[str]
     started_at: str | None
     finished_at: str | None
@@ -179,8 +184,8 @@ def outlet_health(runs: list[RunSummary], stale_min_runs: int = STALE_MIN_RUNS,
                 break
         if failed:
             h.flags.append("failing: last run " + last.status if failed == 1 else f"failing: last {failed} runs failed")
-        # nothing new: the trailing dry streak of finished runs vs the longest earlier one
-        finished = [r for r in done if r.status == "finished"]
+        # nothing new: the trailing dry streak of runs that ended normally vs the longest earlier one
+        finished = [r for r in done if r.status in ENDED_STATUSES]
         streaks, current = [], 0
         for r in finished:
             if r.archived_new > 0:

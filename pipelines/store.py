@@ -11,8 +11,8 @@ Settings (read in `from_crawler`):
 
 Pages dropped by earlier pipelines (not articles, outside the date window) are captured too, through
 the ``item_dropped`` signal. The run is closed, with its manifest, on ``spider_closed`` whatever the
-reason (finished, Ctrl-C/SIGTERM "shutdown", --max-articles, disk full); a run killed outright is
-sealed by the next crawl or ``newsarchive reindex``.
+reason, with the status `run_status` gives it; a run killed outright is sealed by the next crawl or
+``newsarchive reindex``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from scrapy.exceptions import DropItem
 from newsarchive.archive.layout import ArchiveError
 from newsarchive.archive.lines import DiskFullError
 from newsarchive.archive.writer import RunWriter
+from newsarchive.crawler import OK_REASONS, STOPPED_REASONS
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,38 @@ RECORDED_SETTINGS = ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "RANDOMIZ
                      "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "AUTOTHROTTLE_ENABLED",
                      "RETRY_TIMES", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE", "DEPTH_LIMIT", "JOBDIR")
 SPIDER_ARGS = ("target", "start_urls", "since", "until", "max_articles")
-CLOSE_STATUS = {"finished": "finished", "shutdown": "shutdown"}
+
+
+# The run's status in its manifest, from the crawl's close reason (classified once, in
+# newsarchive.crawler: OK_REASONS exit 0, STOPPED_REASONS are resumable, anything else failed):
+# - "finished": the crawl ran out of work. Only this status makes the run `complete` (RunWriter), and a
+#   complete run is a whole view of its sites: a snapshot drops the articles it did not see.
+# - "limited": the crawl did what it was asked but stopped at a limit the user set (-s
+#   CLOSESPIDER_ITEMCOUNT / _PAGECOUNT / _TIMEOUT, or --max-articles once its budget was spent; the
+#   crawl still ends "finished" then). It exits 0, yet it saw only part of its sites on purpose, so it
+#   must not be complete: the articles it never reached are not removed from snapshots. (Its JOBDIR is
+#   kept too, unless it ended "finished": the next run continues where it stopped.)
+# - "shutdown": Ctrl-C / SIGTERM; resumable, not complete.
+# - "failed": any other reason ("closespider_errorcount", the "..._no_item" watchdogs, "cancelled",
+#   an archive that could not be written...): exit status 1, flagged by `newsarchive runs`.
+LIMITED_STATUS = "limited"
+
+
+def _budget_spent(spider) -> bool:
+    """--max-articles (or NEWSARCHIVE_MAX_ARTICLES) was reached: discovery stopped scheduling articles."""
+    limit = getattr(spider, "max_articles", None)
+    return limit is not None and getattr(spider, "articles_scheduled", 0) >= limit
+
+
+def run_status(reason: str | None, spider=None, failed: bool = False) -> str:
+    """The manifest status of a run the crawl closed with `reason` (see the table above)."""
+    if failed:
+        return "failed"
+    if reason in OK_REASONS:
+        return "finished" if reason == "finished" and not _budget_spent(spider) else LIMITED_STATUS
+    if reason in STOPPED_REASONS:
+        return "shutdown"
+    return "failed"
 
 
 def _targets(spider) -> list[str]:
@@ -204,7 +236,7 @@ class StorePipeline:
         for key, value in stats.items():
             if key.startswith("newsarchive/") and isinstance(value, int) and not key.startswith("newsarchive/archive/"):
                 self.writer.count(key.split("/", 1)[1].replace("skipped/", ""), value)
-        status = CLOSE_STATUS.get(reason, "failed" if self.failed else "stopped")
+        status = run_status(reason, spider, failed=bool(self.failed))
         if not self.writer.info.get("targets") and _targets(spider):  # a spider that set them late
             self.writer.info["targets"] = _targets(spider)
         try:

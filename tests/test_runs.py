@@ -104,6 +104,19 @@ def test_nothing_new_for_unusually_long_is_flagged(tmp_path):
     assert data["outlets"][0]["flags"] == [flag]
 
 
+def test_runs_stopped_at_a_limit_the_user_set_are_not_failures_and_count_in_dry_streaks(tmp_path):
+    """A "limited" run (-s CLOSESPIDER_TIMEOUT=..., --max-articles; exit status 0) did what it was asked."""
+    make_run(tmp_path, 0, "a.vn", new=4)
+    for n in range(1, 4):
+        make_run(tmp_path, n, "a.vn", status="limited")
+    make_run(tmp_path, 4, "b.vn", status="failed")
+    make_run(tmp_path, 5, "b.vn", status="limited", new=2)
+    health = {h.outlet: h for h in outlet_health(list_runs(tmp_path))}
+    [flag] = health["a.vn"].flags
+    assert flag.startswith("nothing new: last 3 runs"), flag
+    assert health["b.vn"].flags == [], "a limited run after a failed one: the outlet recovered"
+
+
 def test_an_outlet_that_never_archived_anything_is_flagged(tmp_path):
     for n in range(3):
         make_run(tmp_path, n, "a.vn")
