@@ -38,13 +38,18 @@ log = logging.getLogger(__name__)
 WARC_VERSION = "WARC/1.1"
 REQUESTED_URI = "WARC-Newsarchive-Requested-URI"  # the URL first requested, before redirects
 ORIG = "X-Newsarchive-Orig-"
-GZIP_LEVEL = 6
 DIGEST = "sha1"   # warcio's default, what replay and dedup tools expect
 
-# The gzip members are written with zlib-ng when it is installed (python-zlib-ng, the maintained zlib
-# fork): the same gzip format and, at level 6, files within 1% of zlib's size, but 1.8x faster, measured
-# on the test site's real 270 KB pages (102 MB/s against 57). It is the largest single cost of archiving
-# a page. Without it, the standard library's zlib writes the same format.
+# Gzip, the largest single cost of archiving a page, is done by zlib-ng when it is installed
+# (python-zlib-ng, the maintained zlib fork; the same gzip format). Measured on the test site's real
+# 270 KB pages, per page and as a share of the input:
+#     zlib level 6 (warcio's own gzip is level 9)   4.99 ms   0.260
+#     zlib-ng level 5                               2.31 ms   0.262
+#     zlib-ng level 6                               2.78 ms   0.261
+#     isal level 2 (not used: 14% larger files)     0.48 ms   0.297
+# so zlib-ng at level 5 keeps zlib-6's file size at twice its speed. Without zlib-ng the standard
+# library's zlib writes the same format at the same level.
+GZIP_LEVEL = 5
 try:
     from zlib_ng import zlib_ng as _deflate
 except ImportError:  # pragma: no cover - an optional speed-up
@@ -122,8 +127,8 @@ class CaptureWriter:
         # where the next record starts: this writer is the file's only writer (the archive's lock), so
         # the end is counted rather than asked of the file after every write
         self._end = os.fstat(self._fh.fileno()).st_size
-        # Records are serialised uncompressed by warcio, then each one is gzipped as its own member at
-        # level 6 (warcio's own gzip runs at level 9: 3x slower for 2% smaller files).
+        # Records are serialised uncompressed by warcio, then each one is gzipped as its own member
+        # (GZIP_LEVEL, see above; warcio's own gzip runs at level 9: 3x slower for 2% smaller files).
         self._writer = WARCWriter(io.BytesIO(), gzip=False, warc_version=WARC_VERSION)
         self.records = 0
         self.broken: Exception | None = None
