@@ -24,12 +24,14 @@ class Version:
     record: dict[str, Any]
     changes: dict[str, dict[str, Any]] = field(default_factory=dict)
     body_diff: str | None = None
-    seen_unchanged_in: list[str] = field(default_factory=list)
+    seen_unchanged_in: list[str] = field(default_factory=list)   # runs that re-fetched it unchanged
+    seen_listed_in: list[str] = field(default_factory=list)      # runs that found it listed, not re-fetched
 
     def as_dict(self) -> dict[str, Any]:
         return {"version": self.version, "run_id": self.run_id, "fetched_at": self.fetched_at,
                 "title": self.record.get("title"), "content_hash": self.record.get("content_hash"),
                 "changes": self.changes, "body_diff": self.body_diff, "seen_unchanged_in": self.seen_unchanged_in,
+                "seen_listed_in": self.seen_listed_in,
                 "capture": self.record.get("capture")}
 
 
@@ -67,8 +69,9 @@ def history(root: str | Path, url: str, opts: DiffOptions | None = None) -> list
             if "body" in v.changes:
                 v.body_diff = body_unified_diff(prev, rec, f"v{prev.get('version')}/body", f"v{row['version']}/body",
                                                 opts.context)
-        v.seen_unchanged_in = [s["run_id"] for s in sightings
-                               if s["version"] == row["version"] and s["run_id"] != row["run_id"]]
+        others = [s for s in sightings if s["version"] == row["version"] and s["run_id"] != row["run_id"]]
+        v.seen_unchanged_in = [s["run_id"] for s in others if not s["listed"]]
+        v.seen_listed_in = [s["run_id"] for s in others if s["listed"]]
         out.append(v)
         prev = rec
     return out

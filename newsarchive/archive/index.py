@@ -21,7 +21,7 @@ from typing import Any
 from newsarchive.archive import layout as L
 from newsarchive.archive.layout import ArchiveError
 from newsarchive.archive.lines import TornTail, iter_lines
-from newsarchive.archive.runs import lock_is_held, run_info, seal_interrupted
+from newsarchive.archive.runs import is_complete, lock_is_held, run_info, seal_interrupted
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, ord INTEGER, kind TEXT, status TEXT, complete INTEGER,
     started_at TEXT, finished_at TEXT, sealed INTEGER, articles_bytes INTEGER, unchanged_bytes INTEGER,
-    crawl TEXT  -- the crawl the run belongs to: a shared crawl's id (several workers' runs), else its run_id
+    crawl TEXT,  -- the crawl the run belongs to: a shared crawl's id (several workers' runs), else its run_id
+    listed_bytes INTEGER
 );
 CREATE TABLE IF NOT EXISTS versions (
     id TEXT NOT NULL, version INTEGER NOT NULL, run_id TEXT NOT NULL, line INTEGER NOT NULL,
@@ -40,12 +41,19 @@ CREATE TABLE IF NOT EXISTS versions (
 CREATE INDEX IF NOT EXISTS versions_run ON versions(run_id, line);
 CREATE INDEX IF NOT EXISTS versions_url ON versions(url);
 CREATE INDEX IF NOT EXISTS versions_final ON versions(final_url);
+CREATE INDEX IF NOT EXISTS versions_canonical ON versions(canonical_url);
+-- Which articles each run saw: fetched (a version written, or unchanged: listed = 0), or discovered
+-- and not fetched because archived already (listed = 1, fetched_at NULL; from the run's listed.tsv).
 CREATE TABLE IF NOT EXISTS sightings (
     run_id TEXT NOT NULL, id TEXT NOT NULL, version INTEGER, site TEXT, fetched_at TEXT, url TEXT,
+    listed INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (run_id, id)
 );
 CREATE INDEX IF NOT EXISTS sightings_id ON sightings(id);
 """
+
+SIGHTING = "INSERT OR REPLACE INTO sightings (run_id, id, version, site, fetched_at, url, listed) VALUES (?,?,?,?,?,?,?)"
+LISTED_SIGHTING = "INSERT OR IGNORE INTO sightings (run_id, id, version, site, fetched_at, url, listed) VALUES (?,?,?,?,?,?,?)"
 
 
 class Index:
@@ -65,10 +73,11 @@ class Index:
             raise ArchiveError(f"{self.path}: unusable index ({exc}); delete it and run `newsarchive reindex`") from None
 
     def _migrate(self) -> None:
-        """An index written by an older version (runs without `crawl`) is dropped: it is derived data,
-        and the next refresh rebuilds it from the runs."""
+        """An index written by an older version (runs without `crawl` or `listed_bytes`, sightings
+        without `listed`) is dropped: it is derived data, and the next refresh rebuilds it from the runs."""
         cols = [row[1] for row in self.db.execute("PRAGMA table_info(runs)")]
-        if cols and "crawl" not in cols:
+        seen = [row[1] for row in self.db.execute("PRAGMA table_info(sightings)")]
+        if (cols and not {"crawl", "listed_bytes"} <= set(cols)) or (seen and "listed" not in seen):
             log.info("%s: index format changed; rebuilding it from the runs", self.path)
             for table in ("runs", "versions", "sightings"):
                 self.db.execute(f"DROP TABLE IF EXISTS {table}")
@@ -91,7 +100,7 @@ class Index:
     def refresh(self, exclude: str | None = None) -> list[str]:
         """Index the runs that are new or changed since last time; returns their ids."""
         known = {row[0]: row for row in self.db.execute(
-            "SELECT run_id, sealed, articles_bytes, unchanged_bytes FROM runs")}
+            "SELECT run_id, sealed, articles_bytes, unchanged_bytes, listed_bytes FROM runs")}
         on_disk = {p.name: p for p in L.list_run_dirs(self.root)}
         done = []
         for run_id in set(known) - set(on_disk):
@@ -101,11 +110,11 @@ class Index:
             if run_id == exclude:
                 continue
             row = known.get(run_id)
-            sizes = (_size(path / L.ARTICLES), _size(path / L.UNCHANGED))
+            sizes = (_size(path / L.ARTICLES), _size(path / L.UNCHANGED), _size(path / L.LISTED))
             sealed = (path / L.MANIFEST).exists()
-            if row and row[1] and sealed and (row[2], row[3]) == sizes:
+            if row and row[1] and sealed and tuple(row[2:5]) == sizes:
                 continue
-            if row and not row[1] and not sealed and (row[2], row[3]) == sizes:
+            if row and not row[1] and not sealed and tuple(row[2:5]) == sizes:
                 continue
             self.index_run(path)
             done.append(run_id)
@@ -123,7 +132,7 @@ class Index:
         run_id = run.name
         self._forget(run_id)
         status = info.get("status") if info["sealed"] else ("running" if lock_is_held(self.root) else "interrupted")
-        counts = {"records": 0, "unchanged": 0, "duplicates": 0, "torn": 0}
+        counts = {"records": 0, "unchanged": 0, "listed": 0, "duplicates": 0, "torn": 0}
 
         def torn(t: TornTail) -> None:
             counts["torn"] += 1
@@ -145,14 +154,26 @@ class Index:
                 if len(parts) < 6:
                     continue
                 aid, version, _hash, site, fetched, url = parts[:6]
-                self.db.execute("INSERT OR REPLACE INTO sightings VALUES (?,?,?,?,?,?)",
-                                (run_id, aid, int(version), site or None, fetched or None, url))
+                self.db.execute(SIGHTING, (run_id, aid, int(version), site or None, fetched or None, url, 0))
                 counts["unchanged"] += 1
+        # after the fetches: a listed sighting never replaces a fetched one of the same article
+        listed = run / L.LISTED
+        if listed.exists():
+            for _, line in iter_lines(listed, on_torn=torn):
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) < 6:
+                    continue
+                aid, version, _hash, site, _fetched, url = parts[:6]
+                self.db.execute(LISTED_SIGHTING, (run_id, aid, int(version), site or None, None, url, 1))
+                counts["listed"] += 1
+        # `complete` is recomputed (not only read from the manifest) so that runs written before a
+        # rule of `is_complete` existed follow it too (e.g. an old windowed run marked complete)
+        complete = bool(info.get("complete")) and is_complete(info, status)
         self.db.execute(
-            "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (run_id, None, info.get("kind", "crawl"), status, 1 if info.get("complete") else 0,
+            "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (run_id, None, info.get("kind", "crawl"), status, 1 if complete else 0,
              info.get("started_at"), info.get("finished_at"), 1 if info["sealed"] else 0,
-             _size(articles), _size(unchanged), crawl_of(info)),
+             _size(articles), _size(unchanged), crawl_of(info), _size(listed)),
         )
         return counts
 
@@ -173,8 +194,8 @@ class Index:
             log.warning("%s line %d: version %s of %s is already archived in another run; not indexed twice",
                         run_id, line, rec.get("version"), aid)
             return
-        self.db.execute("INSERT OR REPLACE INTO sightings VALUES (?,?,?,?,?,?)",
-                        (run_id, aid, int(rec.get("version") or 1), rec.get("site"), rec.get("fetched_at"), rec.get("url")))
+        self.db.execute(SIGHTING, (run_id, aid, int(rec.get("version") or 1), rec.get("site"), rec.get("fetched_at"),
+                                   rec.get("url"), 0))
         counts["records"] += 1
 
     def _order(self) -> None:
@@ -188,8 +209,8 @@ class Index:
         return (row[0], row[1]) if row else None
 
     def register_run(self, run_id: str, kind: str, started_at: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                        (run_id, None, kind, "running", 0, started_at, None, 0, -1, -1, run_id))
+        self.db.execute("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (run_id, None, kind, "running", 0, started_at, None, 0, -1, -1, run_id, -1))
         self._order()
 
     def set_crawl(self, run_id: str, crawl: str | None) -> None:
@@ -199,8 +220,26 @@ class Index:
         self._add_version(rec, run_id, line, {"records": 0, "duplicates": 0})
 
     def add_unchanged(self, run_id: str, aid: str, version: int, site: str | None, fetched_at: str | None, url: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO sightings VALUES (?,?,?,?,?,?)",
-                        (run_id, aid, version, site, fetched_at, url))
+        self.db.execute(SIGHTING, (run_id, aid, version, site, fetched_at, url, 0))
+
+    def add_listed(self, run_id: str, aid: str, version: int, site: str | None, url: str) -> bool:
+        """A listed sighting (discovered, not fetched); False if the run saw the article already."""
+        cur = self.db.execute(LISTED_SIGHTING, (run_id, aid, version, site, None, url, 1))
+        return cur.rowcount > 0
+
+    def seen_in(self, run_id: str, aid: str) -> bool:
+        return self.db.execute("SELECT 1 FROM sightings WHERE run_id = ? AND id = ?", (run_id, aid)).fetchone() is not None
+
+    def archived_as(self, url: str) -> list[tuple[str, int, str | None, str | None]]:
+        """(id, latest version, its content hash, site) of each archived article `url` maps to (as
+        fetched URL, final URL, canonical URL or id)."""
+        rows = self.db.execute(
+            "SELECT v.id, v.version, v.content_hash, v.site FROM versions v "
+            "JOIN (SELECT id, MAX(version) AS version FROM versions WHERE id IN "
+            "      (SELECT id FROM versions WHERE url = ?1 UNION SELECT id FROM versions WHERE final_url = ?1 "
+            "       UNION SELECT id FROM versions WHERE canonical_url = ?1 UNION SELECT id FROM versions WHERE id = ?1) "
+            "      GROUP BY id) l ON v.id = l.id AND v.version = l.version ORDER BY v.id", (url,)).fetchall()
+        return [tuple(r) for r in rows]
 
     def commit(self) -> None:
         self.db.commit()
@@ -227,7 +266,7 @@ class Index:
 
     def sightings_of(self, aid: str) -> list[dict[str, Any]]:
         cur = self.db.execute(
-            "SELECT s.run_id, s.version, s.fetched_at, r.ord, r.kind FROM sightings s JOIN runs r USING (run_id) "
+            "SELECT s.run_id, s.version, s.fetched_at, s.listed, r.ord, r.kind FROM sightings s JOIN runs r USING (run_id) "
             "WHERE s.id = ? ORDER BY r.ord", (aid,))
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row)) for row in cur]
@@ -263,11 +302,11 @@ def reindex(root: str | Path, seal: bool = True) -> dict[str, Any]:
         if p.exists():
             p.unlink()
     index = Index(root)
-    totals = {"runs": 0, "records": 0, "unchanged": 0, "duplicates": 0, "torn": 0}
+    totals = {"runs": 0, "records": 0, "unchanged": 0, "listed": 0, "duplicates": 0, "torn": 0}
     for run in L.list_run_dirs(root):
         counts = index.index_run(run)
         totals["runs"] += 1
-        for k in ("records", "unchanged", "duplicates", "torn"):
+        for k in ("records", "unchanged", "listed", "duplicates", "torn"):
             totals[k] += counts[k]
     index._order()
     articles = index.db.execute("SELECT COUNT(DISTINCT id) FROM versions").fetchone()[0]

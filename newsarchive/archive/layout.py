@@ -6,6 +6,7 @@
       runs/<run_id>/run.json             written when the run starts (id, start time, options)
       runs/<run_id>/articles.jsonl.zst   records of articles that are new or changed in this run
       runs/<run_id>/unchanged.tsv.zst    articles re-fetched with an unchanged content hash (id, version, ...)
+      runs/<run_id>/listed.tsv.zst       archived articles the run discovered but did not fetch (same columns)
       runs/<run_id>/rejects.jsonl.zst    records that failed the schema, with their errors
       runs/<run_id>/captures.warc.gz     raw HTTP request/response records (WARC 1.1, one gzip member each)
       runs/<run_id>/manifest.json        written last: counts, options, software, sha256 of every file
@@ -31,6 +32,14 @@ LOCK = ".lock"
 RUN_INFO = "run.json"
 ARTICLES = "articles.jsonl.zst"
 UNCHANGED = "unchanged.tsv.zst"
+# Archived articles a crawl discovered (sitemap, feed, listing) and did not fetch because they are
+# archived already: the run saw them on the site, so snapshots keep them. Same columns as UNCHANGED
+# (id, version, content hash, site, fetched_at, url) with fetched_at empty: nothing was fetched.
+# A file of its own rather than lines in UNCHANGED: every reader of UNCHANGED (older versions
+# included) takes its lines for re-fetches (fetch times for the revisit schedule, "re-fetched
+# unchanged in" in history, counts); a reader that does not know this file ignores it, and a run
+# without it (every run before it existed) reads as before.
+LISTED = "listed.tsv.zst"
 REJECTS = "rejects.jsonl.zst"
 CAPTURES = "captures.warc.gz"
 MANIFEST = "manifest.json"

@@ -27,6 +27,38 @@ from newsarchive.archive.lines import TornTail, iter_lines
 log = logging.getLogger(__name__)
 
 
+# --- completeness ---------------------------------------------------------------------------------
+# A *complete* run is a whole view of its sites: a snapshot drops the articles of a site that the last
+# complete crawl of it did not see (newsarchive/archive/snapshot.py). Its status must be "finished"
+# (ran out of work: not limited, stopped, failed or interrupted) and it must have set out to see the
+# whole site. These runs did not, whatever their status:
+# - a date window (--since/--until): articles published outside it are never fetched nor listed as
+#   seen. (Complete within the window would need each archived article's date checked against the
+#   window, and an undated or misdated one would be dropped wrongly: not worth the risk.)
+# - a run that resumed a stopped crawl's queue (JOBDIR): the discovery pages the earlier run had
+#   fetched are in Scrapy's seen-set, so the articles they listed are not seen again by this run.
+# Read from the run's options and notes (run.json, copied into the manifest), so `newsarchive
+# reindex` applies the rule to runs written before it too.
+WINDOW_OPTIONS = ("spider.since", "spider.until", "NEWSARCHIVE_SINCE", "NEWSARCHIVE_UNTIL")
+
+
+def partial_reasons(info: dict[str, Any]) -> list[str]:
+    """Why a run (its run.json or manifest) did not set out to see the whole of its sites; [] if it did."""
+    opts = info.get("options") or {}
+    reasons = []
+    window = {k: opts[k] for k in WINDOW_OPTIONS if opts.get(k) not in (None, "")}
+    if window:
+        reasons.append("date window (" + ", ".join(f"{k}={v}" for k, v in window.items()) + ")")
+    if info.get("resumed_jobdir"):
+        reasons.append(f"resumed a stopped crawl's queue ({info['resumed_jobdir']})")
+    return reasons
+
+
+def is_complete(info: dict[str, Any], status: str | None) -> bool:
+    """A run is complete (a whole view of its sites) when it finished and covered the whole site."""
+    return status == "finished" and not partial_reasons(info)
+
+
 def now_iso(precise: bool = False) -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds" if precise else "seconds")
 
@@ -192,7 +224,7 @@ def seal_interrupted(root: Path, run: Path) -> dict[str, Any]:
     """Finish an interrupted run: set torn tails aside, write its manifest (status "interrupted")."""
     info = read_json(run / L.RUN_INFO) or {"run_id": run.name}
     torn_report = []
-    for name in (L.ARTICLES, L.UNCHANGED, L.REJECTS):
+    for name in (L.ARTICLES, L.UNCHANGED, L.LISTED, L.REJECTS):
         path = run / name
         if path.exists():
             torn: list[TornTail] = []
@@ -209,6 +241,7 @@ def seal_interrupted(root: Path, run: Path) -> dict[str, Any]:
     counts = {
         "articles_written": _count(run / L.ARTICLES),
         "articles_unchanged": _count(run / L.UNCHANGED),
+        "articles_seen_archived": _count(run / L.LISTED),
         "rejects": _count(run / L.REJECTS),
     }
     manifest = {

@@ -3,6 +3,7 @@
     with RunWriter("data/archive", options={...}) as run:
         capture = run.capture(page)            # WARC request + response; returns the pointer
         run.add(article, capture=capture)       # "new" | "changed" | "unchanged"
+        run.seen_archived(url)                  # discovered, not fetched: archived already
     # leaving the block writes manifest.json (status "finished", or "failed" on an exception)
 
 Guarantees:
@@ -31,8 +32,8 @@ from newsarchive.archive import layout as L
 from newsarchive.archive.index import Index, crawl_of
 from newsarchive.archive.layout import ArchiveError
 from newsarchive.archive.lines import NO_SPACE, DiskFullError, LineAppender
-from newsarchive.archive.runs import (HeldLock, file_table, now_iso, read_json, seal_interrupted,
-                                      write_json_atomic)
+from newsarchive.archive.runs import (HeldLock, file_table, is_complete, now_iso, partial_reasons, read_json,
+                                      seal_interrupted, write_json_atomic)
 from newsarchive.archive.warc import CaptureWriter, PendingCapture, warcinfo
 from newsarchive.article import Article, Capture
 from newsarchive.jsonl import dumps
@@ -90,6 +91,7 @@ class RunWriter:
         self._fsync_every = fsync_every
         self._articles = LineAppender(self.dir / L.ARTICLES, fsync_every)
         self._unchanged: LineAppender | None = None
+        self._listed: LineAppender | None = None
         self._rejects: LineAppender | None = None
         self._warc: CaptureWriter | None = None
         self._pending = 0
@@ -179,6 +181,44 @@ class RunWriter:
             self._pending = 0
         return outcome
 
+    def seen_archived(self, url: str) -> int:
+        """The crawl discovered `url` (sitemap, feed, listing) and did not fetch it because it is
+        archived already: record that this run saw the article(s) it maps to (by fetched, final or
+        canonical URL), so that a snapshot as of a complete run keeps them. Written to the run's
+        listed.tsv.zst (so `newsarchive reindex` finds it again) unless the run saw the article
+        already. Returns the number of sightings recorded."""
+        self._check_open()
+        try:
+            return self._seen_archived(url)
+        except sqlite3.OperationalError as exc:
+            self.broken = exc
+            raise DiskFullError(f"the archive index {self.index.path} could not be written ({exc}): the disk is "
+                                "probably full; free some space, then run `newsarchive reindex`.") from None
+
+    def _seen_archived(self, url: str) -> int:
+        matches = self.index.archived_as(url)
+        if not matches:
+            # known to the crawl but not to the index (e.g. a URL archived earlier in this very run
+            # under another article id): nothing to record, counted so that it shows
+            self.counts["seen_archived_unmapped"] += 1
+            return 0
+        n = 0
+        for aid, version, content_hash, site in matches:
+            if self.index.seen_in(self.run_id, aid):
+                continue            # fetched (or listed under another URL) by this run already
+            if self._listed is None:
+                self._listed = LineAppender(self.dir / L.LISTED, self._fsync_every)
+            fields = [aid, str(version), content_hash or "", site or "", "", url]
+            self._listed.write("\t".join(f.replace("\t", " ").replace("\n", " ") for f in fields))
+            self.index.add_listed(self.run_id, aid, version, site, url)
+            self.counts["articles_seen_archived"] += 1
+            n += 1
+        self._pending += n
+        if self._pending >= COMMIT_EVERY:
+            self.index.commit()
+            self._pending = 0
+        return n
+
     def reject(self, record: dict[str, Any], errors: list[str]) -> None:
         """Keep a record that failed the schema apart, with its errors (never dropped)."""
         self._check_open()
@@ -215,13 +255,13 @@ class RunWriter:
             return read_json(self.dir / L.MANIFEST) or {}
         self.closed = True
         errors: list[BaseException] = []
-        for closer in (self._articles, self._unchanged, self._rejects, self._warc):
+        for closer in (self._articles, self._unchanged, self._listed, self._rejects, self._warc):
             if closer is not None:
                 try:
                     closer.close()
                 except (OSError, ArchiveError) as exc:
                     errors.append(exc)
-        for closer in (self._articles, self._unchanged, self._rejects, self._warc):
+        for closer in (self._articles, self._unchanged, self._listed, self._rejects, self._warc):
             if closer is not None and closer.broken is not None and not errors:
                 errors.append(DiskFullError(str(closer.broken)) if getattr(closer.broken, "errno", None) in NO_SPACE
                               else ArchiveError(str(closer.broken)))
@@ -238,7 +278,8 @@ class RunWriter:
             manifest = {
                 **self.info,
                 "status": status,
-                "complete": status == "finished",
+                "complete": is_complete(self.info, status),
+                **({"partial": partial_reasons(self.info)} if status == "finished" and partial_reasons(self.info) else {}),
                 "finished_at": now_iso(),
                 "finish_reason": finish_reason or status,
                 "counts": dict(sorted(self.counts.items())),
@@ -267,9 +308,10 @@ class RunWriter:
         try:
             self.index.db.execute(
                 "UPDATE runs SET status=?, complete=?, finished_at=?, sealed=1, articles_bytes=?, unchanged_bytes=?, "
-                "crawl=? WHERE run_id=?",
-                (status, 1 if status == "finished" else 0, manifest["finished_at"],
-                 _size(self.dir / L.ARTICLES), _size(self.dir / L.UNCHANGED), crawl_of(manifest), self.run_id))
+                "crawl=?, listed_bytes=? WHERE run_id=?",
+                (status, 1 if manifest["complete"] else 0, manifest["finished_at"],
+                 _size(self.dir / L.ARTICLES), _size(self.dir / L.UNCHANGED), crawl_of(manifest),
+                 _size(self.dir / L.LISTED), self.run_id))
         except sqlite3.Error as exc:  # the run is sealed; the next refresh of the index catches up
             log.warning("run %s is finished but the index was not updated (%s)", self.run_id, exc)
 
