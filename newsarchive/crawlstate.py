@@ -37,6 +37,12 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_REVISIT = "1d=0,7d=1d,30d=7d"
 
+# A Scrapy signal (any unique object serves): the spider sends it, with ``url=``, when it discovers an
+# article URL and does not fetch it because it is archived already (or drops such a URL from its
+# queue). The store pipeline records the article as seen by the run (RunWriter.seen_archived), so a
+# snapshot as of a complete incremental run still holds the articles it did not need to fetch.
+archived_url_seen = object()
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 

@@ -26,6 +26,7 @@ from newsarchive.archive.layout import ArchiveError
 from newsarchive.archive.lines import DiskFullError
 from newsarchive.archive.writer import RunWriter
 from newsarchive.crawler import OK_REASONS, STOPPED_REASONS
+from newsarchive.crawlstate import archived_url_seen
 
 logger = logging.getLogger(__name__)
 
@@ -38,16 +39,22 @@ SPIDER_ARGS = ("target", "start_urls", "since", "until", "max_articles")
 
 # The run's status in its manifest, from the crawl's close reason (classified once, in
 # newsarchive.crawler: OK_REASONS exit 0, STOPPED_REASONS are resumable, anything else failed):
-# - "finished": the crawl ran out of work. Only this status makes the run `complete` (RunWriter), and a
-#   complete run is a whole view of its sites: a snapshot drops the articles it did not see.
+# - "finished": the crawl ran out of work. Only this status can make the run `complete` (RunWriter), and a
+#   complete run is a whole view of its sites: a snapshot drops the articles it did not see. A finished
+#   run with a date window (--since/--until) or that resumed a stopped crawl's JOBDIR is not complete
+#   either (newsarchive.archive.runs.is_complete): it did not set out to see the whole site. Articles
+#   it discovered but did not fetch, being archived already, count as seen (`archived_url_seen`).
 # - "limited": the crawl did what it was asked but stopped at a limit the user set (-s
 #   CLOSESPIDER_ITEMCOUNT / _PAGECOUNT / _TIMEOUT, or --max-articles once its budget was spent; the
 #   crawl still ends "finished" then). It exits 0, yet it saw only part of its sites on purpose, so it
-#   must not be complete: the articles it never reached are not removed from snapshots. (Its JOBDIR is
-#   kept too, unless it ended "finished": the next run continues where it stopped.)
+#   must not be complete: the articles it never reached are not removed from snapshots. (A crawl
+#   stopped by a CLOSESPIDER limit keeps its JOBDIR, and the next run with the same targets and window
+#   resumes its queue; one that reached --max-articles ended "finished" and its JOBDIR is cleared.)
 # - "shutdown": Ctrl-C / SIGTERM; resumable, not complete.
 # - "failed": any other reason ("closespider_errorcount", the "..._no_item" watchdogs, "cancelled",
 #   an archive that could not be written...): exit status 1, flagged by `newsarchive runs`.
+# - "stopped": only from the fallback in `close_spider`, when the engine went away without
+#   spider_closed reaching this pipeline (rare); not complete.
 LIMITED_STATUS = "limited"
 
 
@@ -94,6 +101,7 @@ class StorePipeline:
         self.failed: str | None = None
         self.compress_in_thread = compress_in_thread
         self._dropped: set = set()   # Deferreds of captures of dropped pages still in progress
+        self._seen_before_open: list[str] = []   # archived URLs discovered before the run was open
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -102,6 +110,7 @@ class StorePipeline:
                    s.getbool("ARCHIVE_COMPRESS_IN_THREAD", True))
         crawler.signals.connect(pipe.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(pipe.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipe.archived_seen, signal=archived_url_seen)
         return pipe
 
     def _options(self, spider) -> dict:
@@ -116,6 +125,13 @@ class StorePipeline:
             value = getattr(spider, arg, None)
             if value is not None:
                 opts[f"spider.{arg}"] = value if isinstance(value, (str, int, float, bool)) else list(value)
+        # the date window (the outlet spider keeps it as a DateWindow, not as `since`/`until`): a
+        # windowed run is not complete (newsarchive.archive.runs.partial_reasons reads these)
+        window = getattr(spider, "window", None)
+        for bound in ("since", "until"):
+            when = getattr(window, bound, None)
+            if when is not None and f"spider.{bound}" not in opts:
+                opts[f"spider.{bound}"] = when.isoformat() if hasattr(when, "isoformat") else str(when)
         return opts
 
     def open_spider(self, spider=None):
@@ -134,6 +150,13 @@ class StorePipeline:
         shared = self.stats.get_value("newsarchive/shared_crawl")
         if shared:
             self.writer.note(shared_crawl=str(shared))
+        # A run that resumed a stopped crawl's queue does not see what the stopped run discovered:
+        # it is not complete (newsarchive.archive.runs.partial_reasons).
+        if getattr(spider, "resume_status", None) == "resume":
+            self.writer.note(resumed_jobdir=str(getattr(spider, "jobdir", "") or "JOBDIR"))
+        pending, self._seen_before_open = self._seen_before_open, []
+        for url in pending:
+            self.archived_seen(url)
         if self.writer.sealed_on_open:
             self.stats.set_value("newsarchive/archive/sealed_interrupted_runs", len(self.writer.sealed_on_open))
 
@@ -194,6 +217,21 @@ class StorePipeline:
         if outcome != "unchanged":
             self.stats.inc_value("newsarchive/articles_archived")
         return item
+
+    def archived_seen(self, url, spider=None):
+        """The spider discovered `url` and did not fetch it: archived already. The run saw it."""
+        if self.writer is None:
+            self._seen_before_open.append(url)
+            return
+        if self.writer.closed or self.failed:
+            return
+        try:
+            n = self.writer.seen_archived(url)
+        except (DiskFullError, ArchiveError) as exc:
+            self._fail(exc, spider)
+            return
+        if n:
+            self.stats.inc_value("newsarchive/archive/seen_archived", n)
 
     def item_dropped(self, item, response, exception, spider):
         """Capture pages that an earlier pipeline dropped (not an article, outside the window...)."""

@@ -44,8 +44,8 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
-from newsarchive.crawlstate import (CrawlState, RevisitSchedule, DEFAULT_REVISIT, mark_running, mark_stopped,
-                                    prepare_jobdir)
+from newsarchive.crawlstate import (CrawlState, RevisitSchedule, DEFAULT_REVISIT, archived_url_seen, mark_running,
+                                    mark_stopped, prepare_jobdir)
 from newsarchive.discovery.classify import NOT_ARTICLE_RULES, UrlClassifier
 from newsarchive.discovery.feeds import COMMON_FEED_PATHS, feed_links, parse_feed
 from newsarchive.discovery.listings import HeldNextPage, read_listing
@@ -211,7 +211,10 @@ class OutletSpider(scrapy.Spider):
     def skip_at_download(self, request) -> bool:
         if request.meta.get("role") != "article" or request.meta.get("revisit"):
             return False
-        return self.crawlstate.status(request.url) == "archived"
+        if self.crawlstate.status(request.url) != "archived":
+            return False
+        self.crawler.signals.send_catch_log(signal=archived_url_seen, url=request.url, spider=self)
+        return True
 
     def track_inflight(self, request, starting: bool) -> None:
         if request.meta.get("role") not in ("article", "listing", "sitemap", "feed"):
@@ -688,6 +691,7 @@ class OutletSpider(scrapy.Spider):
         status = self.crawlstate.status(url)
         if status == "archived":
             stats.inc_value("newsarchive/skipped/already_archived")
+            self.crawler.signals.send_catch_log(signal=archived_url_seen, url=url, spider=self)
             self.scheduled.add(url)
             return None
         if self._article_budget_spent():
