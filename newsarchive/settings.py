@@ -33,9 +33,13 @@ COOKIES_ENABLED = False
 
 # Scrapy's meta-refresh redirects, behind a pre-check that spares decoding pages that have none
 # (newsarchive/scrapy_ext/metarefresh.py); same position in the chain as Scrapy's own (580).
+# Scrapy's robots.txt middleware, saying in one line (not a traceback) when robots.txt cannot be
+# fetched (newsarchive/scrapy_ext/robotstxt.py); same position as Scrapy's own (100).
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "newsarchive.scrapy_ext.metarefresh.MetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newsarchive.scrapy_ext.robotstxt.RobotsTxtMiddleware": 100,
 }
 
 # Items processed at once per response. Scrapy's default (100) starts 100 asyncio tasks for every
