@@ -12,8 +12,14 @@ never. Ages and intervals take ``s``/``m``/``h``/``d``/``w`` units; an article w
 publication date is never revisited.
 
 **Resume.** A crawl keeps Scrapy's JOBDIR (persisted request queue and seen-set) under the archive,
-``<archive>/.jobs/<key>/``. A run that stops cleanly (Ctrl-C, SIGTERM, --max-articles) leaves it for
-the next run to resume; a run that finishes marks it done, and the next run starts afresh. A run that died (SIGKILL, crash, power loss)
+``<archive>/.jobs/<key>/`` (one per targets and date window). A run stopped before the end by
+Ctrl-C / SIGTERM or by a Scrapy limit (-s CLOSESPIDER_ITEMCOUNT / _PAGECOUNT / _TIMEOUT: any close
+reason but "finished") leaves it for the next run to resume. A run whose close reason is "finished"
+marks it done and the next run starts afresh; that includes a ``--max-articles`` run, which stops
+scheduling articles once its budget is spent and then finishes (its run status is "limited"): the
+next run discovers again and skips what was archived. A run that resumed a queue is never
+*complete* in the archive (it did not see what the stopped run discovered), see
+``newsarchive.archive.runs.is_complete``. A run that died (SIGKILL, crash, power loss)
 leaves a ``RUNNING`` marker behind: its JOBDIR cannot be trusted (Scrapy writes the queue state only
 when it closes), so the next run discards it and starts discovery again, and the known-articles view
 of the archive keeps it from fetching anything that was archived.

@@ -523,6 +523,8 @@ class OutletSpider(scrapy.Spider):
         next_url = next((u for u in page.next_pages[:1] if run.profile.owns_url(u)), None)
         if stop:
             self.logger.info("Listing walk stops at %s: %s", response.url, stop)
+            if next_url:  # older pages unseen: the run is not a whole view of the site (archive.runs.is_complete)
+                self.crawler.stats.inc_value("newsarchive/discovery/listing_walks_cut")
         elif next_url and self.window.since is not None and dated < articles:
             # (registered before any article request leaves this callback, so no answer is missed)
             held = self._hold(run, response.url, next_url, depth + 1, dates)

@@ -165,3 +165,31 @@ def test_snapshots_and_diffs_are_the_same_after_reindex(crawls, tmp_path):
     assert len(before["run2"]) == 14
     assert {pair: diff_summary(copy, *pair) for pair in diffs} == diffs
     assert diffs[("run1", "run2")]["summary"]["removed"] == 0
+
+
+def test_an_incremental_crawl_that_cuts_a_listing_walk_short_removes_nothing(tmp_path):
+    """An outlet discovered through listings alone (no sitemap, no feed): the second crawl stops each
+    section's walk at its first page, every article on it being archived already, so it never sees
+    the articles on the older pages: they must stay in the snapshot."""
+    from crawlsite_server import CrawlSite
+
+    site = CrawlSite(mode="listings")
+    site.start()
+    try:
+        settings = {"ARCHIVE_DIR": str(tmp_path / "archive"), "NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES": True,
+                    "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+                    "NEWSARCHIVE_REVISIT": ""}
+        first = run_spider("outlet", {**settings, "ARCHIVE_RUN_ID": "run1"}, target=site.base + "/")
+        second = run_spider("outlet", {**settings, "ARCHIVE_RUN_ID": "run2"}, target=site.base + "/")
+    finally:
+        site.stop()
+    assert first.finish_reason == second.finish_reason == "finished"
+    archive = tmp_path / "archive"
+    run1 = run_records(archive, "run1")
+    assert len(run1) > site.PER_PAGE * len(site.SECTIONS)      # more articles than the first pages hold
+    assert second.stats.get("newsarchive/discovery/listing_walks_cut"), second.stats
+    manifest = read_json(L.run_dir(archive, "run2") / L.MANIFEST)
+    assert manifest["status"] == "finished" and manifest["complete"] is False
+    assert any("listing walk" in p for p in manifest["partial"]), manifest.get("partial")
+    assert snapshot_ids(archive, "run2") == sorted(ids(run1))
+    assert diff_summary(archive, "run1", "run2")["summary"]["removed"] == 0

@@ -37,7 +37,12 @@ log = logging.getLogger(__name__)
 #   window, and an undated or misdated one would be dropped wrongly: not worth the risk.)
 # - a run that resumed a stopped crawl's queue (JOBDIR): the discovery pages the earlier run had
 #   fetched are in Scrapy's seen-set, so the articles they listed are not seen again by this run.
-# Read from the run's options and notes (run.json, copied into the manifest), so `newsarchive
+# - a run that cut a listing walk short while older listing pages remained (every article on a page
+#   archived already, or NEWSARCHIVE_MAX_LISTING_PAGES reached; crawl stat
+#   newsarchive/discovery/listing_walks_cut): the articles on the pages it did not read were not seen.
+#   So an incremental crawl of an outlet discovered through listings alone never removes articles;
+#   one discovered through a sitemap or feed does (that is read whole).
+# Read from the run's options, notes and crawl stats (run.json and the manifest), so `newsarchive
 # reindex` applies the rule to runs written before it too.
 WINDOW_OPTIONS = ("spider.since", "spider.until", "NEWSARCHIVE_SINCE", "NEWSARCHIVE_UNTIL")
 
@@ -51,6 +56,9 @@ def partial_reasons(info: dict[str, Any]) -> list[str]:
         reasons.append("date window (" + ", ".join(f"{k}={v}" for k, v in window.items()) + ")")
     if info.get("resumed_jobdir"):
         reasons.append(f"resumed a stopped crawl's queue ({info['resumed_jobdir']})")
+    cut = (info.get("crawl_stats") or {}).get("newsarchive/discovery/listing_walks_cut")
+    if cut:
+        reasons.append(f"{cut} listing walk(s) stopped before the last page")
     return reasons
 
 

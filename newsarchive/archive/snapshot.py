@@ -2,7 +2,12 @@
 
 What "every article" means, per site: the articles seen by the last *complete* crawl of that site up
 to the point, plus those seen by any crawl after it (an interrupted run's articles are kept; an article
-that a later complete crawl of its site no longer found is removed). The runs of the workers of one
+that a later complete crawl of its site no longer found is removed). A crawl *sees* an article when
+it fetches it (a new version, or unchanged) or when it discovers one of its URLs in a sitemap, feed
+or listing and skips it because it is archived already (a "listed" sighting, runs/<id>/listed.tsv.zst).
+Only a run that finished and set out to see the whole site is complete: not a limited, stopped,
+failed or interrupted run, nor one with a --since/--until window, nor one that resumed a stopped
+crawl's queue (newsarchive.archive.runs.is_complete); such runs add articles and remove none. The runs of the workers of one
 shared crawl (several processes or machines through Redis; the same ``shared_crawl`` id in their
 run.json / manifest) are one crawl: together they are its view of the site. ``cumulative=True`` keeps every
 article ever archived up to the point instead. Re-extraction runs add versions but never decide which

@@ -275,11 +275,12 @@ class RunWriter:
                 if isinstance(first, DiskFullError):
                     raise first
                 raise ArchiveError(f"run {self.run_id}: could not close its files ({first})")
+            seen = {**self.info, "crawl_stats": stats or {}}   # what is_complete reads
             manifest = {
                 **self.info,
                 "status": status,
-                "complete": is_complete(self.info, status),
-                **({"partial": partial_reasons(self.info)} if status == "finished" and partial_reasons(self.info) else {}),
+                "complete": is_complete(seen, status),
+                **({"partial": partial_reasons(seen)} if status == "finished" and partial_reasons(seen) else {}),
                 "finished_at": now_iso(),
                 "finish_reason": finish_reason or status,
                 "counts": dict(sorted(self.counts.items())),
