@@ -85,3 +85,28 @@ def test_an_index_without_crawl_groups_is_rebuilt(tmp_path):
     db.close()
     Index(tmp_path).close()
     assert _pages(tmp_path) == ALL[:5]
+
+
+def test_windowed_and_resumed_runs_remove_nothing_even_as_written_by_older_versions(tmp_path):
+    import json
+
+    from newsarchive.archive.index import reindex
+
+    _run(tmp_path, "r0", range(6))
+    with RunWriter(tmp_path, "r1", options={"spider.since": "2026-03-07T00:00:00+07:00"}) as run:
+        run.add(article(0))
+    with RunWriter(tmp_path, "r2") as run:
+        run.note(resumed_jobdir="/archive/.jobs/abc")
+        run.add(article(1))
+    for rid in ("r1", "r2"):
+        manifest = read_json(L.run_dir(tmp_path, rid) / L.MANIFEST)
+        assert manifest["status"] == "finished" and manifest["complete"] is False and manifest["partial"]
+    assert _pages(tmp_path) == ALL
+    # a manifest written before the rule said complete: reindex applies the rule
+    path = L.run_dir(tmp_path, "r1") / L.MANIFEST
+    manifest = read_json(path)
+    manifest["complete"] = True
+    del manifest["partial"]
+    path.write_text(json.dumps(manifest), "utf-8")
+    reindex(tmp_path)
+    assert _pages(tmp_path) == ALL
