@@ -4,8 +4,9 @@ Extraction holds the GIL for ~20 ms a page, so by default it runs in worker proc
 (`newsarchive.records.RecordPool`) while Scrapy keeps downloading on its reactor thread.
 
 Settings (read in `from_crawler`):
-- ``NEWSARCHIVE_EXTRACT_WORKERS``: extraction processes; unset: one per core less one (at least 1,
-  at most 4); ``0``: extract in the crawl process itself (no pool).
+- ``NEWSARCHIVE_EXTRACT_WORKERS``: extraction processes; unset: `newsarchive.records.default_workers`
+  (one per core less one, but 2 on two cores and 1 on one; at most 4); ``0``: extract in the crawl
+  process itself (no pool).
 - ``ARCHIVE_RUN_ID``: stamped on every record.
 
 Whatever the mode, a page that yields no record is a counted skip (``newsarchive/skipped/<kind>``)

@@ -52,3 +52,10 @@ def test_outlet_without_profile_is_named_by_its_host_even_an_ip_address():
     body = next((SAMPLE_SITE / "bai-viet").glob("cach-cac-nuoc-doi-pho*.html")).read_bytes()
     article = record_from_page(page(body))  # http://127.0.0.1/a.html
     assert (article.site, article.outlet, article.province) == ("127.0.0.1", None, None)
+
+
+@pytest.mark.parametrize("cores, workers", [(1, 1), (2, 2), (3, 2), (4, 3), (5, 4), (16, 4)])
+def test_default_workers_per_machine_size(cores, workers):
+    from newsarchive.records import default_workers
+
+    assert default_workers(cores) == workers
