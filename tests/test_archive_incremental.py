@@ -127,6 +127,9 @@ def test_an_incremental_crawl_keeps_the_articles_it_skipped_as_archived(crawls):
     assert len(versions) == 1 and versions[0].seen_unchanged_in == []
     assert versions[0].seen_listed_in == ["run2", "run3", "run4"][: len(versions[0].seen_listed_in)]
     assert "run2" in versions[0].seen_listed_in
+    res = CliRunner().invoke(main, ["history", run1[3]["url"], "--archive", str(archive)])
+    assert res.exit_code == 0, res.output
+    assert "still listed (not re-fetched) in: run2" in res.output, res.output
 
 
 def test_a_windowed_crawl_removes_nothing(crawls):

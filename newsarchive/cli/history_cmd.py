@@ -49,3 +49,5 @@ def history(url: str, archive: str, as_json: bool, no_body_diff: bool) -> None:
             click.echo("    no change in the compared fields (white space or minor edits only)")
         if v.seen_unchanged_in:
             click.echo(f"    re-fetched unchanged in: {', '.join(v.seen_unchanged_in)}")
+        if v.seen_listed_in:
+            click.echo(f"    still listed (not re-fetched) in: {', '.join(v.seen_listed_in)}")
