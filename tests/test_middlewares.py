@@ -249,3 +249,14 @@ def test_a_crawl_refuses_private_hosts_named_or_literal_and_lists_them(tmp_path)
     assert f"refused_private_address {named}  (localhost resolves to a private/loopback/link-local address" in done.stderr
     assert f"refused_private_address {base}/  (127.0.0.1 resolves to a private/loopback/link-local address" in done.stderr
     assert f"Refused {named}" in done.stderr and f"Refused {base}/" in done.stderr   # logged as they happen
+
+
+def test_proxy_hosts_are_the_proxies_not_the_no_proxy_list(monkeypatch):
+    """Hosts in no_proxy are reached directly: they must not skip the connection-time check."""
+    from newsarchive.scrapy_ext.resolver import proxy_hosts
+
+    for name in ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", "http://proxy.lan:3128")
+    monkeypatch.setenv("no_proxy", "localhost,10.0.0.5")
+    assert proxy_hosts() == {"proxy.lan"}

@@ -65,7 +65,9 @@ def proxy_hosts() -> set[str]:
     from urllib.request import getproxies
 
     hosts = set()
-    for url in getproxies().values():
+    for scheme, url in getproxies().items():
+        if scheme == "no":   # no_proxy: hosts reached *without* a proxy, not proxies
+            continue
         try:
             host = urlsplit(url if "://" in url else "http://" + url).hostname
         except ValueError:
