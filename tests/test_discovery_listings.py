@@ -1,5 +1,7 @@
 """Listing pages: links with their dates, and the next page (real listing pages and built ones)."""
 
+import pytest
+
 from newsarchive.discovery.listings import listing_root, read_listing
 
 PAGE = """<html><body><ul>
@@ -78,3 +80,18 @@ def test_real_listing_pages_do_not_spread_one_items_date_over_its_neighbours():
         page = read_listing((pages / page_file).read_bytes(), base)
         holders = [l.url for l in page.links if l.date_raw == raw]
         assert len(holders) <= 1, (page_file, "date_raw", holders)
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:9/tin-tức/bai-viet-123456.html",
+    "http://127.0.0.1:9/a b|c/bai-viet-123456.html?q=Lâm Đồng",
+    "http://Example.VN/Thoi-Su/bai-viet-123456.html",
+    "http://127.0.0.1:9/tin-t%E1%BB%A9c/bai-viet-123456.html",
+])
+def test_request_url_is_the_url_scrapy_requests_and_reports(url):
+    """Held listing pages wait on article URLs in this form: the answers come back as Request.url."""
+    import scrapy
+
+    from newsarchive.discovery.listings import request_url
+
+    assert request_url(url) == scrapy.Request(url).url

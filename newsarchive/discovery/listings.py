@@ -104,6 +104,15 @@ def clean_url(url: str) -> str:
     return urldefrag(url)[0]
 
 
+def request_url(url: str) -> str:
+    """``url`` as Scrapy will request it and report it back (``Request.url``, ``response.url``): non-ASCII
+    paths and queries percent-encoded, unsafe characters escaped. Discovery keys what it waits for by
+    this form, so that the answer (an item, a failure) finds the URL it was waiting on."""
+    from w3lib.url import safe_url_string
+
+    return safe_url_string(url, "utf-8")
+
+
 def page_number(url: str) -> tuple[str, int] | None:
     for name, pattern in PAGE_NUMBER_PATTERNS:
         m = pattern.search(url)
