@@ -164,8 +164,8 @@ class Index:
                 if len(parts) < 6:
                     continue
                 aid, version, _hash, site, _fetched, url = parts[:6]
-                self.db.execute(LISTED_SIGHTING, (run_id, aid, int(version), site or None, None, url, 1))
-                counts["listed"] += 1
+                cur = self.db.execute(LISTED_SIGHTING, (run_id, aid, int(version), site or None, None, url, 1))
+                counts["listed"] += cur.rowcount   # 0 when the run fetched that article too
         # `complete` is recomputed (not only read from the manifest) so that runs written before a
         # rule of `is_complete` existed follow it too (e.g. an old windowed run marked complete)
         complete = bool(info.get("complete")) and is_complete(info, status)

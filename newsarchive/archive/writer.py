@@ -194,6 +194,10 @@ class RunWriter:
             self.broken = exc
             raise DiskFullError(f"the archive index {self.index.path} could not be written ({exc}): the disk is "
                                 "probably full; free some space, then run `newsarchive reindex`.") from None
+        except sqlite3.DatabaseError as exc:   # a damaged index: one clear error, the crawl stops
+            self.broken = exc
+            raise ArchiveError(f"the archive index {self.index.path} is unusable ({exc}); "
+                               "delete it and run `newsarchive reindex`") from None
 
     def _seen_archived(self, url: str) -> int:
         matches = self.index.archived_as(url)
