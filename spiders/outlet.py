@@ -48,7 +48,7 @@ from newsarchive.crawlstate import (CrawlState, RevisitSchedule, DEFAULT_REVISIT
                                     mark_stopped, prepare_jobdir)
 from newsarchive.discovery.classify import NOT_ARTICLE_RULES, UrlClassifier
 from newsarchive.discovery.feeds import COMMON_FEED_PATHS, feed_links, parse_feed
-from newsarchive.discovery.listings import HeldNextPage, read_listing
+from newsarchive.discovery.listings import HeldNextPage, read_listing, request_url
 from newsarchive.discovery.safexml import XmlError
 from newsarchive.discovery.sitemaps import COMMON_SITEMAP_PATHS, parse_sitemap, sitemaps_from_robots
 from newsarchive.discovery.window import DateWindow, date_from_url, parse_when
@@ -71,6 +71,8 @@ EXTRA_ITEM_PIPELINES = {
 }
 
 MAX_FAILURES_LISTED = 1000
+DISCOVERY_ROLES = ("sitemap", "feed", "listing", "home")   # a failed one leaves the run partial
+GONE_STATUSES = (404, 410)                                   # an article answering these is gone
 
 
 def _listed_url(request_or_response) -> str:
@@ -100,6 +102,9 @@ class OutletRun:
         self.home_feeds: list[str] = []
         self.home_sections: list[str] = []
         self.listing_pages = 0
+        # regular (not Google News) sitemaps read that listed articles: a whole-site listing, unlike a
+        # feed or a news sitemap (recent items only); see `_advance` and archive.runs.partial_reasons
+        self.regular_sitemaps = 0
 
 
 class OutletSpider(scrapy.Spider):
@@ -266,11 +271,28 @@ class OutletSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsarchive/fetch_errors")
             self.note_failure(kind, request.url, reason)
             self.logger.warning("Fetch failed (%s, %s): %s (%s)", kind, role, request.url, reason)
+            if role in DISCOVERY_ROLES:
+                # the articles listed only in it were not seen: the run is not a whole view of the site
+                self.crawler.stats.inc_value("newsarchive/discovery/documents_failed")
+            elif role == "article" and status not in GONE_STATUSES:
+                self._still_listed(_listed_url(request))
         if run is not None:
             yield from self._advance(run)
 
+    def _still_listed(self, url: str) -> None:
+        """An article fetch failed (timeout, 5xx, DNS...) but not with 404/410: if the archive holds the
+        article (a due revisit), it was listed by discovery and is most likely still on the site, so it
+        is sighted like an archived URL discovery skipped, and a complete run does not drop it."""
+        if self.crawlstate.known.get(url) is None:
+            return
+        self.crawler.stats.inc_value("newsarchive/revisits_failed_kept")
+        self.crawler.signals.send_catch_log(signal=archived_url_seen, url=url, spider=self)
+
     # -- start -----------------------------------------------------------------------------------
     async def start(self):
+        # completeness (archive.runs.partial_reasons): outlets whose discovery read a whole-site
+        # listing are counted in newsarchive/discovery/whole_site_outlets as their discovery ends
+        self.crawler.stats.set_value("newsarchive/discovery/outlets", len(self.outlets))
         for entry in self.resumed_inflight:
             run = self.outlets.get(entry.get("outlet") or "")
             if run is None or not entry.get("url"):
@@ -354,6 +376,7 @@ class OutletSpider(scrapy.Spider):
             self.logger.info("No %s at the guessed URL %s: %s", what, response.url, exc)
         else:
             self.note_failure("parse", response.url, f"{what}: {exc}")
+            self.crawler.stats.inc_value("newsarchive/discovery/documents_failed")
             self.logger.warning("Unreadable %s %s: %s", what, response.url, exc)
 
     # -- robots.txt and sitemaps -----------------------------------------------------------------
@@ -421,6 +444,7 @@ class OutletSpider(scrapy.Spider):
                     if req is not None:
                         yield req
         else:
+            regular = False
             for entry in sitemap.entries:
                 url = entry.url
                 if not run.profile.owns_url(url):
@@ -429,10 +453,14 @@ class OutletSpider(scrapy.Spider):
                 if not verdict.is_article and (verdict.rule != "no_article_shape" or self._is_section(url)):
                     continue   # sitemaps list sections and tags too
                 run.classifier.learn(url)
+                regular = regular or entry.published is None
                 req = self._article_request(run, url, entry.best_date, "news_sitemap" if entry.published else "sitemap",
                                             raw=entry.published_raw or entry.lastmod_raw, stage="sitemaps")
                 if req is not None:
                     yield req
+            if regular:     # lists articles without a news:publication_date: not a news sitemap
+                run.regular_sitemaps += 1
+                self.crawler.stats.inc_value("newsarchive/discovery/regular_sitemaps_read")
         yield from self._advance(run)
 
     # -- home page and feeds ---------------------------------------------------------------------
@@ -455,6 +483,7 @@ class OutletSpider(scrapy.Spider):
                     run.home_sections.append(link.url)
         else:
             self.note_failure("parse", response.url, "home page is not HTML")
+            self.crawler.stats.inc_value("newsarchive/discovery/documents_failed")
         yield from self._advance(run)
 
     def _is_section(self, url: str) -> bool:
@@ -489,6 +518,7 @@ class OutletSpider(scrapy.Spider):
         run = self._done(response)
         if not isinstance(response, HtmlResponse):
             self.note_failure("parse", response.url, "listing page is not HTML")
+            self.crawler.stats.inc_value("newsarchive/discovery/documents_failed")
             yield from self._advance(run)
             return
         run.listing_pages += 1
@@ -545,6 +575,7 @@ class OutletSpider(scrapy.Spider):
             return None
         held = HeldNextPage(run.profile.name, page_url, next_url, depth)
         for url, when in dates.items():
+            url = request_url(url)     # answers arrive under Request.url
             if when is None:
                 learned, when = self._fetched_date(url)
                 if not learned:
@@ -643,6 +674,7 @@ class OutletSpider(scrapy.Spider):
                 self.logger.info("%s: %d article URL(s) from %s%s", run.profile.name, run.found[run.stage], run.stage,
                                  f" ({run.read_elsewhere[run.stage]} document(s) read by an earlier run or another "
                                  "worker)" if run.read_elsewhere[run.stage] else "")
+                self._discovery_ended(run)
                 run.stage = ""
                 return
             nxt = STAGES.index(run.stage) + 1
@@ -654,6 +686,22 @@ class OutletSpider(scrapy.Spider):
             run.stage = STAGES[nxt]
             self.logger.info("%s: falling back to %s", run.profile.name, run.stage)
             yield from self._start_stage(run)
+
+    def _discovery_ended(self, run: OutletRun) -> None:
+        """The outlet's discovery ended in `run.stage`: did it read a listing of the whole site?
+
+        Only a regular sitemap (not a news sitemap) or a listing walk is one; a feed or a Google News
+        sitemap lists only recent items, and documents read by an earlier run or another worker are not
+        known. A run in which an outlet did not read one is not complete (archive.runs.partial_reasons).
+        """
+        whole = ((run.stage == "sitemaps" and run.regular_sitemaps > 0)
+                 or (run.stage == "listings" and run.listing_pages > 0))
+        if whole:
+            self.crawler.stats.inc_value("newsarchive/discovery/whole_site_outlets")
+        else:
+            self.logger.info("%s: discovery ended in %s without a whole-site listing (regular sitemap or "
+                             "listing walk): this run will not report its missing articles as removed",
+                             run.profile.name, run.stage)
 
     def _start_stage(self, run: OutletRun):
         if run.stage == "feeds":
@@ -668,6 +716,12 @@ class OutletSpider(scrapy.Spider):
                         yield req
         elif run.stage == "listings":
             urls = run.profile.listings or run.home_sections[: self.max_sections]
+            if not run.profile.listings and len(run.home_sections) > self.max_sections:
+                # sections never walked: their articles are not seen (archive.runs.partial_reasons)
+                self.crawler.stats.inc_value("newsarchive/discovery/sections_cut",
+                                             len(run.home_sections) - self.max_sections)
+                self.logger.info("%s: %d home section(s) beyond NEWSARCHIVE_MAX_SECTIONS (%d) not walked",
+                                 run.profile.name, len(run.home_sections) - self.max_sections, self.max_sections)
             for url in urls:
                 req = self._discovery_request(run, url, "listing", "listings", priority=-1)
                 if req is not None:
@@ -682,6 +736,7 @@ class OutletSpider(scrapy.Spider):
         stats = self.crawler.stats
         if not run.profile.owns_url(url):
             return None
+        url = request_url(url)     # the form answers come back in (and the archive keeps)
         if url in self.scheduled:
             return None
         inside = self.window.contains(when)

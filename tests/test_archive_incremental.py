@@ -196,3 +196,94 @@ def test_an_incremental_crawl_that_cuts_a_listing_walk_short_removes_nothing(tmp
     assert any("listing walk" in p for p in manifest["partial"]), manifest.get("partial")
     assert snapshot_ids(archive, "run2") == sorted(ids(run1))
     assert diff_summary(archive, "run1", "run2")["summary"]["removed"] == 0
+
+
+# --- runs that did not see the whole site (archive.runs.partial_reasons) ---------------------------
+
+def _crawlsite_settings(archive: Path, **extra) -> dict:
+    return {"ARCHIVE_DIR": str(archive), "NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES": True,
+            "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+            "NEWSARCHIVE_REVISIT": "", "RETRY_TIMES": 1, "NEWSARCHIVE_RETRY_BACKOFF_BASE": 0.01, **extra}
+
+
+def test_a_crawl_whose_sub_sitemap_fails_removes_nothing(tmp_path):
+    """The second crawl's 2023 sub-sitemap answers 500: the two articles listed only there are not
+    seen, yet they are still on the site. The run is partial and the snapshot keeps them."""
+    from crawlsite_server import CrawlSite, Route
+
+    site = CrawlSite(mode="full")
+    site.start()
+    archive = tmp_path / "archive"
+    try:
+        first = run_spider("outlet", {**_crawlsite_settings(archive), "ARCHIVE_RUN_ID": "run1"}, target=site.base + "/")
+        site.routes["/sitemaps/2023.xml"] = Route(500, b"<html>error</html>", {"Content-Type": "text/html"})
+        second = run_spider("outlet", {**_crawlsite_settings(archive), "ARCHIVE_RUN_ID": "run2"}, target=site.base + "/")
+    finally:
+        site.stop()
+    assert first.finish_reason == second.finish_reason == "finished"
+    assert read_json(L.run_dir(archive, "run1") / L.MANIFEST)["complete"] is True
+    run1 = run_records(archive, "run1")
+    assert any("tin-cu-nam-truoc" in r["url"] for r in run1)          # listed by the 2023 sitemap only
+    assert second.stats.get("newsarchive/discovery/documents_failed") == 1, second.stats
+    manifest = read_json(L.run_dir(archive, "run2") / L.MANIFEST)
+    assert manifest["status"] == "finished" and manifest["complete"] is False
+    assert any("discovery document" in p for p in manifest["partial"]), manifest.get("partial")
+    assert snapshot_ids(archive, "run2") == sorted(ids(run1))
+    assert diff_summary(archive, "run1", "run2")["summary"]["removed"] == 0
+
+
+def test_a_crawl_discovered_through_a_feed_alone_is_not_complete(tmp_path):
+    """No sitemap (robots.txt names none, the usual paths are missing): discovery ends in the feed the
+    home page advertises, which lists the newest items only. The run must not count as a whole view."""
+    from crawlsite_server import CrawlSite, Route
+
+    site = CrawlSite(mode="full")
+    site.start()
+    site.routes["/robots.txt"] = Route(body=b"User-agent: *\nDisallow: /private/\n",
+                                       headers={"Content-Type": "text/plain"})
+    for path in [p for p in site.routes if "sitemap" in p]:
+        del site.routes[path]
+    archive = tmp_path / "archive"
+    try:
+        crawl = run_spider("outlet", {**_crawlsite_settings(archive), "ARCHIVE_RUN_ID": "run1"}, target=site.base + "/")
+    finally:
+        site.stop()
+    assert crawl.finish_reason == "finished"
+    assert crawl.stats.get("newsarchive/discovery/feeds_read") == 1, crawl.stats
+    assert not crawl.stats.get("newsarchive/discovery/sitemaps_read"), crawl.stats
+    assert not crawl.stats.get("newsarchive/discovery/documents_failed"), crawl.stats   # guessed paths don't count
+    manifest = read_json(L.run_dir(archive, "run1") / L.MANIFEST)
+    assert manifest["status"] == "finished" and manifest["complete"] is False
+    assert any("whole-site listing" in p for p in manifest["partial"]), manifest.get("partial")
+
+
+def test_a_revisit_that_fails_transiently_keeps_the_article_and_a_gone_one_is_removed(tmp_path):
+    """Every article is due for a revisit in the second crawl: one answers 503 (retries exhausted),
+    it is still on the site and stays in the snapshot; one answers 410, it is gone and removed."""
+    from crawlsite_server import CrawlSite, Route
+
+    site = CrawlSite(mode="full")
+    site.start()
+    archive = tmp_path / "archive"
+    try:
+        first = run_spider("outlet", {**_crawlsite_settings(archive), "ARCHIVE_RUN_ID": "run1"}, target=site.base + "/")
+        run1 = run_records(archive, "run1")
+        plain = sorted(a.path for a in site.articles if not a.special and a.published.year == 2024)
+        busy, gone = plain[0], plain[1]
+        by_path = {r["url"].replace(site.base, ""): r for r in run1}
+        assert busy in by_path and gone in by_path
+        site.routes[busy] = Route(503, b"<html>busy</html>", {"Content-Type": "text/html"})
+        site.routes[gone] = Route(410, b"<html>gone</html>", {"Content-Type": "text/html"})
+        second = run_spider("outlet", {**_crawlsite_settings(archive, NEWSARCHIVE_REVISIT="1000w=0"),
+                                       "ARCHIVE_RUN_ID": "run2"}, target=site.base + "/")
+    finally:
+        site.stop()
+    assert first.finish_reason == second.finish_reason == "finished"
+    assert second.stats.get("newsarchive/revisits"), second.stats
+    assert second.stats.get("newsarchive/revisits_failed_kept") == 1, second.stats
+    manifest = read_json(L.run_dir(archive, "run2") / L.MANIFEST)
+    assert manifest["complete"] is True, manifest.get("partial")
+    snap = set(snapshot_ids(archive, "run2"))
+    assert by_path[busy]["id"] in snap
+    assert by_path[gone]["id"] not in snap
+    assert diff_summary(archive, "run1", "run2")["removed"] == [by_path[gone]["id"]]

@@ -40,8 +40,22 @@ log = logging.getLogger(__name__)
 # - a run that cut a listing walk short while older listing pages remained (every article on a page
 #   archived already, or NEWSARCHIVE_MAX_LISTING_PAGES reached; crawl stat
 #   newsarchive/discovery/listing_walks_cut): the articles on the pages it did not read were not seen.
-#   So an incremental crawl of an outlet discovered through listings alone never removes articles;
-#   one discovered through a sitemap or feed does (that is read whole).
+#   So an incremental crawl of an outlet discovered through listings alone never removes articles
+#   unless it walks every listing to its last page.
+# - a run in which a discovery document it was told of (a sitemap or sub-sitemap, a feed, a listing
+#   page, the home page) failed: HTTP error after retries, timeout, unreadable XML or HTML (crawl stat
+#   newsarchive/discovery/documents_failed). The articles listed only in it were not seen. A guessed
+#   path (the usual sitemap and feed paths) that is missing is not counted (probe_missing/probe_failed).
+# - a run that did not walk the home sections beyond NEWSARCHIVE_MAX_SECTIONS
+#   (newsarchive/discovery/sections_cut).
+# - a run in which an outlet's discovery did not end having read a whole-site listing: a regular
+#   sitemap (one listing articles without news:publication_date) or a listing walk. Feeds and Google
+#   News sitemaps list only recent items (about 48 hours, or the last N). The spider sets
+#   newsarchive/discovery/outlets and counts newsarchive/discovery/whole_site_outlets; fewer whole than
+#   outlets is partial. A run of the spider written before these stats that read feeds is partial too.
+# When unsure, partial: a partial run never removes an article, it only delays a removal report.
+# (A due revisit whose fetch fails other than with 404/410 is sighted as listed, spiders/outlet.py
+# `_still_listed`, so a complete run does not drop it for a transient error.)
 # Read from the run's options, notes and crawl stats (run.json and the manifest), so `newsarchive
 # reindex` applies the rule to runs written before it too.
 WINDOW_OPTIONS = ("spider.since", "spider.until", "NEWSARCHIVE_SINCE", "NEWSARCHIVE_UNTIL")
@@ -56,9 +70,24 @@ def partial_reasons(info: dict[str, Any]) -> list[str]:
         reasons.append("date window (" + ", ".join(f"{k}={v}" for k, v in window.items()) + ")")
     if info.get("resumed_jobdir"):
         reasons.append(f"resumed a stopped crawl's queue ({info['resumed_jobdir']})")
-    cut = (info.get("crawl_stats") or {}).get("newsarchive/discovery/listing_walks_cut")
+    stats = info.get("crawl_stats") or {}
+    cut = stats.get("newsarchive/discovery/listing_walks_cut")
     if cut:
         reasons.append(f"{cut} listing walk(s) stopped before the last page")
+    failed = stats.get("newsarchive/discovery/documents_failed")
+    if failed:
+        reasons.append(f"{failed} discovery document(s) (sitemap, feed, listing or home page) failed or unreadable")
+    sections = stats.get("newsarchive/discovery/sections_cut")
+    if sections:
+        reasons.append(f"{sections} home section(s) beyond NEWSARCHIVE_MAX_SECTIONS not walked")
+    outlets = stats.get("newsarchive/discovery/outlets")
+    if outlets is not None:
+        whole = stats.get("newsarchive/discovery/whole_site_outlets") or 0
+        if whole < outlets:
+            reasons.append(f"{outlets - whole} of {outlets} site(s) read no whole-site listing (only feeds, news "
+                           "sitemaps or nothing)")
+    elif stats.get("newsarchive/discovery/feeds_read"):
+        reasons.append("read feeds (recent items only) and was written before the whole-site rule")
     return reasons
 
 
