@@ -41,8 +41,9 @@ SPIDER_ARGS = ("target", "start_urls", "since", "until", "max_articles")
 # newsarchive.crawler: OK_REASONS exit 0, STOPPED_REASONS are resumable, anything else failed):
 # - "finished": the crawl ran out of work. Only this status can make the run `complete` (RunWriter), and a
 #   complete run is a whole view of its sites: a snapshot drops the articles it did not see. A finished
-#   run with a date window (--since/--until) or that resumed a stopped crawl's JOBDIR is not complete
-#   either (newsarchive.archive.runs.is_complete): it did not set out to see the whole site. Articles
+#   run with a date window (--since/--until), that resumed a stopped crawl's JOBDIR, where a discovery
+#   document failed, or that read only feeds/news sitemaps for an outlet is not complete either
+#   (newsarchive.archive.runs.partial_reasons): it did not see the whole site. Articles
 #   it discovered but did not fetch, being archived already, count as seen (`archived_url_seen`).
 # - "limited": the crawl did what it was asked but stopped at a limit the user set (-s
 #   CLOSESPIDER_ITEMCOUNT / _PAGECOUNT / _TIMEOUT, or --max-articles once its budget was spent; the

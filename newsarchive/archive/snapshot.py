@@ -6,8 +6,10 @@ that a later complete crawl of its site no longer found is removed). A crawl *se
 it fetches it (a new version, or unchanged) or when it discovers one of its URLs in a sitemap, feed
 or listing and skips it because it is archived already (a "listed" sighting, runs/<id>/listed.tsv.zst).
 Only a run that finished and set out to see the whole site is complete: not a limited, stopped,
-failed or interrupted run, nor one with a --since/--until window, nor one that resumed a stopped
-crawl's queue (newsarchive.archive.runs.is_complete); such runs add articles and remove none. The runs of the workers of one
+failed or interrupted run, nor one with a --since/--until window, one that resumed a stopped
+crawl's queue, one where a discovery document failed or home sections were cut, or one whose discovery
+read only feeds or news sitemaps (recent items) for some outlet (newsarchive.archive.runs.is_complete,
+partial_reasons); such runs add articles and remove none. The runs of the workers of one
 shared crawl (several processes or machines through Redis; the same ``shared_crawl`` id in their
 run.json / manifest) are one crawl: together they are its view of the site. ``cumulative=True`` keeps every
 article ever archived up to the point instead. Re-extraction runs add versions but never decide which
