@@ -16,7 +16,7 @@ import json
 import logging
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from newsarchive.archive import layout as L
 from newsarchive.archive.layout import ArchiveError
@@ -54,6 +54,19 @@ CREATE INDEX IF NOT EXISTS sightings_id ON sightings(id);
 
 SIGHTING = "INSERT OR REPLACE INTO sightings (run_id, id, version, site, fetched_at, url, listed) VALUES (?,?,?,?,?,?,?)"
 LISTED_SIGHTING = "INSERT OR IGNORE INTO sightings (run_id, id, version, site, fetched_at, url, listed) VALUES (?,?,?,?,?,?,?)"
+
+
+def _sighting_lines(path: Path, torn) -> Iterator[tuple[str, int, str | None, str | None, str]]:
+    """(id, version, site, fetched_at, url) of each line of a run's unchanged.tsv.zst or listed.tsv.zst
+    (tab-separated: id, version, content hash, site, fetched_at, url); none when the file is absent."""
+    if not path.exists():
+        return
+    for _, line in iter_lines(path, on_torn=torn):
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) < 6:
+            continue
+        aid, version, _hash, site, fetched, url = parts[:6]
+        yield aid, int(version), site or None, fetched or None, url
 
 
 class Index:
@@ -147,25 +160,14 @@ class Index:
                     log.warning("%s: line %d is not JSON; not indexed", articles, line_no)
                     continue
                 self._add_version(rec, run_id, line_no, counts)
-        unchanged = run / L.UNCHANGED
-        if unchanged.exists():
-            for _, line in iter_lines(unchanged, on_torn=torn):
-                parts = line.rstrip("\n").split("\t")
-                if len(parts) < 6:
-                    continue
-                aid, version, _hash, site, fetched, url = parts[:6]
-                self.db.execute(SIGHTING, (run_id, aid, int(version), site or None, fetched or None, url, 0))
-                counts["unchanged"] += 1
+        unchanged, listed = run / L.UNCHANGED, run / L.LISTED
+        for aid, version, site, fetched, url in _sighting_lines(unchanged, torn):
+            self.db.execute(SIGHTING, (run_id, aid, version, site, fetched, url, 0))
+            counts["unchanged"] += 1
         # after the fetches: a listed sighting never replaces a fetched one of the same article
-        listed = run / L.LISTED
-        if listed.exists():
-            for _, line in iter_lines(listed, on_torn=torn):
-                parts = line.rstrip("\n").split("\t")
-                if len(parts) < 6:
-                    continue
-                aid, version, _hash, site, _fetched, url = parts[:6]
-                cur = self.db.execute(LISTED_SIGHTING, (run_id, aid, int(version), site or None, None, url, 1))
-                counts["listed"] += cur.rowcount   # 0 when the run fetched that article too
+        for aid, version, site, _fetched, url in _sighting_lines(listed, torn):
+            cur = self.db.execute(LISTED_SIGHTING, (run_id, aid, version, site, None, url, 1))
+            counts["listed"] += cur.rowcount   # 0 when the run fetched that article too
         # `complete` is recomputed (not only read from the manifest) so that runs written before a
         # rule of `is_complete` existed follow it too (e.g. an old windowed run marked complete)
         complete = bool(info.get("complete")) and is_complete(info, status)
