@@ -15,6 +15,12 @@ from newsarchive.samples.server import SAMPLE_SITE
 REVISIT_ALL = {"NEWSARCHIVE_REVISIT": "5200w=0"}
 
 
+def local_crawl_settings(archive: Path, **extra) -> dict:
+    """Settings for a fast crawl of a site on 127.0.0.1 writing its archive into `archive`."""
+    return {"ARCHIVE_DIR": str(archive), "NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES": True,
+            "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 4, **extra}
+
+
 def copy_site(dest: Path) -> Path:
     shutil.copytree(SAMPLE_SITE, dest)
     return dest

@@ -39,10 +39,6 @@ def sample_site(http_server) -> str:
 @pytest.fixture
 def crawl_settings(tmp_path):
     """Settings for a fast, local test crawl writing its archive under tmp_path/archive."""
-    return {
-        "ARCHIVE_DIR": str(tmp_path / "archive"),
-        "NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES": True,
-        "AUTOTHROTTLE_ENABLED": False,
-        "DOWNLOAD_DELAY": 0,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
-    }
+    from archive_helpers import local_crawl_settings
+
+    return local_crawl_settings(tmp_path / "archive")

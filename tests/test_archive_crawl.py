@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive_helpers import REVISIT_ALL, add_copy, copy_site, edit_body, page_file, run_records
+from archive_helpers import REVISIT_ALL, add_copy, copy_site, edit_body, local_crawl_settings, page_file, run_records
 from crawling import run_spider
 from newsarchive.archive import layout as L
 from newsarchive.archive.diff import DiffSummary, diff_records
@@ -33,8 +33,7 @@ def two_crawls(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("twocrawls")
     site = copy_site(tmp / "site")
     archive = tmp / "archive"
-    settings = {"ARCHIVE_DIR": str(archive), "NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES": True,
-                "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 4, **REVISIT_ALL}
+    settings = local_crawl_settings(archive, **REVISIT_ALL)
     with serve_directory(site) as base:
         first = run_spider("outlet", {**settings, "ARCHIVE_RUN_ID": "run1"}, start_urls=[base + "/"])
         assert first.finish_reason == "finished"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive_helpers import add_copy, copy_site, page_file, run_records
+from archive_helpers import add_copy, copy_site, local_crawl_settings, page_file, run_records
 from crawling import run_spider
 from newsarchive.archive import layout as L
 from newsarchive.archive.history import history
@@ -62,9 +62,7 @@ def crawls(tmp_path_factory):
     archive = tmp / "archive"
     # The default incremental crawl; revisits off so that nothing is due whatever the clock says (the
     # default schedule never revisits articles over 30 days old, like every sample article).
-    settings = {"ARCHIVE_DIR": str(archive), "NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES": True,
-                "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
-                "NEWSARCHIVE_REVISIT": ""}
+    settings = local_crawl_settings(archive, NEWSARCHIVE_REVISIT="")
     out = {"archive": archive, "site": site}
     with serve_directory(site) as base:
         first = run_spider("outlet", {**settings, "ARCHIVE_RUN_ID": "run1"}, start_urls=[base + "/"])
@@ -179,9 +177,7 @@ def test_an_incremental_crawl_that_cuts_a_listing_walk_short_removes_nothing(tmp
     site = CrawlSite(mode="listings")
     site.start()
     try:
-        settings = {"ARCHIVE_DIR": str(tmp_path / "archive"), "NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES": True,
-                    "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
-                    "NEWSARCHIVE_REVISIT": ""}
+        settings = local_crawl_settings(tmp_path / "archive", NEWSARCHIVE_REVISIT="")
         first = run_spider("outlet", {**settings, "ARCHIVE_RUN_ID": "run1"}, target=site.base + "/")
         second = run_spider("outlet", {**settings, "ARCHIVE_RUN_ID": "run2"}, target=site.base + "/")
     finally:
@@ -201,9 +197,8 @@ def test_an_incremental_crawl_that_cuts_a_listing_walk_short_removes_nothing(tmp
 # --- runs that did not see the whole site (archive.runs.partial_reasons) ---------------------------
 
 def _crawlsite_settings(archive: Path, **extra) -> dict:
-    return {"ARCHIVE_DIR": str(archive), "NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES": True,
-            "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
-            "NEWSARCHIVE_REVISIT": "", "RETRY_TIMES": 1, "NEWSARCHIVE_RETRY_BACKOFF_BASE": 0.01, **extra}
+    return local_crawl_settings(archive, **{"NEWSARCHIVE_REVISIT": "", "RETRY_TIMES": 1,
+                                            "NEWSARCHIVE_RETRY_BACKOFF_BASE": 0.01, **extra})
 
 
 def test_a_crawl_whose_sub_sitemap_fails_removes_nothing(tmp_path):
