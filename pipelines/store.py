@@ -6,8 +6,8 @@ Settings (read in `from_crawler`):
 - ``ARCHIVE_RUN_ID``: the run's id (default: UTC start time plus 4 random hex digits);
 - ``ARCHIVE_FSYNC_EVERY``: fsync the record files every N records (default 0: at close only; records
   reach the OS on every write, so a killed process loses nothing; fsync guards against power loss);
-- ``ARCHIVE_COMPRESS_IN_THREAD``: gzip WARC records in a thread of the reactor's pool (default True; False
-  gzips them on the reactor thread).
+- ``ARCHIVE_COMPRESS_IN_THREAD``: serialise, digest and gzip WARC records in a thread of the reactor's pool
+  (default True; False does it on the reactor thread).
 
 Pages dropped by earlier pipelines (not articles, outside the date window) are captured too, through
 the ``item_dropped`` signal. The run is closed, with its manifest, on ``spider_closed`` whatever the
@@ -60,9 +60,9 @@ LIMITED_STATUS = "limited"
 
 
 def _budget_spent(spider) -> bool:
-    """--max-articles (or NEWSARCHIVE_MAX_ARTICLES) was reached: discovery stopped scheduling articles."""
-    limit = getattr(spider, "max_articles", None)
-    return limit is not None and getattr(spider, "articles_scheduled", 0) >= limit
+    """--max-articles (or NEWSARCHIVE_MAX_ARTICLES) was reached: the spider says (other spiders have none)."""
+    spent = getattr(spider, "article_budget_spent", None)
+    return bool(spent()) if callable(spent) else False
 
 
 def run_status(reason: str | None, spider=None, failed: bool = False) -> str:

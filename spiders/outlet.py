@@ -548,7 +548,7 @@ class OutletSpider(scrapy.Spider):
             stop = "every article on it is archived already"
         elif run.listing_pages >= self.max_listing_pages:
             stop = f"NEWSARCHIVE_MAX_LISTING_PAGES ({self.max_listing_pages}) reached"
-        elif self._article_budget_spent():
+        elif self.article_budget_spent():
             stop = "--max-articles reached"
         next_url = next((u for u in page.next_pages[:1] if run.profile.owns_url(u)), None)
         if stop:
@@ -617,7 +617,7 @@ class OutletSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsarchive/discovery/listing_stops_after_fetch")
         elif run.listing_pages >= self.max_listing_pages:
             stop = f"NEWSARCHIVE_MAX_LISTING_PAGES ({self.max_listing_pages}) reached"
-        elif self._article_budget_spent():
+        elif self.article_budget_spent():
             stop = "--max-articles reached"
         if stop:
             self.logger.info("Listing walk stops at %s: %s", held.page_url, stop)
@@ -728,7 +728,8 @@ class OutletSpider(scrapy.Spider):
                     yield req
 
     # -- articles -----------------------------------------------------------------------------------
-    def _article_budget_spent(self) -> bool:
+    def article_budget_spent(self) -> bool:
+        """--max-articles (NEWSARCHIVE_MAX_ARTICLES) reached: no more articles are scheduled."""
         return self.max_articles is not None and self.articles_scheduled >= self.max_articles
 
     def _article_request(self, run: OutletRun, url: str, when: datetime | None, source: str, *,
@@ -751,7 +752,7 @@ class OutletSpider(scrapy.Spider):
             self.crawler.signals.send_catch_log(signal=archived_url_seen, url=url, spider=self)
             self.scheduled.add(url)
             return None
-        if self._article_budget_spent():
+        if self.article_budget_spent():
             stats.inc_value("newsarchive/skipped/max_articles")
             return None
         self.scheduled.add(url)

@@ -49,8 +49,8 @@ def test_crawl_state_pipeline_tells_the_spider_what_was_archived():
 
 @pytest.mark.parametrize("reason, spider, status", [
     ("finished", None, "finished"),
-    ("finished", SimpleNamespace(max_articles=5, articles_scheduled=2), "finished"),   # budget not reached
-    ("finished", SimpleNamespace(max_articles=5, articles_scheduled=5), "limited"),    # --max-articles reached
+    ("finished", SimpleNamespace(article_budget_spent=lambda: False), "finished"),   # budget not reached
+    ("finished", SimpleNamespace(article_budget_spent=lambda: True), "limited"),    # --max-articles reached
     ("closespider_pagecount", None, "limited"),
     ("closespider_itemcount", None, "limited"),
     ("closespider_timeout", None, "limited"),
