@@ -278,12 +278,30 @@ class StorePipeline:
         status = run_status(reason, spider, failed=bool(self.failed))
         if not self.writer.info.get("targets") and _targets(spider):  # a spider that set them late
             self.writer.info["targets"] = _targets(spider)
+        self._discovery(spider)
         try:
             manifest = self.writer.close(status=status, finish_reason=reason, stats=stats)
         except ArchiveError as exc:
             logger.error("Archive run %s could not be closed: %s", self.writer.run_id, exc)
             return
         logger.info("Archive run %s closed (%s): %s", self.writer.run_id, status, manifest.get("counts"))
+
+    def _discovery(self, spider) -> None:
+        """The spider's coverage account (into the manifest) and what its discovery remembers for the
+        next run (a file of the run), when it keeps them (the outlet spider does)."""
+        from newsarchive.archive.layout import DISCOVERY
+
+        report = getattr(spider, "discovery_report", None)
+        memory = getattr(spider, "discovery_memory", None)
+        try:
+            if callable(report):
+                self.writer.info["coverage"] = report()
+            if callable(memory) and not self.failed:
+                self.writer.attach(DISCOVERY, memory(self.writer.run_id))
+        except (DiskFullError, ArchiveError) as exc:
+            logger.error("Discovery memory not kept (%s): the next run reads every document again", exc)
+        except Exception:  # noqa: BLE001 - the account must not stop the run from being sealed
+            logger.exception("Could not write the discovery account of run %s", self.writer.run_id)
 
     def close_spider(self, spider=None):
         """Closing happens on spider_closed (which knows the reason); this is the fallback."""

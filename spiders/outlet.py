@@ -1,63 +1,56 @@
-"""The outlet spider: discovery and fetching only; pipelines turn article pages into records.
+"""The outlet spider: turns the discovery frontier's decisions into requests, and hands answers back.
 
     scrapy crawl outlet -a target=lamdongtv.vn -a since=2024-06-01 -a until=2024-06-30
 
 ``target`` is a registry name or domain (``newsarchive sites``), a start URL, or several of them
-separated by commas. For each outlet, discovery runs in this order, falling back to the next stage
-when one yields no article URL inside the date window:
+separated by commas. ``-a full=1`` reads every document again instead of stopping where an earlier
+run left off (see below).
 
-1. **sitemaps**: ``Sitemap:`` lines of robots.txt, the profile's sitemaps, else the usual paths;
-   indexes are followed (children whose ``lastmod`` is before --since are skipped), gzip read, Google
-   News ``news:publication_date`` and ``lastmod`` used so out-of-window URLs are never fetched;
-2. **feeds**: the profile's feeds, those the home page advertises, else the usual paths;
-3. **listings**: the profile's listing pages, else the home page's section links, walked page by page
-   back in time until a page holds only articles older than --since (or only articles archived
-   already, or ``NEWSARCHIVE_MAX_LISTING_PAGES`` pages). When a page prints no date beside some of
-   its articles (and --since is given), its next page is held until those articles are fetched and
-   their extracted dates known (``HeldNextPage``): the walk stops there if every date known is older.
+What to fetch and why is decided by ``newsarchive.discovery.frontier.OutletFrontier``, one per
+outlet: every source at once (robots.txt, sitemaps and their indexes, news sitemaps, feeds, the home
+page, sections and their pagination, links between articles, retries of what earlier runs could not
+archive), scoped, deduplicated, with traps cut and every cut counted. This module only maps its
+``Fetch`` es onto Scrapy requests (callbacks per kind, conditional headers, one download slot per
+outlet so that several outlets crawl in parallel, each at its own polite pace) and reports answers
+back: documents read, failed or unchanged (304), articles fetched, archived or dropped.
 
-The home page is always read (its newest articles, its feed links, its sections). Article URLs are
-told apart from listings, tags, search and static pages by ``newsarchive.discovery.classify``, which
-learns from the outlet's sitemaps and feeds. Only article pages are fetched as *page items* (see
+Only article pages (and pages read as hubs that read as articles) are yielded as *page items* (see
 ``newsarchive.page``), with the outlet's name and what discovery knew (``discovery`` key).
 
 Incremental: URLs archived already are skipped unless the revisit schedule says they are due
-(``newsarchive.crawlstate``). Resume: JOBDIR (set by ``newsarchive crawl``) plus the archive itself.
+(``newsarchive.crawlstate``); documents read by the last run are asked for conditionally, and walks
+stop in known territory (``newsarchive.discovery.memory``). Resume: JOBDIR (set by ``newsarchive
+crawl``) plus the archive itself.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
-import secrets
-from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from protego import Protego
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import HtmlResponse, Response, TextResponse
 from twisted.python.failure import Failure
-from w3lib.url import canonicalize_url
 
 from newsarchive.crawlstate import (CrawlState, RevisitSchedule, DEFAULT_REVISIT, archived_url_seen, mark_running,
                                     mark_stopped, prepare_jobdir)
-from newsarchive.discovery.classify import NOT_ARTICLE_RULES, UrlClassifier
-from newsarchive.discovery.feeds import COMMON_FEED_PATHS, feed_links, parse_feed
-from newsarchive.discovery.listings import HeldNextPage, read_listing, request_url
+from newsarchive.discovery import memory as discovery_memory
+from newsarchive.discovery.feeds import feed_links, parse_feed
+from newsarchive.discovery.frontier import ArticleBudget, Fetch, FrontierLimits, OutletFrontier
+from newsarchive.discovery.listings import read_listing
+from newsarchive.discovery.outlinks import LinkCache, page_links
 from newsarchive.discovery.safexml import XmlError
-from newsarchive.discovery.sitemaps import COMMON_SITEMAP_PATHS, parse_sitemap, sitemaps_from_robots
-from newsarchive.discovery.window import DateWindow, date_from_url, parse_when
+from newsarchive.discovery.sitemaps import parse_sitemap, sitemaps_from_robots
+from newsarchive.discovery.window import DateWindow, parse_when
 from newsarchive.page import page_item_from_response
 from newsarchive.scrapy_ext.failures import failure_kind
 from newsarchive.sites import OutletProfile, RegistryError, load_registry
-
-STAGES = ("sitemaps", "feeds", "listings")
-STAGE_OF_ROLE = {"sitemap": "sitemaps", "feed": "feeds", "listing": "listings"}
 
 # Added to the project's settings for this spider (merged, not replacing the project's lists).
 EXTRA_DOWNLOADER_MIDDLEWARES = {
@@ -71,8 +64,10 @@ EXTRA_ITEM_PIPELINES = {
 }
 
 MAX_FAILURES_LISTED = 1000
-DISCOVERY_ROLES = ("sitemap", "feed", "listing", "home")   # a failed one leaves the run partial
 GONE_STATUSES = (404, 410)                                   # an article answering these is gone
+PERMANENT_REDIRECTS = (301, 308)
+CALLBACKS = {"robots": "parse_robots", "sitemap": "parse_sitemap", "feed": "parse_feed",
+             "home": "parse_listing", "listing": "parse_listing", "article": "parse_article"}
 
 
 def _listed_url(request_or_response) -> str:
@@ -80,31 +75,13 @@ def _listed_url(request_or_response) -> str:
     return (request_or_response.meta.get("redirect_urls") or [request_or_response.url])[0]
 
 
-class OutletRun:
-    """What discovery knows about one outlet during a run."""
+def _truthy(value: Any) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on") if value not in (None, "") else False
 
-    def __init__(self, profile: OutletProfile):
-        self.profile = profile
-        self.classifier = UrlClassifier.for_profile(profile)
-        self.stage = "sitemaps"
-        # stage -> keys of this run's requests not answered yet (a request Scrapy drops is removed on
-        # the request_dropped signal; requests of an earlier run, resumed from JOBDIR, are not counted)
-        self.pending: dict[str, set[str]] = defaultdict(set)
-        self.found: dict[str, int] = defaultdict(int)     # stage -> article URLs in window (or undated)
-        # stage -> discovery requests Scrapy dropped as seen before: read by an earlier run of this
-        # crawl (JOBDIR) or by another worker of a shared crawl, so the stage is not "empty" for them
-        self.read_elsewhere: dict[str, int] = defaultdict(int)
-        # canonical URLs of the sitemaps, feeds and listing pages requested in this run: a document
-        # named twice (robots.txt and an index, an index listing a child twice, a guessed path) is
-        # requested once, so no duplicate ever waits in `pending`
-        self.requested: set[str] = set()
-        self.home_done = False
-        self.home_feeds: list[str] = []
-        self.home_sections: list[str] = []
-        self.listing_pages = 0
-        # regular (not Google News) sitemaps read that listed articles: a whole-site listing, unlike a
-        # feed or a news sitemap (recent items only); see `_advance` and archive.runs.partial_reasons
-        self.regular_sitemaps = 0
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 class OutletSpider(scrapy.Spider):
@@ -112,7 +89,7 @@ class OutletSpider(scrapy.Spider):
 
     def __init__(self, target: str | None = None, start_urls: list[str] | str | None = None,
                  since: str | None = None, until: str | None = None,
-                 max_articles: int | str | None = None, **kwargs: Any):
+                 max_articles: int | str | None = None, full: str | bool | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         targets = start_urls or target
         if not targets:
@@ -121,30 +98,30 @@ class OutletSpider(scrapy.Spider):
             targets = [t.strip() for t in targets.split(",") if t.strip()]
         self.targets = [str(t) for t in targets]   # as given (outlet names or URLs): recorded in the run's manifest
         registry = load_registry()
-        self.outlets: dict[str, OutletRun] = {}
+        self.profiles: dict[str, OutletProfile] = {}
         for t in targets:
             try:
                 profile = registry.resolve(t)
             except RegistryError as exc:
                 raise ValueError(str(exc)) from None
-            self.outlets.setdefault(profile.name, OutletRun(profile))
+            self.profiles.setdefault(profile.name, profile)
         self.window = DateWindow.from_strings(since, until)
         self.max_articles = int(max_articles) if max_articles not in (None, "", 0, "0") else None
-        self.scheduled: set[str] = set()
-        self.articles_scheduled = 0
-        self.articles_archived = 0
+        self.full = _truthy(full)
+        self.budget = ArticleBudget(self.max_articles)
         self.crawl_delays: dict[str, float] = {}
         self.failures: list[tuple[str, str, str]] = []
         self.inflight: dict[str, dict[str, Any]] = {}
         self.crawlstate = CrawlState()
-        self._run_token = secrets.token_hex(4)       # tells this run's pending keys from a resumed run's
-        self._keys = itertools.count()
-        # undated listing pages (see HeldNextPage): article URL -> date its fetch told (None: it could
-        # not), kept while --since is given; article URL -> held pages waiting for it; held page -> its
-        # pending key (a held next page keeps the listings stage open)
-        self.learned: dict[str, datetime | None] = {}
-        self.held: dict[str, list[HeldNextPage]] = {}
-        self.held_pages: dict[HeldNextPage, str] = {}
+        self.link_cache = LinkCache()
+        self.articles_archived = 0
+        self.coverage_report: dict[str, dict[str, Any]] | None = None
+        self.outlets: dict[str, OutletFrontier] = {n: self._frontier(p) for n, p in self.profiles.items()}
+
+    def _frontier(self, profile: OutletProfile, memory=None, limits: FrontierLimits | None = None) -> OutletFrontier:
+        return OutletFrontier(profile, window=self.window, state=self.crawlstate, budget=self.budget,
+                              limits=limits, memory=memory, full=self.full,
+                              count=self._count, sighted=self._sighted)
 
     # -- setup -----------------------------------------------------------------------------------
     @classmethod
@@ -159,17 +136,29 @@ class OutletSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
-        spider.max_listing_pages = s.getint("NEWSARCHIVE_MAX_LISTING_PAGES", 50)
-        spider.max_sections = s.getint("NEWSARCHIVE_MAX_SECTIONS", 30)
+        limits = FrontierLimits(
+            max_listing_pages=s.getint("NEWSARCHIVE_MAX_LISTING_PAGES", FrontierLimits.max_listing_pages),
+            max_hubs=s.getint("NEWSARCHIVE_MAX_HUBS", FrontierLimits.max_hubs),
+            max_pages=s.getint("NEWSARCHIVE_MAX_DISCOVERY_PAGES", FrontierLimits.max_pages),
+            max_calendar_pages=s.getint("NEWSARCHIVE_MAX_CALENDAR_PAGES", FrontierLimits.max_calendar_pages),
+        )
         spider.max_sitemap_bytes = s.getint("NEWSARCHIVE_MAX_SITEMAP_BYTES", 50 * 1024 * 1024)
         if spider.max_articles is None and s.getint("NEWSARCHIVE_MAX_ARTICLES", 0):
             spider.max_articles = s.getint("NEWSARCHIVE_MAX_ARTICLES")
+            spider.budget.limit = spider.max_articles
+        if not spider.full and s.getbool("NEWSARCHIVE_FULL", False):
+            spider.full = True
         try:
             schedule = RevisitSchedule.parse(s.get("NEWSARCHIVE_REVISIT", DEFAULT_REVISIT))
         except ValueError as exc:
             raise ValueError(f"NEWSARCHIVE_REVISIT: {exc}") from None
         archive = s.get("ARCHIVE_DIR")
+        memories = discovery_memory.load(archive, spider.profiles)
+        spider.outlets = {n: spider._frontier(p, memories.get(n), limits) for n, p in spider.profiles.items()}
+        # (loaded once the frontiers know their hosts: an outlet that moved owns its new host's articles)
         spider.crawlstate = CrawlState.load(archive, schedule, owns=spider.url_in_any_outlet)
+        for frontier in spider.outlets.values():
+            frontier.state = spider.crawlstate
         spider.jobdir = s.get("JOBDIR")
         spider.resumed_inflight: list[dict[str, Any]] = []
         if spider.jobdir:
@@ -184,53 +173,132 @@ class OutletSpider(scrapy.Spider):
             mark_running(spider.jobdir)
         crawler.signals.connect(spider._closed, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider._dropped, signal=scrapy.signals.request_dropped)
-        for signal in (scrapy.signals.item_scraped, scrapy.signals.item_dropped, scrapy.signals.item_error):
-            crawler.signals.connect(spider._item_done, signal=signal)
+        crawler.signals.connect(spider._item_scraped, signal=scrapy.signals.item_scraped)
+        for signal in (scrapy.signals.item_dropped, scrapy.signals.item_error):
+            crawler.signals.connect(spider._item_not_archived, signal=signal)
         crawler.signals.connect(spider._idle, signal=scrapy.signals.spider_idle)
         return spider
+
+    def _count(self, name: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value(f"newsarchive/{name}", n)
+
+    def _sighted(self, url: str) -> None:
+        self.crawler.signals.send_catch_log(signal=archived_url_seen, url=url, spider=self)
 
     def _closed(self, spider, reason):
         stats = self.crawler.stats
         stats.set_value("newsarchive/failures_listed", len(self.failures))
+        self.discovery_report()
         if self.jobdir:
             finished = reason == "finished"
-            if not finished and (self.inflight or self.held_pages):
+            if not finished and (self.inflight or any(f.holding for f in self.outlets.values())):
                 # held next pages of undated listings are in no queue: resumed as in-flight listing pages
-                held = [{"url": h.next_url, "role": "listing", "outlet": h.outlet, "hint": None}
-                        for h in self.held_pages]
+                held = [{"outlet": f.name, "fetch": pending.to_meta(), "url": pending.url, "role": "listing"}
+                        for f in self.outlets.values() for pending in f.held_pages.values()]
                 Path(self.jobdir).mkdir(parents=True, exist_ok=True)
                 (Path(self.jobdir) / "inflight.json").write_text(
                     json.dumps([*self.inflight.values(), *held], ensure_ascii=False), "utf-8")
             mark_stopped(self.jobdir, finished)
 
+    # -- what the store pipeline asks at the end --------------------------------------------------
+    def discovery_report(self) -> dict[str, dict[str, Any]]:
+        """Per outlet, the coverage account of this run (kept in the manifest under ``coverage``)."""
+        if self.coverage_report is None:
+            self.coverage_report = {name: f.report() for name, f in self.outlets.items()}
+            stats = self.crawler.stats
+            stats.set_value("newsarchive/discovery/outlets", len(self.outlets))
+            stats.set_value("newsarchive/discovery/whole_site_outlets",
+                            sum(1 for r in self.coverage_report.values() if r["whole_site"]))
+            for name, r in self.coverage_report.items():
+                if not r["whole_site"]:
+                    self.logger.info("%s: not seen whole in this run (%s): it will not report missing articles "
+                                     "as removed", name, "; ".join(r["partial"]))
+        return self.coverage_report
+
+    def discovery_memory(self, run_id: str | None) -> bytes:
+        """What discovery remembers for the next run (``runs/<id>/discovery.json.zst``)."""
+        return discovery_memory.dumps(f.memory_out(run_id) for f in self.outlets.values())
+
     # -- scope -----------------------------------------------------------------------------------
     def url_in_any_outlet(self, url: str) -> bool:
-        return any(o.profile.owns_url(url) for o in self.outlets.values())
+        outlets = getattr(self, "outlets", None) or {}
+        if outlets:
+            return any(f.owns(url) for f in outlets.values())
+        return any(p.owns_url(url) for p in self.profiles.values())
 
     def request_in_scope(self, request) -> bool:
-        run = self.outlets.get(request.meta.get("outlet", ""))
-        if run is None:
+        frontier = self.outlets.get(request.meta.get("outlet", ""))
+        if frontier is None:
             return self.url_in_any_outlet(request.url)
-        return run.profile.owns_url(request.url)
+        if frontier.owns(request.url):
+            return True
+        reasons = request.meta.get("redirect_reasons") or []
+        if request.meta.get("role") == "home" and reasons and all(r in PERMANENT_REDIRECTS for r in reasons):
+            # the start URL moved for good (a new domain, e.g. after the 2025 merger): follow the outlet there
+            self.logger.warning("%s moved: its home page %s redirects permanently to %s; crawling it there",
+                                frontier.name, _listed_url(request), request.url)
+            for f in frontier.adopt(request.url):
+                self.crawler.engine.crawl(self._request(frontier, f))
+            return True
+        return False
 
     def skip_at_download(self, request) -> bool:
         if request.meta.get("role") != "article" or request.meta.get("revisit"):
             return False
         if self.crawlstate.status(request.url) != "archived":
             return False
-        self.crawler.signals.send_catch_log(signal=archived_url_seen, url=request.url, spider=self)
+        self._sighted(request.url)
         return True
 
     def track_inflight(self, request, starting: bool) -> None:
-        if request.meta.get("role") not in ("article", "listing", "sitemap", "feed"):
+        if request.meta.get("role") not in ("article", "listing", "sitemap", "feed", "home"):
             return
         if starting:
-            self.inflight[request.url] = {
-                "url": request.url, "role": request.meta.get("role"), "outlet": request.meta.get("outlet"),
-                "hint": request.meta.get("discovery"),
-            }
+            self.inflight[request.url] = {"url": request.url, "role": request.meta.get("role"),
+                                          "outlet": request.meta.get("outlet"), "fetch": request.meta.get("fetch")}
         else:
             self.inflight.pop(request.url, None)
+
+    # -- requests ----------------------------------------------------------------------------------
+    def _request(self, frontier: OutletFrontier, f: Fetch) -> scrapy.Request:
+        meta: dict[str, Any] = {"outlet": frontier.name, "role": f.kind, "fetch": f.to_meta(),
+                                "download_slot": frontier.name}
+        if f.kind == "robots":
+            meta.update(dont_obey_robotstxt=True, handle_httpstatus_all=True)
+        elif f.kind == "article":
+            meta.update(revisit=f.revisit, discovery=f.hint)
+        else:
+            meta["handle_httpstatus_list"] = [304]
+        if f.probe:
+            meta["probe"] = True
+        return scrapy.Request(f.url, callback=getattr(self, CALLBACKS[f.kind]), errback=self.on_error, meta=meta,
+                              priority=f.priority, dont_filter=f.force, headers=f.headers or None)
+
+    def _requests(self, frontier: OutletFrontier, fetches) -> list[scrapy.Request]:
+        return [self._request(frontier, f) for f in fetches if f is not None]
+
+    def _answer(self, response_or_request) -> tuple[OutletFrontier, Fetch]:
+        meta = response_or_request.meta
+        frontier = self.outlets[meta["outlet"]]
+        raw = meta.get("fetch") or {"url": _listed_url(response_or_request), "kind": meta.get("role", "listing")}
+        return frontier, Fetch.from_meta(raw)
+
+    async def start(self):
+        for entry in self.resumed_inflight:
+            frontier = self.outlets.get(entry.get("outlet") or "")
+            meta = entry.get("fetch") or ({"url": entry.get("url"), "kind": entry.get("role")}
+                                          if entry.get("url") and entry.get("role") else None)
+            if frontier is None or not meta:
+                continue
+            f = frontier.resumed(meta)
+            if f is not None:
+                yield self._request(frontier, f)
+        for frontier in self.outlets.values():
+            p = frontier.profile
+            self.logger.info("Crawling %s (%s) from %s; window: %s%s", p.name, p.outlet_name or "not in the registry",
+                             p.home, self.window.describe(), "; full (every document read again)" if self.full else "")
+            for req in self._requests(frontier, frontier.start()):
+                yield req
 
     # -- failures --------------------------------------------------------------------------------
     def note_failure(self, kind: str, url: str, reason: str) -> None:
@@ -242,42 +310,47 @@ class OutletSpider(scrapy.Spider):
         request = failure.request
         exc = failure.value
         response = getattr(exc, "response", None)
-        outlet = request.meta.get("outlet")
+        status = response.status if response is not None else None
         role = request.meta.get("role", "page")
-        run = self.outlets.get(outlet)
-        if run is not None:
-            self._settle(run, request.meta)
-        if run is not None and role == "home":
-            run.home_done = True
-        if role == "article":
-            url = _listed_url(request)
-            known = self.crawlstate.known.get(url)       # (refused as archived meanwhile: its date is known)
-            self._article_resolved(url, known.published if known else None)
+        frontier, fetch = self._answer(request) if request.meta.get("outlet") in self.outlets else (None, None)
         classes = {c.__name__ for c in type(exc).__mro__}
-        if "IgnoreRequest" in classes and "HttpError" not in classes:
+        refused = "IgnoreRequest" in classes and "HttpError" not in classes
+        if refused:
             # refusals (robots.txt, scope, private address, already archived) are counted where decided
             if "robots.txt" in str(exc).lower() or not str(exc):
                 self.crawler.stats.inc_value("newsarchive/refused/robots_txt")
                 self.logger.info("Forbidden by robots.txt: %s", request.url)
         elif request.meta.get("probe"):
             # robots.txt and the usual sitemap/feed paths are guesses: missing ones are normal
-            self.crawler.stats.inc_value("newsarchive/discovery/probe_failed")
             self.logger.info("Not found or unreachable (guessed URL): %s (%s)", request.url,
-                             f"HTTP {response.status}" if response is not None else failure.getErrorMessage())
+                             f"HTTP {status}" if status is not None else failure.getErrorMessage())
         else:
-            status = response.status if response is not None else None
             kind = failure_kind(exc, status)
             reason = f"HTTP {status}" if status is not None else (failure.getErrorMessage() or type(exc).__name__)
             self.crawler.stats.inc_value("newsarchive/fetch_errors")
             self.note_failure(kind, request.url, reason)
             self.logger.warning("Fetch failed (%s, %s): %s (%s)", kind, role, request.url, reason)
-            if role in DISCOVERY_ROLES:
-                # the articles listed only in it were not seen: the run is not a whole view of the site
-                self.crawler.stats.inc_value("newsarchive/discovery/documents_failed")
-            elif role == "article" and status not in GONE_STATUSES:
-                self._still_listed(_listed_url(request))
-        if run is not None:
-            yield from self._advance(run)
+        if frontier is None:
+            return
+        if role == "article":
+            url = _listed_url(request)
+            gone = status in GONE_STATUSES
+            follow = frontier.article_done(url, self._known_date(url),
+                                           "refused" if refused else "gone" if gone else "failed")
+            if not refused and not gone:
+                self._still_listed(url)
+        elif refused:
+            frontier.answered(fetch)
+            follow = []
+        else:
+            frontier.document_failed(fetch, failure_kind(exc, status), f"HTTP {status}" if status is not None else
+                                     (failure.getErrorMessage() or type(exc).__name__), status)
+            follow = []
+        yield from self._requests(frontier, follow)
+
+    def _known_date(self, url: str) -> datetime | None:
+        known = self.crawlstate.known.get(url)
+        return known.published if known else None
 
     def _still_listed(self, url: str) -> None:
         """An article fetch failed (timeout, 5xx, DNS...) but not with 404/410: if the archive holds the
@@ -286,102 +359,29 @@ class OutletSpider(scrapy.Spider):
         if self.crawlstate.known.get(url) is None:
             return
         self.crawler.stats.inc_value("newsarchive/revisits_failed_kept")
-        self.crawler.signals.send_catch_log(signal=archived_url_seen, url=url, spider=self)
-
-    # -- start -----------------------------------------------------------------------------------
-    async def start(self):
-        # completeness (archive.runs.partial_reasons): outlets whose discovery read a whole-site
-        # listing are counted in newsarchive/discovery/whole_site_outlets as their discovery ends
-        self.crawler.stats.set_value("newsarchive/discovery/outlets", len(self.outlets))
-        for entry in self.resumed_inflight:
-            run = self.outlets.get(entry.get("outlet") or "")
-            if run is None or not entry.get("url"):
-                continue
-            if entry.get("role") == "article":
-                req = self._article_request(run, entry["url"], None, (entry.get("hint") or {}).get("source", "resume"),
-                                            force=True)
-                if req is not None:
-                    yield req
-            else:
-                role = entry.get("role")
-                req = self._discovery_request(run, entry["url"], role, STAGE_OF_ROLE.get(role or ""), force=True)
-                if req is not None:
-                    yield req
-        for run in self.outlets.values():
-            self.logger.info("Crawling %s (%s) from %s; window: %s", run.profile.name,
-                             run.profile.outlet_name or "not in the registry", run.profile.home,
-                             self.window.describe())
-            home = run.profile.home
-            yield self._request(run, urljoin(home, "/robots.txt"), self.parse_robots, role="robots",
-                                stage="sitemaps", dont_filter=True, priority=100,
-                                meta={"dont_obey_robotstxt": True, "handle_httpstatus_all": True,
-                                      "probe": True})
-            yield self._request(run, home, self.parse_home, role="home", stage="sitemaps",
-                                dont_filter=True, priority=90)
-
-    def _request(self, run: OutletRun, url: str, callback, *, role: str, stage: str | None = None,
-                 dont_filter: bool = False, priority: int = 0, meta: dict | None = None,
-                 cb_kwargs: dict | None = None) -> scrapy.Request:
-        m = {"outlet": run.profile.name, "role": role, **(meta or {})}
-        if stage:
-            key = f"{self._run_token}:{next(self._keys)}"
-            run.pending[stage].add(key)
-            m["stage"] = stage
-            m["pending"] = key
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=m, priority=priority,
-                              dont_filter=dont_filter, cb_kwargs=cb_kwargs or {})
-
-    @staticmethod
-    def _settle(run: OutletRun, meta: dict) -> None:
-        """A request of `run` got its answer (response, error or drop): it is no longer pending."""
-        stage = meta.get("stage")
-        if stage:
-            run.pending[stage].discard(meta.get("pending"))
-
-    def _done(self, response: Response) -> OutletRun:
-        run = self.outlets[response.meta["outlet"]]
-        self._settle(run, response.meta)
-        if response.meta.get("role") in STAGE_OF_ROLE:
-            # (a discovery request queued by an earlier run (JOBDIR): read here, so not requested again)
-            run.requested.add(canonicalize_url(response.meta.get("redirect_urls", [response.url])[0]))
-        return run
+        self._sighted(url)
 
     def _dropped(self, request, spider=None) -> None:
-        """Scrapy's scheduler refused a request (its dupefilter had seen it): it will never be answered.
-
-        Duplicates within a run are never requested (``OutletRun.requested``), so a dropped discovery
-        request was read by an earlier run of this crawl (JOBDIR) or by another worker, unless it is a
-        redirect to a page read already. The stage stops waiting for it, and may move on.
-        """
-        if request.meta.get("role") == "article":
-            self._article_resolved(_listed_url(request), None)
+        """Scrapy's scheduler refused a request (its dupefilter had seen it: read by an earlier run of
+        this crawl (JOBDIR), by another worker, or a redirect to a page read already): it will never be
+        answered, so the frontier stops waiting for it."""
+        if request.meta.get("outlet") not in self.outlets:
             return
-        run = self.outlets.get(request.meta.get("outlet") or "")
-        stage = request.meta.get("stage")
-        if run is None or not stage or request.meta.get("pending") not in run.pending[stage]:
-            return
-        self._settle(run, request.meta)
-        self.crawler.stats.inc_value("newsarchive/discovery/dropped_as_seen")
-        if not request.meta.get("redirect_urls"):
-            run.read_elsewhere[stage] += 1
-        self.logger.info("Not requested again (seen before): %s", request.url)
-        for follow_up in self._advance(run):
-            self.crawler.engine.crawl(follow_up)
-
-    def _unreadable(self, response: Response, what: str, exc: XmlError) -> None:
-        """A sitemap or feed (``what``) that is not readable XML: a listed parse failure when the outlet
-        named it; when its URL was only guessed (``probe``), a missing document, counted and logged."""
-        if response.meta.get("probe"):
-            self.crawler.stats.inc_value("newsarchive/discovery/probe_missing")
-            self.logger.info("No %s at the guessed URL %s: %s", what, response.url, exc)
+        frontier, fetch = self._answer(request)
+        if fetch.kind == "article":
+            follow = frontier.article_done(_listed_url(request), None, "refused")
         else:
-            self.note_failure("parse", response.url, f"{what}: {exc}")
-            self.crawler.stats.inc_value("newsarchive/discovery/documents_failed")
-            self.logger.warning("Unreadable %s %s: %s", what, response.url, exc)
+            frontier.answered(fetch)
+            follow = []
+        self.crawler.stats.inc_value("newsarchive/discovery/dropped_as_seen")
+        self.logger.debug("Not requested again (seen before): %s", request.url)
+        for req in self._requests(frontier, follow):
+            self.crawler.engine.crawl(req)
 
-    # -- robots.txt and sitemaps -----------------------------------------------------------------
+    # -- robots.txt, sitemaps, feeds -----------------------------------------------------------------
     def parse_robots(self, response: Response):
-        run = self._done(response)
+        frontier, fetch = self._answer(response)
+        frontier.answered(fetch)
         declared: list[str] = []
         if response.status == 200 and isinstance(response, TextResponse):
             text = response.text
@@ -392,403 +392,151 @@ class OutletSpider(scrapy.Spider):
                 delay = None
             if delay:
                 self.crawl_delays[urlsplit(response.url).netloc] = float(delay)
-                self.crawler.stats.set_value(f"newsarchive/crawl_delay/{run.profile.name}", float(delay))
-                self.logger.info("%s asks for Crawl-delay %s s", run.profile.name, delay)
-        urls = [*run.profile.sitemaps, *declared]
-        probe = not urls
-        if probe:
-            urls = [urljoin(run.profile.home, p) for p in COMMON_SITEMAP_PATHS]
-        for url in urls:
-            req = self._discovery_request(run, url, "sitemap", "sitemaps", probe=probe)
-            if req is not None:
-                yield req
-        yield from self._advance(run)
+                self.crawler.stats.set_value(f"newsarchive/crawl_delay/{frontier.name}", float(delay))
+                self.logger.info("%s asks for Crawl-delay %s s", frontier.name, delay)
+        yield from self._requests(frontier, frontier.robots_read(declared))
 
-    def _discovery_request(self, run: OutletRun, url: str, role: str | None, stage: str | None, *,
-                           probe: bool = False, force: bool = False, priority: int = 50,
-                           depth: int = 0) -> scrapy.Request | None:
-        """A request for a sitemap, feed or listing page; None when this run requested it already.
-
-        ``force``: requested even if an earlier run of this crawl did (a resumed JOBDIR's in-flight
-        requests, which its dupefilter would drop).
-        """
-        key = canonicalize_url(url)
-        if key in run.requested and not force:
-            self.crawler.stats.inc_value("newsarchive/discovery/duplicates_skipped")
-            return None
-        run.requested.add(key)
-        role = role or "listing"
-        callback = {"sitemap": self.parse_sitemap, "feed": self.parse_feed}.get(role, self.parse_listing)
-        return self._request(run, url, callback, role=role, stage=stage, priority=priority,
-                             dont_filter=force, meta={"probe": probe},
-                             cb_kwargs={"depth": depth} if role == "listing" else None)
+    def _unreadable(self, frontier: OutletFrontier, fetch: Fetch, response: Response, what: str, exc) -> None:
+        """A sitemap or feed that is not readable XML: a listed parse failure when the outlet named it;
+        when its URL was only guessed (``probe``), a missing document, counted and logged."""
+        if fetch.probe:
+            self.logger.info("No %s at the guessed URL %s: %s", what, response.url, exc)
+        else:
+            self.note_failure("parse", response.url, f"{what}: {exc}")
+            self.logger.warning("Unreadable %s %s: %s", what, response.url, exc)
+        frontier.document_failed(fetch, "parse", f"{what}: {exc}")
 
     def parse_sitemap(self, response: Response):
-        run = self._done(response)
-        try:
-            sitemap = parse_sitemap(response.body, response.url, run.profile.month_first, self.max_sitemap_bytes)
-        except XmlError as exc:
-            self._unreadable(response, "sitemap", exc)
-            yield from self._advance(run)
+        frontier, fetch = self._answer(response)
+        if response.status == 304:
+            yield from self._requests(frontier, frontier.not_modified(fetch))
             return
-        self.crawler.stats.inc_value("newsarchive/discovery/sitemaps_read")
+        try:
+            sitemap = parse_sitemap(response.body, response.url, frontier.profile.month_first, self.max_sitemap_bytes)
+        except XmlError as exc:
+            self._unreadable(frontier, fetch, response, "sitemap", exc)
+            return
         for warning in sitemap.warnings[:20]:
             self.logger.info("Sitemap %s: %s", response.url, warning)
-        if sitemap.kind == "index":
-            for entry in sitemap.entries:
-                if self.window.older_than_since(entry.lastmod):
-                    self.crawler.stats.inc_value("newsarchive/discovery/sitemaps_skipped_old")
-                    continue
-                if run.profile.owns_url(entry.url):
-                    req = self._discovery_request(run, entry.url, "sitemap", "sitemaps")
-                    if req is not None:
-                        yield req
-        else:
-            regular = False
-            for entry in sitemap.entries:
-                url = entry.url
-                if not run.profile.owns_url(url):
-                    continue
-                verdict = run.classifier.classify(url)
-                if not verdict.is_article and (verdict.rule != "no_article_shape" or self._is_section(url)):
-                    continue   # sitemaps list sections and tags too
-                run.classifier.learn(url)
-                regular = regular or entry.published is None
-                req = self._article_request(run, url, entry.best_date, "news_sitemap" if entry.published else "sitemap",
-                                            raw=entry.published_raw or entry.lastmod_raw, stage="sitemaps")
-                if req is not None:
-                    yield req
-            if regular:     # lists articles without a news:publication_date: not a news sitemap
-                run.regular_sitemaps += 1
-                self.crawler.stats.inc_value("newsarchive/discovery/regular_sitemaps_read")
-        yield from self._advance(run)
-
-    # -- home page and feeds ---------------------------------------------------------------------
-    def parse_home(self, response: Response):
-        run = self._done(response)
-        run.home_done = True
-        if isinstance(response, HtmlResponse):
-            run.home_feeds = feed_links(response.body, response.url)
-            listing = read_listing(response.body, response.url, run.profile.month_first,
-                                   is_article=run.classifier.is_article)
-            for link in listing.links:
-                if not run.profile.owns_url(link.url):
-                    continue
-                if run.classifier.is_article(link.url):
-                    req = self._article_request(run, link.url, link.date or date_from_url(link.url), "home",
-                                                raw=link.date_raw)
-                    if req is not None:
-                        yield req
-                elif self._is_section(link.url) and link.url not in run.home_sections:
-                    run.home_sections.append(link.url)
-        else:
-            self.note_failure("parse", response.url, "home page is not HTML")
-            self.crawler.stats.inc_value("newsarchive/discovery/documents_failed")
-        yield from self._advance(run)
-
-    def _is_section(self, url: str) -> bool:
-        path = urlsplit(url).path.lower()
-        if path in ("", "/") or urlsplit(url).query:
-            return False
-        if any(p.search(path) for _n, p in NOT_ARTICLE_RULES):
-            return False
-        return path.strip("/").count("/") <= 1
+        yield from self._requests(frontier, frontier.sitemap_read(fetch, sitemap, _header(response, "ETag"),
+                                                                  _header(response, "Last-Modified")))
 
     def parse_feed(self, response: Response):
-        run = self._done(response)
+        frontier, fetch = self._answer(response)
+        if response.status == 304:
+            yield from self._requests(frontier, frontier.not_modified(fetch))
+            return
         try:
-            entries = parse_feed(response.body, response.url, run.profile.month_first, self.max_sitemap_bytes)
+            entries = parse_feed(response.body, response.url, frontier.profile.month_first, self.max_sitemap_bytes)
         except XmlError as exc:
-            self._unreadable(response, "feed", exc)
-            yield from self._advance(run)
+            self._unreadable(frontier, fetch, response, "feed", exc)
             return
-        self.crawler.stats.inc_value("newsarchive/discovery/feeds_read")
-        for entry in entries:
-            if not run.profile.owns_url(entry.url):
-                continue
-            run.classifier.learn(entry.url)
-            req = self._article_request(run, entry.url, entry.published, "feed", raw=entry.published_raw,
-                                        stage="feeds")
-            if req is not None:
-                yield req
-        yield from self._advance(run)
+        yield from self._requests(frontier, frontier.feed_read(fetch, entries, _header(response, "ETag"),
+                                                               _header(response, "Last-Modified")))
 
-    # -- listings ----------------------------------------------------------------------------------
-    def parse_listing(self, response: Response, depth: int = 0):
-        run = self._done(response)
+    # -- the home page and listings ------------------------------------------------------------------
+    def parse_listing(self, response: Response):
+        frontier, fetch = self._answer(response)
+        if response.status == 304:
+            yield from self._requests(frontier, frontier.not_modified(fetch))
+            return
         if not isinstance(response, HtmlResponse):
-            self.note_failure("parse", response.url, "listing page is not HTML")
-            self.crawler.stats.inc_value("newsarchive/discovery/documents_failed")
-            yield from self._advance(run)
+            self.note_failure("parse", response.url, f"{fetch.kind} page is not HTML")
+            frontier.document_failed(fetch, "parse", "not HTML")
             return
-        run.listing_pages += 1
-        self.crawler.stats.inc_value("newsarchive/discovery/listing_pages")
-        page = read_listing(response.body, response.url, run.profile.month_first, is_article=run.classifier.is_article)
-        dated = older = known = articles = 0
-        requests: list[scrapy.Request] = []
-        dates: dict[str, datetime | None] = {}          # the page's articles and their dates before fetching
-        for link in page.links:
-            if not run.profile.owns_url(link.url) or not run.classifier.is_article(link.url):
-                continue
-            articles += 1
-            when = link.date or date_from_url(link.url)
-            dates[link.url] = when
-            if when is not None:
-                dated += 1
-                older += self.window.older_than_since(when)
-            if self.crawlstate.status(link.url) == "archived":
-                known += 1
-            req = self._article_request(run, link.url, when, "listing", raw=link.date_raw, stage="listings")
-            if req is not None:
-                requests.append(req)
-        stop = None
-        if articles and dated == articles and older == articles:
-            stop = "every article on it is older than --since"
-        elif articles and known == articles:
-            stop = "every article on it is archived already"
-        elif run.listing_pages >= self.max_listing_pages:
-            stop = f"NEWSARCHIVE_MAX_LISTING_PAGES ({self.max_listing_pages}) reached"
-        elif self.article_budget_spent():
-            stop = "--max-articles reached"
-        next_url = next((u for u in page.next_pages[:1] if run.profile.owns_url(u)), None)
-        if stop:
-            self.logger.info("Listing walk stops at %s: %s", response.url, stop)
-            if next_url:  # older pages unseen: the run is not a whole view of the site (archive.runs.is_complete)
-                self.crawler.stats.inc_value("newsarchive/discovery/listing_walks_cut")
-        elif next_url and self.window.since is not None and dated < articles:
-            # (registered before any article request leaves this callback, so no answer is missed)
-            held = self._hold(run, response.url, next_url, depth + 1, dates)
-            if held is not None and held.ready:
-                requests.extend(self._release(held))
-        elif next_url:
-            req = self._discovery_request(run, next_url, "listing", "listings", priority=-depth - 1,
-                                          depth=depth + 1)
-            if req is not None:
-                requests.append(req)
-        yield from requests
-        yield from self._advance(run)
-
-    def _hold(self, run: OutletRun, page_url: str, next_url: str, depth: int,
-              dates: dict[str, datetime | None]) -> HeldNextPage | None:
-        """Hold the next page of a listing page whose undated articles are being fetched."""
-        if canonicalize_url(next_url) in run.requested:
-            return None
-        held = HeldNextPage(run.profile.name, page_url, next_url, depth)
-        for url, when in dates.items():
-            url = request_url(url)     # answers arrive under Request.url
-            if when is None:
-                learned, when = self._fetched_date(url)
-                if not learned:
-                    held.waiting.add(url)
-                    self.held.setdefault(url, []).append(held)
-                    continue
-            held.dates[url] = when
-        key = f"{self._run_token}:{next(self._keys)}"
-        run.pending["listings"].add(key)
-        self.held_pages[held] = key
-        self.crawler.stats.inc_value("newsarchive/discovery/listing_pages_held")
-        self.logger.debug("Next page %s held until %d article(s) of %s are fetched", next_url,
-                          len(held.waiting), page_url)
-        return held
-
-    def _fetched_date(self, url: str) -> tuple[bool, datetime | None]:
-        """(known, date) of an article that discovery could not date: what its fetch told, what the
-        archive knows, or not known yet (requested, not answered); (True, None) if it will never be."""
-        if url in self.learned:
-            return True, self.learned[url]
-        known = self.crawlstate.known.get(url)
-        if known is not None:
-            return True, known.published
-        if url in self.scheduled:
-            return False, None
-        return True, None                  # not requested (--max-articles, out of scope)
-
-    def _release(self, held: HeldNextPage) -> list[scrapy.Request]:
-        """Decide a held next page: walk on unless every article date known is older than --since."""
-        key = self.held_pages.pop(held, None)
-        if key is None:
-            return []
-        run = self.outlets[held.outlet]
-        run.pending["listings"].discard(key)
-        out: list[scrapy.Request] = []
-        stop = None
-        if self.window.all_older_than_since(held.dates.values()):
-            stop = "every article on it is older than --since (dates learned by fetching them)"
-            self.crawler.stats.inc_value("newsarchive/discovery/listing_stops_after_fetch")
-        elif run.listing_pages >= self.max_listing_pages:
-            stop = f"NEWSARCHIVE_MAX_LISTING_PAGES ({self.max_listing_pages}) reached"
-        elif self.article_budget_spent():
-            stop = "--max-articles reached"
-        if stop:
-            self.logger.info("Listing walk stops at %s: %s", held.page_url, stop)
-        else:
-            req = self._discovery_request(run, held.next_url, "listing", "listings", priority=-held.depth,
-                                          depth=held.depth)
-            if req is not None:
-                out.append(req)
-        out.extend(self._advance(run))
-        return out
-
-    def _article_resolved(self, url: str | None, when: datetime | None) -> None:
-        """An article request got its answer: its extracted date, or None (failed, dropped, no date)."""
-        if not url or self.window.since is None:
-            return
-        self.learned[url] = when
-        for held in self.held.pop(url, ()):
-            if held not in self.held_pages:
-                continue                   # released already (spider idle)
-            held.learn(url, when)
-            if held.ready:
-                for req in self._release(held):
-                    self.crawler.engine.crawl(req)
-
-    def _item_done(self, item, response=None, **kwargs) -> None:
-        """item_scraped / item_dropped / item_error: the article's extracted date reaches discovery."""
-        if self.window.since is None or not isinstance(item, dict):
-            return
-        when = getattr(item.get("article"), "published_at", None)
-        if when is not None and not isinstance(when, datetime):
-            when = parse_when(str(when))
-        self._article_resolved(item.get("url"), when)
-
-    def _idle(self, spider=None) -> None:
-        """No request left but held next pages (an article whose answer never came, e.g. its callback
-        failed): decide them with the dates known, so no walk is left waiting."""
-        if not self.held_pages:
-            return
-        scheduled = False
-        for held in list(self.held_pages):
-            self.logger.info("Listing %s: %d article(s) never told their date; deciding with the dates known",
-                             held.page_url, len(held.waiting))
-            for req in self._release(held):
-                self.crawler.engine.crawl(req)
-                scheduled = True
-        if scheduled:
-            raise DontCloseSpider
-
-    # -- moving between stages ---------------------------------------------------------------------
-    def _advance(self, run: OutletRun):
-        """When the current stage has nothing in flight: stay if it found articles, else fall back."""
-        while run.stage and not run.pending[run.stage] and run.home_done:
-            if run.found[run.stage] > 0 or run.read_elsewhere[run.stage] > 0:
-                self.logger.info("%s: %d article URL(s) from %s%s", run.profile.name, run.found[run.stage], run.stage,
-                                 f" ({run.read_elsewhere[run.stage]} document(s) read by an earlier run or another "
-                                 "worker)" if run.read_elsewhere[run.stage] else "")
-                self._discovery_ended(run)
-                run.stage = ""
-                return
-            nxt = STAGES.index(run.stage) + 1
-            if nxt >= len(STAGES):
-                self.logger.warning("%s: no article found by sitemaps, feeds or listings", run.profile.name)
-                self.note_failure("no_articles", run.profile.home, "discovery found no article URL in the window")
-                run.stage = ""
-                return
-            run.stage = STAGES[nxt]
-            self.logger.info("%s: falling back to %s", run.profile.name, run.stage)
-            yield from self._start_stage(run)
-
-    def _discovery_ended(self, run: OutletRun) -> None:
-        """The outlet's discovery ended in `run.stage`: did it read a listing of the whole site?
-
-        Only a regular sitemap (not a news sitemap) or a listing walk is one; a feed or a Google News
-        sitemap lists only recent items, and documents read by an earlier run or another worker are not
-        known. A run in which an outlet did not read one is not complete (archive.runs.partial_reasons).
-        """
-        whole = ((run.stage == "sitemaps" and run.regular_sitemaps > 0)
-                 or (run.stage == "listings" and run.listing_pages > 0))
-        if whole:
-            self.crawler.stats.inc_value("newsarchive/discovery/whole_site_outlets")
-        else:
-            self.logger.info("%s: discovery ended in %s without a whole-site listing (regular sitemap or "
-                             "listing walk): this run will not report its missing articles as removed",
-                             run.profile.name, run.stage)
-
-    def _start_stage(self, run: OutletRun):
-        if run.stage == "feeds":
-            urls = [*run.profile.feeds, *run.home_feeds]
-            probe = not urls
-            if probe:
-                urls = [urljoin(run.profile.home, p) for p in COMMON_FEED_PATHS]
-            for url in urls:
-                if run.profile.owns_url(url):
-                    req = self._discovery_request(run, url, "feed", "feeds", probe=probe)
-                    if req is not None:
-                        yield req
-        elif run.stage == "listings":
-            urls = run.profile.listings or run.home_sections[: self.max_sections]
-            if not run.profile.listings and len(run.home_sections) > self.max_sections:
-                # sections never walked: their articles are not seen (archive.runs.partial_reasons)
-                self.crawler.stats.inc_value("newsarchive/discovery/sections_cut",
-                                             len(run.home_sections) - self.max_sections)
-                self.logger.info("%s: %d home section(s) beyond NEWSARCHIVE_MAX_SECTIONS (%d) not walked",
-                                 run.profile.name, len(run.home_sections) - self.max_sections, self.max_sections)
-            for url in urls:
-                req = self._discovery_request(run, url, "listing", "listings", priority=-1)
-                if req is not None:
-                    yield req
+        page = read_listing(response.body, response.url, frontier.profile.month_first,
+                            is_article=frontier.classifier.is_article)
+        if fetch.kind == "home":
+            yield from self._requests(frontier, frontier.feeds_advertised(feed_links(response.body, response.url)))
+        outcome = frontier.listing_read(fetch, page, _header(response, "ETag"), _header(response, "Last-Modified"))
+        yield from self._requests(frontier, outcome.fetches)
+        if outcome.as_page:
+            # read as a hub, reads as an article: extraction decides (not presumed an article)
+            item = page_item_from_response(response)
+            item["outlet"] = frontier.name
+            item["discovery"] = {"source": "hub", "presumed_article": False}
+            self.crawler.stats.inc_value("newsarchive/discovery/hub_pages_to_extraction")
+            yield item
 
     # -- articles -----------------------------------------------------------------------------------
     def article_budget_spent(self) -> bool:
         """--max-articles (NEWSARCHIVE_MAX_ARTICLES) reached: no more articles are scheduled."""
-        return self.max_articles is not None and self.articles_scheduled >= self.max_articles
-
-    def _article_request(self, run: OutletRun, url: str, when: datetime | None, source: str, *,
-                         raw: str | None = None, stage: str | None = None, force: bool = False):
-        stats = self.crawler.stats
-        if not run.profile.owns_url(url):
-            return None
-        url = request_url(url)     # the form answers come back in (and the archive keeps)
-        if url in self.scheduled:
-            return None
-        inside = self.window.contains(when)
-        if inside is False:
-            stats.inc_value("newsarchive/discovery/out_of_window")
-            return None
-        if stage:
-            run.found[stage] += 1
-        status = self.crawlstate.status(url)
-        if status == "archived":
-            stats.inc_value("newsarchive/skipped/already_archived")
-            self.crawler.signals.send_catch_log(signal=archived_url_seen, url=url, spider=self)
-            self.scheduled.add(url)
-            return None
-        if self.article_budget_spent():
-            stats.inc_value("newsarchive/skipped/max_articles")
-            return None
-        self.scheduled.add(url)
-        self.articles_scheduled += 1
-        if status == "due":
-            stats.inc_value("newsarchive/revisits")
-        hint = {"source": source, "published_raw": raw,
-                "published_at": when.isoformat() if when else None}
-        return self._request(run, url, self.parse_article, role="article", priority=10,
-                             dont_filter=force or status == "due",
-                             meta={"revisit": status == "due", "discovery": hint})
+        return self.budget.spent()
 
     def parse_article(self, response: Response):
-        self._done(response)
+        frontier, _fetch = self._answer(response)
+        url = _listed_url(response)
         if not isinstance(response, HtmlResponse):
             ctype = response.headers.get("Content-Type", b"").decode("latin-1")
             self.crawler.stats.inc_value("newsarchive/pages_not_html")
             self.note_failure("not_html", response.url, f"Content-Type {ctype or '?'}")
             self.logger.warning("Not an HTML page, skipped: %s (%s)", response.url, ctype)
-            self._article_resolved(_listed_url(response), None)
+            yield from self._requests(frontier, frontier.article_done(url, None, "not_archived"))
             return
+        frontier.article_fetched(url)
+        yield from self._requests(frontier, frontier.article_links(url, page_links(response.body, response.url,
+                                                                                     self.link_cache)))
         item = page_item_from_response(response)
-        item["outlet"] = response.meta.get("outlet")
+        item["outlet"] = frontier.name
         item["discovery"] = response.meta.get("discovery")
         self.crawler.stats.inc_value("newsarchive/articles_fetched")
         yield item
 
-    # -- called by CrawlStatePipeline ------------------------------------------------------------------
+    # -- answers from the pipelines ------------------------------------------------------------------
     def article_archived(self, url: str | None, final_url: str | None, published: Any) -> None:
-        from datetime import timezone
-
-        from newsarchive.discovery.window import parse_when
-
+        """Called by CrawlStatePipeline once an article is stored."""
         when = published if isinstance(published, datetime) else parse_when(published) if published else None
         if url:
             self.crawlstate.remember(url, final_url, when, datetime.now(timezone.utc))
         self.articles_archived += 1
+        self._article_answer(url, when, archived=True)
 
+    def _article_answer(self, url: str | None, when: datetime | None, archived: bool) -> None:
+        """An article's answer from the pipelines (stored, or not: dropped, kept apart as invalid)
+        reaches its frontier, with the date extraction found (held listing pages wait for it)."""
+        frontier = self._frontier_of(url)
+        if frontier is not None:
+            self._crawl(frontier, frontier.article_done(url, when, "archived" if archived else "not_archived"))
 
+    def _frontier_of(self, url: str | None) -> OutletFrontier | None:
+        if not url:
+            return None
+        for frontier in self.outlets.values():
+            if frontier.owns(url):
+                return frontier
+        return None
+
+    def _crawl(self, frontier: OutletFrontier, fetches) -> None:
+        for req in self._requests(frontier, fetches):
+            self.crawler.engine.crawl(req)
+
+    @staticmethod
+    def _item_date(item) -> datetime | None:
+        when = getattr(item.get("article"), "published_at", None) if hasattr(item, "get") else None
+        if when is not None and not isinstance(when, datetime):
+            when = parse_when(str(when))
+        return when
+
+    def _item_scraped(self, item, response=None, **kwargs) -> None:
+        """An item left the pipelines not stored (a record kept apart as invalid): its answer reaches
+        discovery (a stored one was told by ``article_archived``)."""
+        if hasattr(item, "get") and not item.get("archive_outcome"):   # (stored: article_archived told it)
+            self._article_answer(item.get("url"), self._item_date(item), archived=False)
+
+    def _item_not_archived(self, item, response=None, **kwargs) -> None:
+        """item_dropped / item_error: not an article, outside the window, not stored."""
+        self._item_scraped(item, response)
+
+    def _idle(self, spider=None) -> None:
+        """No request left but held next pages (an article whose answer never came, e.g. its callback
+        failed): decide them with the dates known, so no walk is left waiting."""
+        scheduled = False
+        for frontier in self.outlets.values():
+            if frontier.holding:
+                self.logger.info("%s: deciding %d held listing page(s) with the dates known", frontier.name,
+                                 frontier.holding)
+                for req in self._requests(frontier, frontier.idle()):
+                    self.crawler.engine.crawl(req)
+                    scheduled = True
+        if scheduled:
+            raise DontCloseSpider

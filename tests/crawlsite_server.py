@@ -43,6 +43,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from newsarchive.dates import VN_TZ
+from newsarchive.samples.make_site import without_site_links   # the original site's links would 404 here
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 # Real article pages the test site's articles are made from (paths under PAGES).
@@ -55,6 +56,7 @@ TEMPLATES = [
 
 ISO_DATE = re.compile(r"20\d\d-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:?\d\d|Z)?")
 DMY_DATE = re.compile(r"\b\d{1,2}([/-])\d{1,2}(?:\1)20\d\d\b")   # 07/03/2026 and 07-03-2026
+CLOCK = re.compile(r"(?<![+\-])\b([01]?\d|2[0-3])([:h])([0-5]\d)\b(?:\s?(?:AM|PM|SA|CH)\b)?", re.I)
 TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.S | re.I)
 PAGE_URLS = [re.compile(r'<link[^>]+rel=["\']canonical["\'][^>]+href=["\']([^"\']+)', re.I),
              re.compile(r'<link[^>]+href=["\']([^"\']+)["\'][^>]+rel=["\']canonical', re.I),
@@ -82,8 +84,12 @@ class Route:
     fail_headers: dict[str, str] = field(default_factory=dict)
 
 
-def _article_html(template: str, published: datetime, title_suffix: str, url: str) -> bytes:
-    html = (PAGES / template).read_text("utf-8")
+def _article_html(template: str, published: datetime, title_suffix: str, url: str, times: bool = False) -> bytes:
+    """A real article page as the test article: its URL, dates and title rewritten; with ``times``
+    every time of day it prints too (so that each of its dates reads as the article's, to the minute)."""
+    html = without_site_links((PAGES / template).read_bytes()).decode("utf-8")
+    if times:
+        html = CLOCK.sub(lambda m: f"{published:%H}{m.group(2)}{published:%M}", html)
     # the page's own URL (canonical, og:url) becomes the test article's URL: one article per URL
     for pattern in PAGE_URLS:
         for original in set(pattern.findall(html)):

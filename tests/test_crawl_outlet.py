@@ -57,6 +57,13 @@ def records(tmp_path: Path) -> list[dict]:
     return list(iter_archived_records(tmp_path / "archive"))
 
 
+def run_manifest(tmp_path: Path) -> dict:
+    import json
+
+    (path,) = sorted((tmp_path / "archive" / "runs").glob("*/manifest.json"))[-1:]
+    return json.loads(path.read_text("utf-8"))
+
+
 def archived_paths(site: CrawlSite, tmp_path: Path) -> collections.Counter:
     return collections.Counter(r["url"][len(site.base):] for r in records(tmp_path))
 
@@ -85,8 +92,18 @@ def test_full_crawl_archives_exactly_the_articles(site, tmp_path):
     assert crawl.stat("newsarchive/fetch_errors") == 1
     assert site.hits["/kinh-te/bai-loi-may-chu-roi-on-9000006.html"] == 2
     assert site.hits["/kinh-te/bai-qua-tai-thu-lai-9000008.html"] == 2
-    # sitemaps were enough: no listing walk
-    assert "/thoi-su/trang-2" not in site.requests
+    # every source is read (the sitemaps do not make the listings unnecessary), and an article that
+    # several sources list is fetched once
+    assert "/thoi-su/trang-2" in site.requests and "/rss/tin-moi.rss" in site.requests
+    retried = {a.path for a in site.articles if a.special in ("recover500", "retry429")}
+    fetched = collections.Counter(site.article_requests())
+    assert all(n == 1 for p, n in fetched.items() if p not in retried), fetched
+    coverage = run_manifest(tmp_path)["coverage"]["127.0.0.1"]
+    assert coverage["whole_site"] is True and coverage["partial"] == []
+    assert coverage["sources"]["sitemap"]["found"] == len(expected_paths(site)) + 2   # + PRIVATE, OFFSITE
+    assert coverage["sources"]["listing"]["found"] >= len(expected_paths(site)) - 2
+    assert coverage["articles"]["archived"] == len(expected_paths(site))
+    assert coverage["articles"]["gone"] == 1 and coverage["articles"]["refused"] == 2
 
 
 def test_window_crawl_never_fetches_out_of_window_articles(site, tmp_path):
@@ -151,22 +168,25 @@ def make_site():
         s.stop()
 
 
-def test_sitemap_named_by_robots_and_by_its_index_still_falls_back_to_the_feed(make_site, tmp_path):
-    # robots.txt names /sitemaps/2023.xml and the index names it again: the second request is a duplicate
-    # (never fetched); discovery must not wait for it, see that the sitemaps hold nothing since 2024, and
-    # read the feed
+def test_sitemap_named_by_robots_and_by_its_index_is_read_once_and_the_rest_of_the_site_still_found(make_site,
+                                                                                                     tmp_path):
+    # robots.txt names /sitemaps/2023.xml and the index names it again: it is requested once; the
+    # sitemaps hold nothing since 2024, the feed the five newest: the listings give the rest
+    from newsarchive.discovery.window import parse_bound
+
     site = make_site("dup_sitemaps")
     crawl = run_spider("outlet", settings_for(tmp_path), target=site.base + "/", since="2024-01-01")
     assert crawl.finish_reason == "finished"
     assert site.hits["/sitemaps/2023.xml"] == 1
     assert "/rss/tin-moi.rss" in site.requests
-    assert set(archived_paths(site, tmp_path)) == {site.listed_path(a) for a in site.articles[:5]}
+    assert set(archived_paths(site, tmp_path)) == expected_paths(site, parse_bound("2024-01-01"))
 
 
-def test_guessed_sitemap_listed_twice_by_a_guessed_index_still_falls_back_to_the_listings(make_site, tmp_path):
+def test_guessed_sitemap_listed_twice_by_a_guessed_index_is_read_once_and_the_listings_still_walked(make_site,
+                                                                                                     tmp_path):
     # no Sitemap: line, so the usual paths are guessed; /sitemap.xml is an index naming /sitemap-news.xml
     # (guessed too) twice, and it holds only 2023 articles; /sitemap_index.xml (guessed) redirects to
-    # /sitemap.xml, a redirect Scrapy drops as a duplicate: discovery falls back (feeds: none) to listings
+    # /sitemap.xml, a redirect Scrapy drops as a duplicate: the listings give the 2024 articles
     from newsarchive.discovery.window import parse_bound
 
     site = make_site("guessed_sitemap_twice")
@@ -179,7 +199,7 @@ def test_guessed_sitemap_listed_twice_by_a_guessed_index_still_falls_back_to_the
 
 def test_guessed_sitemap_or_feed_paths_that_are_no_xml_are_counted_missing_not_failed(make_site, tmp_path):
     # /sitemap-index.xml and /rss answer 200 with an HTML page at guessed paths: both are
-    # "missing" documents (counted), not failures; the crawl still falls back to the listings
+    # "missing" documents (counted), not failures; the listings are walked
     site = make_site("guessed_sitemap_twice")
     crawl = run_spider("outlet", settings_for(tmp_path), target=site.base + "/", since="2024-04-01")
     assert crawl.finish_reason == "finished"
@@ -221,7 +241,7 @@ def test_held_listing_pages_are_released_when_article_dates_never_arrive(make_si
     class DeafSpider(OutletSpider):
         name = "outlet_deaf"
 
-        def _item_done(self, item, response=None, **kwargs):
+        def _article_answer(self, url, when, archived):
             return None
 
     site = make_site("undated_listings")

@@ -9,6 +9,7 @@
       runs/<run_id>/listed.tsv.zst       archived articles the run discovered but did not fetch (same columns)
       runs/<run_id>/rejects.jsonl.zst    records that failed the schema, with their errors
       runs/<run_id>/captures.warc.gz     raw HTTP request/response records (WARC 1.1, one gzip member each)
+      runs/<run_id>/discovery.json.zst   what discovery remembers for the next run (newsarchive.discovery.memory)
       runs/<run_id>/manifest.json        written last: counts, options, software, sha256 of every file
       index.sqlite                       derived from runs/ (``newsarchive reindex`` rebuilds it)
       .lock                              held (flock) by the run being written
@@ -41,6 +42,9 @@ UNCHANGED = "unchanged.tsv.zst"
 # without it (every run before it existed) reads as before.
 LISTED = "listed.tsv.zst"
 REJECTS = "rejects.jsonl.zst"
+# What discovery remembers for the next run (validators, walks, unfinished articles): derived crawl
+# state, see newsarchive.discovery.memory. Written before the manifest, so it is in its file table.
+DISCOVERY = "discovery.json.zst"
 CAPTURES = "captures.warc.gz"
 MANIFEST = "manifest.json"
 TORN_SUFFIX = ".torn"  # a torn tail set aside by recovery: <file>.torn

@@ -53,6 +53,11 @@ log = logging.getLogger(__name__)
 #   News sitemaps list only recent items (about 48 hours, or the last N). The spider sets
 #   newsarchive/discovery/outlets and counts newsarchive/discovery/whole_site_outlets; fewer whole than
 #   outlets is partial. A run of the spider written before these stats that read feeds is partial too.
+# Runs of the union frontier (newsarchive.discovery.frontier) carry their own account per outlet in
+# the manifest's ``coverage``: an outlet is seen whole only if a whole-site listing (a regular sitemap
+# with all its children, or a listing walk) was read to its end, no discovery document failed, no
+# walk was cut short or stopped in known territory, no hub was left unread and no document was skipped
+# as unchanged; the stats rules above are how older runs are judged.
 # When unsure, partial: a partial run never removes an article, it only delays a removal report.
 # (A due revisit whose fetch fails other than with 404/410 is sighted as listed, spiders/outlet.py
 # `_still_listed`, so a complete run does not drop it for a transient error.)
@@ -70,6 +75,14 @@ def partial_reasons(info: dict[str, Any]) -> list[str]:
         reasons.append("date window (" + ", ".join(f"{k}={v}" for k, v in window.items()) + ")")
     if info.get("resumed_jobdir"):
         reasons.append(f"resumed a stopped crawl's queue ({info['resumed_jobdir']})")
+    coverage = info.get("coverage")
+    if isinstance(coverage, dict) and coverage:
+        # the discovery frontier's own account, per outlet (newsarchive.discovery.frontier)
+        for outlet, report in sorted(coverage.items()):
+            if isinstance(report, dict) and not report.get("whole_site", False):
+                why = "; ".join(report.get("partial") or []) or "not seen whole"
+                reasons.append(f"{outlet}: {why}")
+        return reasons
     stats = info.get("crawl_stats") or {}
     cut = stats.get("newsarchive/discovery/listing_walks_cut")
     if cut:

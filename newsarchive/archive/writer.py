@@ -241,6 +241,28 @@ class RunWriter:
             self.index.set_crawl(self.run_id, crawl_of(self.info))
             self.index.commit()
 
+    def attach(self, name: str, data: bytes) -> None:
+        """Write a file of the run (e.g. ``discovery.json.zst``) whole and atomically, before the
+        manifest lists it."""
+        self._check_open()
+        import os
+
+        path = self.dir / name
+        tmp = path.with_name(path.name + ".tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            from newsarchive.archive.lines import no_space
+
+            if exc.errno in NO_SPACE:
+                raise no_space(exc, path) from None
+            raise ArchiveError(f"cannot write {path}: {exc}") from None
+
     def count(self, name: str, n: int = 1) -> None:
         """Count an outcome for the manifest (e.g. "not_article", "fetch_errors")."""
         self.counts[name] += n

@@ -28,7 +28,7 @@ NOT_ARTICLE_RULES: list[tuple[str, re.Pattern[str]]] = [
     # search pages
     ("search", re.compile(r"(^|/)(search|tim-kiem|timkiem|tim_kiem)(/|$|\.)")),
     # pagination of listings: /page/3, /trang-3, /p3
-    ("pagination", re.compile(r"(^|/)(page/\d+|trang-?\d+|p\d+)(/|\.html?|$)")),
+    ("pagination", re.compile(r"(^|/)(page[-/]\d+|trang[-/]?\d+|p\d+)(/|\.html?|$)")),
     # video, photo and podcast indexes (the index page itself, not an item below it)
     ("media_index", re.compile(r"^/(video|videos|clip|photo|anh|podcast|emagazine|infographic|multimedia|truyen-hinh|phat-thanh)/?$")),
     # static and service pages

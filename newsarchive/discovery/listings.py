@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
-from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.html
 
@@ -34,18 +34,19 @@ from newsarchive.discovery.window import parse_when
 
 # Texts of "next page" / "more" anchors, compared lower-cased, NFC, white space folded.
 NEXT_TEXTS: tuple[str, ...] = (
-    "xem thêm", "trang sau", "trang tiếp", "tiếp", "tiếp theo", "sau", "next", "more", "older", "cũ hơn",
-    "tin cũ hơn", "»", "›", ">", ">>", "→",
+    "xem thêm", "trang sau", "trang tiếp", "trang kế", "kế tiếp", "tiếp", "tiếp theo", "xem tiếp", "sau",
+    "next", "next page", "more", "load more", "older", "older posts", "cũ hơn", "tin cũ hơn", "bài cũ hơn",
+    "»", "›", ">", ">>", "→", "tiếp »", "sau »", "next »",
 )
 
 # Page-number shapes in listing URLs: (name, regex with a `n` group).
 PAGE_NUMBER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("query_page", re.compile(r"[?&](?:page|p|trang|pageindex|pg)=(?P<n>\d+)", re.I)),
-    ("path_trang", re.compile(r"/trang-?(?P<n>\d+)(?:\.html?)?/?$", re.I)),
-    ("path_page", re.compile(r"/page/(?P<n>\d+)/?$", re.I)),
+    ("path_trang", re.compile(r"/trang[-/]?(?P<n>\d+)(?:\.html?)?/?$", re.I)),
+    ("path_page", re.compile(r"/page[-/]?(?P<n>\d+)(?:\.html?)?/?$", re.I)),
     ("path_p", re.compile(r"/p(?P<n>\d+)(?:\.html?)?/?$", re.I)),
     # suffixes on the category slug: /kinh-doanh-p2, /kinh-doanh-page1
-    ("suffix_p", re.compile(r"-(?:p|page|trang)(?P<n>\d+)(?:\.html?)?/?$", re.I)),
+    ("suffix_p", re.compile(r"-(?:p|page|trang)-?(?P<n>\d+)(?:\.html?)?/?$", re.I)),
 ]
 
 # Date and time strings printed beside listed items: "07/06/2024", "07/06/2024 06:55", "2024-06-07".
@@ -93,6 +94,9 @@ class HeldNextPage:
 class ListingPage:
     links: list[ListedLink] = field(default_factory=list)
     next_pages: list[str] = field(default_factory=list)
+    # next page candidate -> the rule that found it: "rel_next", "text_next", "page_number"
+    next_rules: dict[str, str] = field(default_factory=dict)
+    article_like: bool = False          # the page reads as one article (see ARTICLE_SIGNS)
 
 
 def _norm_text(text: str) -> str:
@@ -100,8 +104,10 @@ def _norm_text(text: str) -> str:
 
 
 def clean_url(url: str) -> str:
-    """Absolute URL without its #fragment."""
-    return urldefrag(url)[0]
+    """Absolute URL without its #fragment, tracking parameters and session ids (``urls.clean_url``)."""
+    from newsarchive.discovery.urls import clean_url as without_tracking
+
+    return without_tracking(url)
 
 
 def request_url(url: str) -> str:
@@ -122,7 +128,9 @@ def page_number(url: str) -> tuple[str, int] | None:
 
 
 def listing_root(url: str) -> str:
-    """The listing's first-page URL: page-number parts removed (to tell pages of one listing apart)."""
+    """The listing's key: its URL without page-number parts and page extension (``/kinh-doanh.html``,
+    ``/kinh-doanh-p2.html`` and ``/kinh-doanh/trang-3`` are one listing). A key, not always a URL to
+    request."""
     parts = urlsplit(url)
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query)
                        if k.lower() not in ("page", "p", "trang", "pageindex", "pg")])
@@ -132,6 +140,8 @@ def listing_root(url: str) -> str:
         if m:
             path = path[: m.start()] or "/"
             break
+    # /kinh-doanh.html and its page /kinh-doanh-p2.html are one listing
+    path = re.sub(r"\.(?:html?|aspx?|php)$", "", path, flags=re.I)
     return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/") or "/", query, ""))
 
 
@@ -176,6 +186,31 @@ def _item_date(a, url: str, month_first: bool, holders: dict) -> tuple[datetime 
     return None, None
 
 
+# What makes a page read as an article rather than a listing, tried in order (any one suffices):
+# - ``jsonld_article``: JSON-LD that says it is an Article / NewsArticle / BlogPosting / Report...;
+# - ``paragraph_run``: one element holding PARAGRAPH_RUN or more paragraphs of PARAGRAPH_CHARS+
+#   characters of text outside links (a body; a listing's teasers sit one per item).
+ARTICLE_TYPES = re.compile(rb'"@type"\s*:\s*\[?\s*"(?:News|Reportage|Analysis|Opinion|Review|Background)?'
+                           rb'(?:Article|BlogPosting|Report)"')
+PARAGRAPH_RUN = 4
+PARAGRAPH_CHARS = 80
+
+
+def article_like(doc, html: bytes | str) -> bool:
+    raw = html if isinstance(html, bytes) else html.encode("utf-8", "replace")
+    if ARTICLE_TYPES.search(raw):
+        return True
+    runs: dict = {}
+    for p in doc.iter("p"):
+        text = (p.text or "") + "".join((c.tail or "") + ("" if c.tag == "a" else (c.text or "")) for c in p)
+        if len(text.strip()) >= PARAGRAPH_CHARS:
+            parent = p.getparent()
+            runs[parent] = runs.get(parent, 0) + 1
+            if runs[parent] >= PARAGRAPH_RUN:
+                return True
+    return False
+
+
 def read_listing(html: bytes | str, base_url: str, month_first: bool = False,
                  want_dates: bool = True, is_article: Callable[[str], bool] | None = None) -> ListingPage:
     """Links (with dates beside them) and next-page candidates of one listing page.
@@ -189,6 +224,7 @@ def read_listing(html: bytes | str, base_url: str, month_first: bool = False,
         doc = lxml.html.fromstring(html)
     except (lxml.etree.ParserError, ValueError):
         return page
+    page.article_like = article_like(doc, html)
     base = doc.find(".//base")
     if base is not None and base.get("href"):
         base_url = urljoin(base_url, base.get("href"))
@@ -229,7 +265,25 @@ def read_listing(html: bytes | str, base_url: str, month_first: bool = False,
         wanted = {current + 1} if here else {1, 2}
         if pn and pn[1] in wanted and listing_root(link.url) == root:
             numbered.append(link.url)
-    for url in [*rel_next, *text_next, *numbered]:
-        if url != clean_url(base_url) and url not in page.next_pages:
-            page.next_pages.append(url)
+    for rule, urls in (("rel_next", rel_next), ("text_next", text_next), ("page_number", numbered)):
+        for url in urls:
+            if url != clean_url(base_url) and url not in page.next_pages:
+                page.next_pages.append(url)
+                page.next_rules[url] = rule
     return page
+
+
+def next_page(page: ListingPage, url: str) -> tuple[str | None, str | None]:
+    """The next (older) page of the listing page ``url`` read as ``page``, and the rule that found it.
+
+    ``rel=next`` is taken as the site says; a "next"/"more" link only when it stays in the same
+    listing (same ``listing_root``: a "Xem thêm" under a box of the home page leads to a section, a
+    hub, not this listing's next page); a numbered link N+1 of the same listing otherwise."""
+    root = listing_root(url)
+    for candidate in page.next_pages:
+        rule = page.next_rules.get(candidate, "")
+        if rule == "rel_next" or rule == "page_number":
+            return candidate, rule
+        if rule == "text_next" and listing_root(candidate) == root:
+            return candidate, rule
+    return None, None

@@ -2,8 +2,11 @@
 
     python -m newsarchive.samples.make_site ../shared/corpus newsarchive/samples/site
 
-The article pages are real pages of Vietnamese news sites, copied byte for byte; the home page,
-category pages (with pagination), robots.txt, sitemap.xml and RSS feed are written here around them.
+The article pages are real pages of Vietnamese news sites, copied byte for byte but for one thing:
+their links to their own site's other pages (relative links, which would resolve onto the sample
+site where those pages do not exist) are pointed at ``#`` (``without_site_links``); links to other
+hosts are kept. The home page, category pages (with pagination), robots.txt, sitemap.xml and RSS feed
+are written here around them.
 Dates and titles for the sitemap and feed come from the hand-made answer keys (corpus/gold).
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import shutil
 import sys
 from datetime import datetime
@@ -34,6 +38,15 @@ CATEGORIES = [
 PAGE_SIZE = 4
 SITE_NAME = "Tin Tỉnh (trang mẫu ngoại tuyến)"
 BASE = "{{BASE}}"   # replaced by the serving origin (newsarchive.samples.server) when served
+
+
+# an <a href> that stays on the page's own site (relative, not a fragment or another scheme)
+SITE_LINK = re.compile(rb"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(?!https?:|#|mailto:|javascript:|tel:|//)[^"']*\2""", re.I)
+
+
+def without_site_links(page_bytes: bytes) -> bytes:
+    """A real page moved onto another site: its relative links point at ``#`` (see the docstring)."""
+    return SITE_LINK.sub(rb"\1\2#\2", page_bytes)
 
 
 def article_path(gold: dict) -> str:
@@ -65,7 +78,7 @@ def main(corpus: Path, out: Path) -> None:
         for rel in golds:
             gold = json.loads((corpus / "gold" / rel).read_text("utf-8"))
             path = article_path(gold)
-            shutil.copyfile(corpus / gold["page"], out / path.lstrip("/"))
+            (out / path.lstrip("/")).write_bytes(without_site_links((corpus / gold["page"]).read_bytes()))
             entries.append((path, gold["title"], gold["published"]))
             items.append((path, gold["title"], gold["published"], name))
         pages = [entries[i:i + PAGE_SIZE] for i in range(0, len(entries), PAGE_SIZE)]
