@@ -195,8 +195,9 @@ class SharedScheduler(_Scheduler):
             self.queue.push(request)
             self._inc("scheduler/enqueued/redis")
             added = True
-        if handed_back is not None:
-            self.queue.ack(handed_back)
+        if handed_back is not None and self.queue.ack(handed_back):
+            # (a redirect or retry replaced the popped request: the popped one is done)
+            self._inc("newsarchive/redis/acknowledged")
         return added
 
     def next_request(self):

@@ -168,28 +168,36 @@ def test_snapshots_and_diffs_are_the_same_after_reindex(crawls, tmp_path):
     assert diffs[("run1", "run2")]["summary"]["removed"] == 0
 
 
-def test_an_incremental_crawl_that_cuts_a_listing_walk_short_removes_nothing(tmp_path):
-    """An outlet discovered through listings alone (no sitemap, no feed): the second crawl stops each
-    section's walk at its first page, every article on it being archived already, so it never sees
-    the articles on the older pages: they must stay in the snapshot."""
+@pytest.mark.parametrize("memory", [True, False], ids=["with-memory", "memory-lost"])
+def test_an_incremental_crawl_of_an_outlet_known_through_listings_removes_nothing(tmp_path, memory):
+    """An outlet discovered through listings alone (no sitemap, no feed). The second crawl stops each
+    section's walk at its first page (every article on it archived, the walk read to its end by the
+    first crawl) and counts what the listing listed then as listed still: a whole view, nothing
+    fetched again, nothing removed. With the first crawl's discovery memory lost, it reads every
+    listing to its end instead: the same outcome, at the cost of the listing pages."""
     from crawlsite_server import CrawlSite
 
     site = CrawlSite(mode="listings")
     site.start()
+    archive = tmp_path / "archive"
     try:
-        settings = local_crawl_settings(tmp_path / "archive", NEWSARCHIVE_REVISIT="")
+        settings = local_crawl_settings(archive, NEWSARCHIVE_REVISIT="")
         first = run_spider("outlet", {**settings, "ARCHIVE_RUN_ID": "run1"}, target=site.base + "/")
+        if not memory:
+            (L.run_dir(archive, "run1") / L.DISCOVERY).unlink()
+        before = len(site.requests)
         second = run_spider("outlet", {**settings, "ARCHIVE_RUN_ID": "run2"}, target=site.base + "/")
     finally:
         site.stop()
     assert first.finish_reason == second.finish_reason == "finished"
-    archive = tmp_path / "archive"
     run1 = run_records(archive, "run1")
     assert len(run1) > site.PER_PAGE * len(site.SECTIONS)      # more articles than the first pages hold
-    assert second.stats.get("newsarchive/discovery/listing_walks_cut"), second.stats
+    again = site.requests[before:]
+    assert not set(again) & {a.path for a in site.articles}, again          # no article fetched again
+    deep = {f"/{s}/trang-{n}" for s in site.SECTIONS for n in range(2, len(site.listing_pages(s)) + 1)}
+    assert (set(again) & deep == set()) if memory else deep <= set(again)
     manifest = read_json(L.run_dir(archive, "run2") / L.MANIFEST)
-    assert manifest["status"] == "finished" and manifest["complete"] is False
-    assert any("listing walk" in p for p in manifest["partial"]), manifest.get("partial")
+    assert manifest["status"] == "finished" and manifest["complete"] is True, manifest.get("partial")
     assert snapshot_ids(archive, "run2") == sorted(ids(run1))
     assert diff_summary(archive, "run1", "run2")["summary"]["removed"] == 0
 
@@ -202,8 +210,8 @@ def _crawlsite_settings(archive: Path, **extra) -> dict:
 
 
 def test_a_crawl_whose_sub_sitemap_fails_removes_nothing(tmp_path):
-    """The second crawl's 2023 sub-sitemap answers 500: the two articles listed only there are not
-    seen, yet they are still on the site. The run is partial and the snapshot keeps them."""
+    """The second crawl's 2023 sub-sitemap (its index says it changed) answers 500: the run did not
+    read it, so it is partial, and the snapshot keeps the articles it listed."""
     from crawlsite_server import CrawlSite, Route
 
     site = CrawlSite(mode="full")
@@ -212,6 +220,9 @@ def test_a_crawl_whose_sub_sitemap_fails_removes_nothing(tmp_path):
     try:
         first = run_spider("outlet", {**_crawlsite_settings(archive), "ARCHIVE_RUN_ID": "run1"}, target=site.base + "/")
         site.routes["/sitemaps/2023.xml"] = Route(500, b"<html>error</html>", {"Content-Type": "text/html"})
+        # (its index says it changed, so it is asked for again rather than taken as unchanged)
+        index = site.routes["/sitemap_index.xml"]
+        index.body = index.body.replace(b"2023-12-31T00:00:00+07:00", b"2024-07-01T00:00:00+07:00")
         second = run_spider("outlet", {**_crawlsite_settings(archive), "ARCHIVE_RUN_ID": "run2"}, target=site.base + "/")
     finally:
         site.stop()
@@ -227,9 +238,11 @@ def test_a_crawl_whose_sub_sitemap_fails_removes_nothing(tmp_path):
     assert diff_summary(archive, "run1", "run2")["summary"]["removed"] == 0
 
 
-def test_a_crawl_discovered_through_a_feed_alone_is_not_complete(tmp_path):
-    """No sitemap (robots.txt names none, the usual paths are missing): discovery ends in the feed the
-    home page advertises, which lists the newest items only. The run must not count as a whole view."""
+def test_a_crawl_with_no_sitemap_is_whole_through_its_listings_not_its_feed(tmp_path):
+    """No sitemap (robots.txt names none, the usual paths are missing): the feed the home page
+    advertises lists the newest items only, and the sections are walked to their last page. The run is
+    a whole view because of the walks (a feed alone would not make it one: tests/test_discovery_zoo.py,
+    shape feed_only), and it found every article."""
     from crawlsite_server import CrawlSite, Route
 
     site = CrawlSite(mode="full")
@@ -248,8 +261,12 @@ def test_a_crawl_discovered_through_a_feed_alone_is_not_complete(tmp_path):
     assert not crawl.stats.get("newsarchive/discovery/sitemaps_read"), crawl.stats
     assert not crawl.stats.get("newsarchive/discovery/documents_failed"), crawl.stats   # guessed paths don't count
     manifest = read_json(L.run_dir(archive, "run1") / L.MANIFEST)
-    assert manifest["status"] == "finished" and manifest["complete"] is False
-    assert any("whole-site listing" in p for p in manifest["partial"]), manifest.get("partial")
+    assert manifest["status"] == "finished" and manifest["complete"] is True, manifest.get("partial")
+    report = manifest["coverage"]["127.0.0.1"]
+    assert report["whole_site_listings"] == ["listing_walk"]
+    assert report["sources"]["feed"]["found"] == 5 and report["sources"]["listing"]["found"] >= 24
+    archived = {r["url"][len(site.base):] for r in run_records(archive, "run1")}
+    assert archived == {site.listed_path(a) for a in site.articles}
 
 
 def test_a_revisit_that_fails_transiently_keeps_the_article_and_a_gone_one_is_removed(tmp_path):

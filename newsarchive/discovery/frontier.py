@@ -339,8 +339,10 @@ class OutletFrontier:
         for url in urls:
             if self.articles.get(url_key(url)) is not None:
                 continue
-            if self.state is not None and self.state.status(request_url(url)) != "new":
-                f = self.article(url, None, "memory")
+            req_url = request_url(url)
+            if self.state is not None and self.state.status(req_url) != "new":
+                known = self.state.known.get(req_url)
+                f = self.article(url, known.published if known else None, "memory")
                 if f is not None:
                     out.append(f)
         return out
