@@ -190,6 +190,33 @@ def check_settings(overrides: dict[str, Any]) -> list[str]:
     return warnings
 
 
+# Many outlets at once: each keeps its own politeness (one download slot per outlet: its delay, its
+# CONCURRENT_REQUESTS_PER_DOMAIN, its Crawl-delay, AutoThrottle's per-slot delay) while the outlets
+# proceed in parallel. Two Scrapy defaults would make them wait on each other: CONCURRENT_REQUESTS (16)
+# caps the requests in flight *including* those waiting out a slot's delay, so 30 outlets with a 0.5 s
+# delay got 16 / 0.5 = 32 requests/s instead of 60; and the default priority queue hands the
+# downloader requests in priority order whatever their slot, so one outlet's queue can fill the
+# downloader while the others' slots sit idle. DownloaderAwarePriorityQueue (Scrapy's queue for broad
+# crawls) takes from the least busy slot first. Settings the user gave are left alone.
+PARALLEL_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
+
+
+def parallel_settings(settings, outlets: int) -> dict[str, Any]:
+    """The settings a crawl of ``outlets`` outlets changes (and changes in ``settings``, while they are
+    still mutable): room for every outlet's concurrency, and the slot-aware queue."""
+    changed: dict[str, Any] = {}
+    project = settings.getpriority("CONCURRENT_REQUESTS") or 0
+    want = outlets * max(1, settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 1))
+    if settings.getint("CONCURRENT_REQUESTS") < want and project <= 20:      # (20: "project" priority)
+        changed["CONCURRENT_REQUESTS"] = want
+    if outlets > 1 and (settings.getpriority("SCHEDULER_PRIORITY_QUEUE") or 0) <= 20 \
+            and not settings.getint("CONCURRENT_REQUESTS_PER_IP"):
+        changed["SCHEDULER_PRIORITY_QUEUE"] = PARALLEL_QUEUE
+    for name, value in changed.items():
+        settings.set(name, value, priority="spider")
+    return changed
+
+
 def crawl_settings(overrides: dict[str, Any] | None = None):
     """newsarchive's Scrapy settings with `overrides` applied (at command-line priority)."""
     from scrapy.settings import Settings

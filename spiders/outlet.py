@@ -159,6 +159,10 @@ class OutletSpider(scrapy.Spider):
         spider.crawlstate = CrawlState.load(archive, schedule, owns=spider.url_in_any_outlet)
         for frontier in spider.outlets.values():
             frontier.state = spider.crawlstate
+        if not s.frozen:
+            from newsarchive.crawler import parallel_settings
+
+            parallel_settings(s, len(spider.outlets))
         spider.jobdir = s.get("JOBDIR")
         spider.resumed_inflight: list[dict[str, Any]] = []
         if spider.jobdir:

@@ -70,7 +70,7 @@ class _Server:
     """A threaded HTTP server on ``host`` answering from ``handler(path, query, headers) -> Page``,
     with ETag / Last-Modified on 200 answers and 304 to a conditional request that matches."""
 
-    def __init__(self, host: str, handler, log: list[str], lock: threading.Lock):
+    def __init__(self, host: str, handler, log: list[str], lock: threading.Lock, times: list[float] | None = None):
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -83,6 +83,8 @@ class _Server:
                 parts = urlsplit(self.path)
                 with lock:
                     log.append(f"{host}{self.path}")
+                    if times is not None:
+                        times.append(time.monotonic())
                 page = handler(parts.path, parts.query, self.headers)
                 headers = dict(page.headers)
                 body = page.body
@@ -156,6 +158,7 @@ class ZooSite:
         self.now = now or datetime.now(VN_TZ).replace(microsecond=0, second=0)
         self.n = articles
         self.requests: list[str] = []
+        self.times: list[float] = []          # when each of ``requests`` arrived (time.monotonic)
         self._lock = threading.Lock()
         self.articles: list[ZooArticle] = []
         self.routes: dict[str, Page] = {}
@@ -170,7 +173,7 @@ class ZooSite:
             section = self.SECTIONS[i % 2]
             recent = self.shape == "news_sitemap" and i < 2
             when = (self.now - timedelta(hours=3 + i) if recent
-                    else datetime(2024, 1 + i % 12, 3 + i, 8 + i % 10, 15 + i, tzinfo=VN_TZ))
+                    else datetime(2024, 1, 3, 8, 15, tzinfo=VN_TZ) + timedelta(days=31 * i, hours=i % 10, minutes=i % 45))
             sub = f"{section}/muc-{'ab'[i // 2 % 2]}" if deep else section
             aid = 700100 + i * 7
             path = (f"/{sub}/bai-viet-so-{i}-ve-tinh-nha" if deep else f"/{section}/tin-tuc-tinh-nha-so-{i}-{aid}.html")
@@ -412,7 +415,7 @@ class ZooSite:
             key = f"{path}?{query}" if query and f"{path}?{query}" in self.routes else path
             return self.routes.get(key, NOT_FOUND)
 
-        server = _Server(self.host, handler, self.requests, self._lock)
+        server = _Server(self.host, handler, self.requests, self._lock, self.times)
         self._servers.append(server)
         self.base = server.base
         if self.shape == "moved_domain":
@@ -422,7 +425,7 @@ class ZooSite:
             def moved(path: str, query: str, headers) -> Page:
                 return Page(301, b"", {"Location": new + path + (f"?{query}" if query else "")})
 
-            old = _Server(old_host, moved, self.requests, self._lock)
+            old = _Server(old_host, moved, self.requests, self._lock, self.times)
             self._servers.append(old)
             self.old_base = old.base
         self.build()
