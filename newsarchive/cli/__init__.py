@@ -13,6 +13,7 @@ import click
 
 # name -> "module:attribute" of a click.Command. Keep alphabetical.
 COMMANDS: dict[str, str] = {
+    "coverage": "newsarchive.cli.coverage_cmd:coverage",
     "crawl": "newsarchive.cli.crawl_cmd:crawl",
     "date": "newsarchive.cli.date_cmd:date",
     "demo": "newsarchive.cli.demo_cmd:demo",
@@ -32,6 +33,7 @@ COMMANDS: dict[str, str] = {
 }
 
 SHORT_HELP: dict[str, str] = {
+    "coverage": "What each outlet's last crawl found, by source, and what it may have missed.",
     "crawl": "Crawl outlets (registry names, domains or URLs) into an archive.",
     "date": "Normalise Vietnamese date strings to ISO-8601.",
     "demo": "Crawl the bundled offline sample site and summarise the archive.",

@@ -155,6 +155,12 @@ def summarise(stats: dict[str, Any], failures: list[tuple[str, str, str]], reaso
         lines.append("Skipped: " + ", ".join(f"{k} {v}" for k, v in sorted(skipped.items())))
     if stats.get("newsarchive/revisits"):
         lines.append(f"Revisited (recent articles, revisit schedule): {stats['newsarchive/revisits']}")
+    outlets = stats.get("newsarchive/discovery/outlets")
+    if outlets:
+        whole = stats.get("newsarchive/discovery/whole_site_outlets") or 0
+        lines.append(f"Seen whole: {whole} of {outlets} outlet(s)"
+                     + ("" if whole == outlets else " (the others report no removals this time)")
+                     + "; `newsarchive coverage` says what each source found and what was missed.")
     if failures:
         lines.append(f"Failures ({len(failures)}):")
         for kind, url, why in failures[:50]:
@@ -178,19 +184,25 @@ def summarise(stats: dict[str, Any], failures: list[tuple[str, str, str]], reaso
               help="Allow crawling loopback/private/link-local addresses (local test sites).")
 @click.option("--revisit", help='Revisit schedule, AGE=INTERVAL,... (default "1d=0,7d=1d,30d=7d").')
 @click.option("--no-resume", is_flag=True, help="Start afresh instead of resuming a stopped crawl.")
+@click.option("--full", is_flag=True,
+              help="Read every sitemap, feed and listing page to its end, as on a first crawl, instead of "
+                   "stopping where earlier runs left off (articles archived already are still not fetched).")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Any Scrapy/newsarchive setting, e.g. -s DOWNLOAD_DELAY=2.")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and the summary.")
 @redis_option
 def crawl(targets, province, kind, since, until, archive_dir, max_articles, allow_private_addresses,
-          revisit, no_resume, overrides, quiet, redis):
+          revisit, no_resume, full, overrides, quiet, redis):
     """Crawl outlets into an archive.
 
     TARGET is an outlet of the registry (name or domain, see `newsarchive sites`) or a start URL for
-    an outlet that has no profile. Discovery reads sitemaps, then feeds, then listing pages; pages
-    outside --since/--until are not fetched. Articles archived by an earlier run are not fetched again
-    (recent ones are revisited on the revisit schedule). A crawl stopped by Ctrl-C, SIGTERM or a crash
-    continues where it left off when run again with the same targets and window.
+    an outlet that has no profile. Discovery reads every source at once: robots.txt, sitemaps, feeds,
+    the home page, its sections and their pages, and links between articles; pages outside
+    --since/--until are not fetched. Articles archived by an earlier run are not fetched again (recent
+    ones are revisited on the revisit schedule), and documents unchanged since the last run are not
+    read again (--full reads them). `newsarchive coverage` tells what each source found. A crawl
+    stopped by Ctrl-C, SIGTERM or a crash continues where it left off when run again with the same
+    targets and window. Several outlets are crawled in parallel, each at its own polite pace.
 
     Exit status: 0 when the crawl finished, 1 when it failed (nothing archived and fetches failed,
     or it stopped abnormally), 2 for usage errors.
@@ -246,7 +258,7 @@ def crawl(targets, province, kind, since, until, archive_dir, max_articles, allo
         Path(archive_dir).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise click.ClickException(f"cannot create the archive folder {archive_dir}: {exc.strerror or exc}") from None
-    code = run(names, settings, since=since, until=until, max_articles=max_articles)
+    code = run(names, settings, since=since, until=until, max_articles=max_articles, full="1" if full else None)
     sys.exit(code)
 
 

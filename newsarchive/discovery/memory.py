@@ -144,7 +144,10 @@ def dumps(memories: Iterable[OutletMemory]) -> bytes:
 def loads(blob: bytes) -> dict[str, OutletMemory]:
     import zstandard
 
-    data = json.loads(zstandard.ZstdDecompressor().decompress(blob, max_output_size=1 << 31))
+    try:
+        data = json.loads(zstandard.ZstdDecompressor().decompress(blob, max_output_size=1 << 31))
+    except zstandard.ZstdError as exc:
+        raise ValueError(f"not zstd data ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError("not a discovery memory file")
     return {name: OutletMemory.from_dict(m) for name, m in (data.get("outlets") or {}).items()

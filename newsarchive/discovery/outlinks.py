@@ -13,7 +13,7 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 # <a ... href="...">, quoted either way or not at all
-HREF = re.compile(rb"""<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
+HREF = re.compile(rb"""<a\s(?:[^>]*?\s)?href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)   # not data-href
 BASE = re.compile(rb"""<base\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 SKIP = (b"javascript:", b"mailto:", b"tel:", b"#", b"data:", b"sms:", b"zalo:", b"viber:")
 # Where links are not links: scripts, styles, templates and comments (an ``<a href>`` written into a
