@@ -46,8 +46,8 @@ log = logging.getLogger(__name__)
 #   page, the home page) failed: HTTP error after retries, timeout, unreadable XML or HTML (crawl stat
 #   newsarchive/discovery/documents_failed). The articles listed only in it were not seen. A guessed
 #   path (the usual sitemap and feed paths) that is missing is not counted (probe_missing/probe_failed).
-# - a run that did not walk the home sections beyond NEWSARCHIVE_MAX_SECTIONS
-#   (newsarchive/discovery/sections_cut).
+# - a run that did not walk the home sections beyond NEWSARCHIVE_MAX_SECTIONS (a setting of the
+#   discovery before the union frontier; newsarchive/discovery/sections_cut).
 # - a run in which an outlet's discovery did not end having read a whole-site listing: a regular
 #   sitemap (one listing articles without news:publication_date) or a listing walk. Feeds and Google
 #   News sitemaps list only recent items (about 48 hours, or the last N). The spider sets
