@@ -52,3 +52,24 @@ def test_learns_the_outlets_article_shape_from_its_sitemap():
     c.learn("https://tinh.vn/bai-viet/mua-hoa-da-lat.html")
     assert c.is_article(url)
     assert not c.is_article("https://tinh.vn/chuyen-muc")   # other shapes stay what they were
+
+
+def test_url_shapes_keep_the_query_signature():
+    from newsarchive.discovery.classify import shape_from_json, url_shape
+
+    art = url_shape("https://x.vn/index.php?option=com_content&view=article&id=5")
+    cat = url_shape("https://x.vn/index.php?option=com_content&view=category&id=3")
+    assert art != cat and art == url_shape("https://x.vn/index.php?option=com_content&view=article&id=77")
+    assert url_shape("https://x.vn/?p=123") == url_shape("https://x.vn/?p=456")
+    import json
+
+    assert shape_from_json(json.loads(json.dumps(art))) == art
+
+
+def test_learning_an_article_shape_with_a_query_does_not_take_its_categories():
+    from newsarchive.discovery.classify import UrlClassifier
+
+    c = UrlClassifier()
+    c.learn("https://x.vn/index.php?option=com_content&view=article&id=5")
+    assert c.is_article("https://x.vn/index.php?option=com_content&view=article&id=9")
+    assert not c.is_article("https://x.vn/index.php?option=com_content&view=category&id=9")

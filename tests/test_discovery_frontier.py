@@ -240,8 +240,9 @@ def test_a_home_page_that_moved_for_good_brings_its_new_host_into_scope_and_read
 
 def test_traps_are_cut_before_they_are_requested():
     f = frontier(limits=FrontierLimits(max_calendar_pages=2))
-    assert f.hub(BASE + "/thoi-su?sort=new", "home").url == BASE + "/thoi-su"
-    assert f.hub(BASE + "/thoi-su?view=grid", "home") is None              # the page itself, requested once
+    assert f.hub(BASE + "/thoi-su", "home").url == BASE + "/thoi-su"
+    assert f.hub(BASE + "/thoi-su?sort=new", "hub") is None                # the page itself is read
+    assert f.hub(BASE + "/thoi-su?view=grid", "hub") is None
     cal = [f.hub(f"{BASE}/lich/2024-06-{d:02d}", "hub") for d in range(1, 6)]
     assert sum(1 for c in cal if c is not None) == 2
     assert f.report()["traps"]["cut"] == {"calendar": 3, "view_variant": 2}

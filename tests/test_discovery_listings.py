@@ -95,3 +95,13 @@ def test_request_url_is_the_url_scrapy_requests_and_reports(url):
     from newsarchive.discovery.listings import request_url
 
     assert request_url(url) == scrapy.Request(url).url
+
+
+def test_page_numbers_of_common_cms():
+    from newsarchive.discovery.listings import listing_root, page_number
+
+    assert page_number("https://x.vn/tin-tuc/?paged=3")[1] == 3                      # WordPress
+    assert page_number("https://x.vn/Tin-tuc/Thoi-su/currentpage/2")[1] == 2         # DNN
+    assert page_number("https://x.vn/tin.aspx?cat=5&PageIndex=4")[1] == 4
+    assert listing_root("https://x.vn/Tin-tuc/Thoi-su/currentpage/2") == "https://x.vn/Tin-tuc/Thoi-su"
+    assert listing_root("https://x.vn/kinh-doanh-p2.html") == listing_root("https://x.vn/kinh-doanh.html")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 # Generic non-article shapes, matched against the lower-cased path (and query where noted).
 NOT_ARTICLE_RULES: list[tuple[str, re.Pattern[str]]] = [
@@ -39,7 +39,8 @@ NOT_ARTICLE_RULES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 # A query string that makes a page a listing or a search, whatever the path.
-NOT_ARTICLE_QUERY = re.compile(r"(^|&)(page|p|trang|q|query|keyword|s|tag)=", re.I)
+NOT_ARTICLE_QUERY = re.compile(r"(^|&)(page|p|paged|trang|pageindex|pagenumber|pagenum|pageno|page_no|currentpage|"
+                               r"q|query|keyword|s|tag)=", re.I)
 
 ARTICLE_EXTENSIONS = ("html", "htm", "shtml", "aspx", "php", "vnp", "tpo", "chn", "bbg", "ldo", "epi")
 
@@ -56,9 +57,13 @@ ARTICLE_RULES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-def url_shape(url: str) -> tuple[str, bool, str, int]:
-    """(extension, ends-in-numeric-id, slug length class, path depth): what article URLs of one outlet share."""
-    path = urlsplit(url).path.lower().rstrip("/")
+def url_shape(url: str) -> tuple:
+    """(extension, ends-in-numeric-id, slug length class, path depth, query signature): what article
+    URLs of one outlet share. The query signature is its parameter names with their values, numbers
+    written ``#`` (``index.php?option=com_content&view=article&id=5`` and ``...&view=category&id=3``
+    are not one shape, ``?p=123`` and ``?p=456`` are)."""
+    parts = urlsplit(url)
+    path = parts.path.lower().rstrip("/")
     last = path.rsplit("/", 1)[-1]
     stem, dot, ext = last.rpartition(".")
     if not dot or not ext.isalnum() or len(ext) > 5:
@@ -67,7 +72,19 @@ def url_shape(url: str) -> tuple[str, bool, str, int]:
     words = len([w for w in re.split(r"[-_]", stem) if w and not w.isdigit()])
     slug = "long" if words >= 3 else "short"
     depth = path.count("/")
-    return (ext, has_id, slug, depth)
+    query = tuple(sorted((k.lower(), "#" if v.isdigit() else v.lower() if len(v) <= 24 else "*")
+                         for k, v in parse_qsl(parts.query, keep_blank_values=True))) if parts.query else ()
+    return (ext, has_id, slug, depth, query)
+
+
+def shape_from_json(value) -> tuple:
+    """A shape read back from JSON (lists for tuples), as ``url_shape`` makes it."""
+    if not isinstance(value, (list, tuple)):
+        return ()
+    out = list(value[:4])
+    query = value[4] if len(value) > 4 else ()
+    out.append(tuple(tuple(pair) for pair in query))
+    return tuple(out)
 
 
 @dataclass

@@ -46,7 +46,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 from urllib.parse import urljoin, urlsplit
 
-from newsarchive.discovery.classify import UrlClassifier
+from newsarchive.discovery.classify import UrlClassifier, shape_from_json
 from newsarchive.discovery.coverage import Coverage
 from newsarchive.discovery.feeds import COMMON_FEED_PATHS, FeedEntry
 from newsarchive.discovery.hubs import hub_for
@@ -54,7 +54,7 @@ from newsarchive.discovery.listings import (HeldNextPage, ListingPage, listing_r
                                             request_url)
 from newsarchive.discovery.memory import MAX_ATTEMPTS, DocumentMemory, OutletMemory, _dt
 from newsarchive.discovery.sitemaps import COMMON_SITEMAP_PATHS, Sitemap
-from newsarchive.discovery.traps import TrapGuard, strip_view_params
+from newsarchive.discovery.traps import TrapGuard
 from newsarchive.discovery.urls import clean_url, url_key
 from newsarchive.discovery.window import DateWindow, date_from_url
 
@@ -163,7 +163,7 @@ class OutletFrontier:
         self.memory = OutletMemory(profile.name, window=(_iso(self.window.since), _iso(self.window.until)))
         if memory is not None:        # what is not re-learnt this run is carried over
             for shape in memory.shapes:
-                self.classifier.shapes[tuple(shape)] += 1
+                self.classifier.shapes[shape_from_json(shape)] += 1
             self.memory.missing = dict(memory.missing)
             self.memory.walks = dict(memory.walks)
             self.memory.documents = dict(memory.documents) if old is not None else {}
@@ -488,10 +488,7 @@ class OutletFrontier:
         if not self.owns(url):
             return None
         url = clean_url(url)
-        rule = self.traps.check(url)
-        if rule == "view_variant":
-            url = strip_view_params(url)
-            rule = self.traps.check(url)
+        rule = self.traps.check(url, known=lambda plain: url_key(plain) in self.requested)
         if rule is not None:
             self._count(f"discovery/traps/{rule}", 1)
             return None
@@ -889,7 +886,8 @@ class OutletFrontier:
         self.memory.seen = self.seen_count()
         self.memory.adopted = sorted(self.adopted)
         self.memory.home = self.home if self.adopted else None
-        self.memory.shapes = [list(shape) for shape, _n in self.classifier.shapes.most_common(MAX_SHAPES)]
+        self.memory.shapes = [[*shape[:4], [list(pair) for pair in shape[4]]]
+                              for shape, _n in self.classifier.shapes.most_common(MAX_SHAPES)]
         for root, urls in self.walk_articles.items():
             walk = self.memory.walks.setdefault(root, {})
             walk["articles"] = list(urls)[:MAX_WALK_ARTICLES]

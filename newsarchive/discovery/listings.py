@@ -41,13 +41,20 @@ NEXT_TEXTS: tuple[str, ...] = (
 
 # Page-number shapes in listing URLs: (name, regex with a `n` group).
 PAGE_NUMBER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("query_page", re.compile(r"[?&](?:page|p|trang|pageindex|pg)=(?P<n>\d+)", re.I)),
+    ("query_page", re.compile(r"[?&](?:page|p|paged|trang|pageindex|pagenumber|pagenum|pageno|page_no|currentpage|pg)"
+                              r"=(?P<n>\d+)", re.I)),
     ("path_trang", re.compile(r"/trang[-/]?(?P<n>\d+)(?:\.html?)?/?$", re.I)),
     ("path_page", re.compile(r"/page[-/]?(?P<n>\d+)(?:\.html?)?/?$", re.I)),
+    # DNN's news modules: /Tin-tuc/Thoi-su/currentpage/2
+    ("path_currentpage", re.compile(r"/currentpage/(?P<n>\d+)/?$", re.I)),
     ("path_p", re.compile(r"/p(?P<n>\d+)(?:\.html?)?/?$", re.I)),
     # suffixes on the category slug: /kinh-doanh-p2, /kinh-doanh-page1
     ("suffix_p", re.compile(r"-(?:p|page|trang)-?(?P<n>\d+)(?:\.html?)?/?$", re.I)),
 ]
+
+# Query parameters that number the pages of a listing.
+PAGE_PARAMS = ("page", "p", "paged", "trang", "pageindex", "pagenumber", "pagenum", "pageno", "page_no", "currentpage",
+               "pg")
 
 # Date and time strings printed beside listed items: "07/06/2024", "07/06/2024 06:55", "2024-06-07".
 DATE_TEXT = re.compile(
@@ -133,7 +140,7 @@ def listing_root(url: str) -> str:
     request."""
     parts = urlsplit(url)
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query)
-                       if k.lower() not in ("page", "p", "trang", "pageindex", "pg")])
+                       if k.lower() not in PAGE_PARAMS])
     path = parts.path
     for name, pattern in PAGE_NUMBER_PATTERNS[1:]:
         m = pattern.search(path)

@@ -7,7 +7,9 @@ objects decides, and the URL is counted under its name and never requested):
 1. ``path_loop``: a path that repeats a segment three times or more, or is absurdly deep or long
    (``/a/b/a/b/a/b``, relative links resolved against the wrong base);
 2. ``view_variant``: a query parameter that only changes how a page is shown (``?sort=``, ``?view=``,
-   ``?order=``, ``?layout=``...): the page without it (``strip_view_params``) is read instead;
+   ``?order=``, ``?layout=``...) on a page that is read without it (``strip_view_params``; the
+   frontier says which pages it reads, ``known=``). Where the plain page is not read, the variant is:
+   some sites need the parameter (Joomla's ``view=article``), and ``query_variants`` bounds them;
 3. ``calendar``: a date-archive or calendar page (``/2024/06/07/``, ``?date=2024-06-07``,
    ``/lich-phat-song/...``): there is one for every day of every year; at most
    ``max_calendar_pages`` of them are followed per outlet, the rest are cut;
@@ -26,6 +28,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Callable
 from urllib.parse import parse_qsl, urlsplit
 
 # Query parameters that only change the presentation of a page (compared lower-cased).
@@ -63,9 +66,10 @@ class TrapGuard:
     calendar_pages: int = 0
     _variants: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
-    def check(self, url: str) -> str | None:
-        """The trap rule ``url`` falls under (it is then counted as cut), or None to follow it."""
-        rule = self._rule(url)
+    def check(self, url: str, known: Callable[[str], bool] | None = None) -> str | None:
+        """The trap rule ``url`` falls under (it is then counted as cut), or None to follow it.
+        ``known(url)``: is this page read anyway (for ``view_variant``)."""
+        rule = self._rule(url, known)
         if rule is not None:
             self.record(rule, url)
         return rule
@@ -76,12 +80,12 @@ class TrapGuard:
         if len(self.examples[rule]) < 5:
             self.examples[rule].append(url)
 
-    def _rule(self, url: str) -> str | None:
+    def _rule(self, url: str, known: Callable[[str], bool] | None) -> str | None:
         parts = urlsplit(url)
         path = parts.path
         if path_loops(path) or len(url) > MAX_URL_LENGTH:
             return "path_loop"
-        if parts.query and view_variant(parts.query):
+        if parts.query and view_variant(parts.query) and known is not None and known(strip_view_params(url)):
             return "view_variant"
         if is_calendar(path, parts.query):
             if self.calendar_pages >= self.max_calendar_pages:
