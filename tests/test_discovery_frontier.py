@@ -246,3 +246,13 @@ def test_traps_are_cut_before_they_are_requested():
     cal = [f.hub(f"{BASE}/lich/2024-06-{d:02d}", "hub") for d in range(1, 6)]
     assert sum(1 for c in cal if c is not None) == 2
     assert f.report()["traps"]["cut"] == {"calendar": 3, "view_variant": 2}
+
+
+def test_a_walk_whose_next_page_is_behind_a_script_is_no_whole_view():
+    f = frontier()
+    page1 = f.hub(BASE + "/thoi-su", "home")
+    html = listing_html([1, 2]).replace(b"</ul>", b"</ul><a href=\"javascript:__doPostBack('p','Page$2')\">2</a>")
+    read(f, page1, html)
+    report = f.report()
+    assert report["walks"]["cut_script_pager"] == 1 and report["whole_site"] is False
+    assert "behind a script" in report["unreached"]["listed"][0]["why"]

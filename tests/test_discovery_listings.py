@@ -105,3 +105,15 @@ def test_page_numbers_of_common_cms():
     assert page_number("https://x.vn/tin.aspx?cat=5&PageIndex=4")[1] == 4
     assert listing_root("https://x.vn/Tin-tuc/Thoi-su/currentpage/2") == "https://x.vn/Tin-tuc/Thoi-su"
     assert listing_root("https://x.vn/kinh-doanh-p2.html") == listing_root("https://x.vn/kinh-doanh.html")
+
+
+def test_a_next_page_behind_a_script_is_noticed():
+    from newsarchive.discovery.listings import read_listing
+
+    postback = b"""<ul><li><a href="/a-123456.html">A</a></li></ul>
+      <a href="javascript:__doPostBack('ctl00$pager','Page$2')">2</a>"""
+    more = b"""<meta charset="utf-8"><ul><li><a href="/a-123456.html">A</a></li></ul><button>Xem th\xc3\xaam</button>"""
+    plain = b"""<ul><li><a href="/a-123456.html">A</a></li></ul><a href="javascript:void(0)">In</a>"""
+    assert read_listing(postback, "https://x.vn/thoi-su").next_by_script
+    assert read_listing(more, "https://x.vn/thoi-su").next_by_script
+    assert not read_listing(plain, "https://x.vn/thoi-su").next_by_script

@@ -104,6 +104,7 @@ class ListingPage:
     # next page candidate -> the rule that found it: "rel_next", "text_next", "page_number"
     next_rules: dict[str, str] = field(default_factory=dict)
     article_like: bool = False          # the page reads as one article (see ARTICLE_SIGNS)
+    next_by_script: bool = False        # a next page behind a script (__doPostBack, "load more"): not followed
 
 
 def _norm_text(text: str) -> str:
@@ -203,6 +204,19 @@ PARAGRAPH_RUN = 4
 PARAGRAPH_CHARS = 80
 
 
+def _script_pager(el, href: str, current: int) -> bool:
+    """A "next" or page N+1 control that only a script follows (``javascript:__doPostBack(...)``, an
+    ``onclick`` "Xem thêm", a ``<button>`` "Tải thêm")."""
+    if el.tag == "a" and not href.startswith("javascript:") and not el.get("onclick"):
+        return False
+    text = _norm_text(el.text_content()) or _norm_text(el.get("title") or "")
+    return text in NEXT_TEXTS or text in SCRIPT_MORE_TEXTS or text == str(current + 1)
+
+
+# Texts of "load more" controls (buttons, script links) besides NEXT_TEXTS
+SCRIPT_MORE_TEXTS: tuple[str, ...] = ("tải thêm", "xem thêm tin", "xem tiếp", "load more", "show more")
+
+
 def article_like(doc, html: bytes | str) -> bool:
     raw = html if isinstance(html, bytes) else html.encode("utf-8", "replace")
     if ARTICLE_TYPES.search(raw):
@@ -238,9 +252,15 @@ def read_listing(html: bytes | str, base_url: str, month_first: bool = False,
     rel_next: list[str] = []
     text_next: list[str] = []
     anchors: list[tuple[object, str, str]] = []
-    for el in doc.iter("a", "link"):
+    here_n = page_number(base_url)
+    for el in doc.iter("a", "link", "button"):
         href = (el.get("href") or "").strip()
-        if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
+        if el.tag == "button" or not href or href.startswith(("javascript:", "#")):
+            # a pager the crawl cannot follow: __doPostBack, a "load more" run by a script
+            if el.tag != "link" and _script_pager(el, href, here_n[1] if here_n else 1):
+                page.next_by_script = True
+            continue
+        if href.startswith(("mailto:", "tel:")):
             continue
         url = clean_url(urljoin(base_url, href))
         if not url.startswith(("http://", "https://")):
