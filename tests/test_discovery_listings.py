@@ -115,5 +115,7 @@ def test_a_next_page_behind_a_script_is_noticed():
     more = b"""<meta charset="utf-8"><ul><li><a href="/a-123456.html">A</a></li></ul><button>Xem th\xc3\xaam</button>"""
     plain = b"""<ul><li><a href="/a-123456.html">A</a></li></ul><a href="javascript:void(0)">In</a>"""
     assert read_listing(postback, "https://x.vn/thoi-su").next_by_script
-    assert read_listing(more, "https://x.vn/thoi-su").next_by_script
-    assert not read_listing(plain, "https://x.vn/thoi-su").next_by_script
+    got = read_listing(more, "https://x.vn/thoi-su")
+    assert got.more_by_script and not got.next_by_script
+    got = read_listing(plain, "https://x.vn/thoi-su")
+    assert not got.next_by_script and not got.more_by_script

@@ -604,7 +604,7 @@ class OutletFrontier:
                 self._count("discovery/traps/endless_pagination", 1)
             self._walk_ended(root, "ended_repeating", fetch.url, cut=False, complete=True)
             return ListingOutcome(out, as_page)
-        if nxt is None and page.next_by_script:
+        if nxt is None and (page.next_by_script or (page.more_by_script and fetch.depth == 0)):
             # its older pages are behind a script this crawl does not run: not a walk to the end
             self._walk_ended(root, "cut_script_pager", fetch.url, cut=True)
             self.coverage.not_reached("listing_page", fetch.url, "its next page is behind a script "

@@ -104,7 +104,8 @@ class ListingPage:
     # next page candidate -> the rule that found it: "rel_next", "text_next", "page_number"
     next_rules: dict[str, str] = field(default_factory=dict)
     article_like: bool = False          # the page reads as one article (see ARTICLE_SIGNS)
-    next_by_script: bool = False        # a next page behind a script (__doPostBack, "load more"): not followed
+    next_by_script: bool = False        # a next page behind __doPostBack (or another script link): not followed
+    more_by_script: bool = False        # a "load more" button or onclick link (a widget, or the listing's pager)
 
 
 def _norm_text(text: str) -> str:
@@ -204,13 +205,16 @@ PARAGRAPH_RUN = 4
 PARAGRAPH_CHARS = 80
 
 
-def _script_pager(el, href: str, current: int) -> bool:
-    """A "next" or page N+1 control that only a script follows (``javascript:__doPostBack(...)``, an
-    ``onclick`` "Xem thêm", a ``<button>`` "Tải thêm")."""
+def _script_pager(el, href: str, current: int) -> str | None:
+    """A "next" or page N+1 control that only a script follows: ``"postback"`` for a script link
+    (``javascript:__doPostBack(...)``) saying next or N+1, ``"more"`` for an ``onclick`` link or a
+    ``<button>`` saying "Xem thêm" / "Tải thêm" (the listing's own pager, or a box's), else None."""
     if el.tag == "a" and not href.startswith("javascript:") and not el.get("onclick"):
-        return False
+        return None
     text = _norm_text(el.text_content()) or _norm_text(el.get("title") or "")
-    return text in NEXT_TEXTS or text in SCRIPT_MORE_TEXTS or text == str(current + 1)
+    if not (text in NEXT_TEXTS or text in SCRIPT_MORE_TEXTS or text == str(current + 1)):
+        return None
+    return "postback" if href.startswith("javascript:") and "void" not in href else "more"
 
 
 # Texts of "load more" controls (buttons, script links) besides NEXT_TEXTS
@@ -257,8 +261,11 @@ def read_listing(html: bytes | str, base_url: str, month_first: bool = False,
         href = (el.get("href") or "").strip()
         if el.tag == "button" or not href or href.startswith(("javascript:", "#")):
             # a pager the crawl cannot follow: __doPostBack, a "load more" run by a script
-            if el.tag != "link" and _script_pager(el, href, here_n[1] if here_n else 1):
+            kind = _script_pager(el, href, here_n[1] if here_n else 1) if el.tag != "link" else None
+            if kind == "postback":
                 page.next_by_script = True
+            elif kind == "more":
+                page.more_by_script = True
             continue
         if href.startswith(("mailto:", "tel:")):
             continue
