@@ -83,14 +83,13 @@ class Query:
             expr = f"({expr}) OR (({expr}) AND ({' OR '.join(boosts)}))"
         return expr
 
-    def highlight_terms(self) -> list[tuple[str, bool]]:
-        """(folded token, is a prefix) of every token to highlight in titles and snippets."""
-        out: list[tuple[str, bool]] = []
+    def highlight_terms(self) -> list[tuple[tuple[str, ...], bool]]:
+        """(folded tokens, last one is a prefix) of every word and phrase to highlight."""
+        out: list[tuple[tuple[str, ...], bool]] = []
         for t in self.terms:
-            for i, tok in enumerate(t.folded):
-                item = (tok, t.prefix and i == len(t.folded) - 1)
-                if item not in out:
-                    out.append(item)
+            item = (tuple(t.folded), t.prefix)
+            if item not in out:
+                out.append(item)
         return out
 
 

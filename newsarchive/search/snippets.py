@@ -39,11 +39,16 @@ class Marked:
         return ("…" if self.cut_start else "") + self.text + ("…" if self.cut_end else "")
 
 
-def term_pattern(terms: list[tuple[str, bool]]) -> re.Pattern | None:
-    """A regex finding the folded terms as whole words (or word starts, for prefixes)."""
+def term_pattern(terms: list[tuple[tuple[str, ...], bool]]) -> re.Pattern | None:
+    """A regex finding the folded words and phrases (their words with anything but letters and digits
+    between) as whole words; a prefix's last word may go on."""
     if not terms:
         return None
-    alts = sorted((re.escape(t) + (r"[^\W_]*" if prefix else "") for t, prefix in terms), key=len, reverse=True)
+    alts = []
+    for words, prefix in terms:
+        alt = r"[\W_]+".join(re.escape(w) for w in words)
+        alts.append(alt + (r"[^\W_]*" if prefix else ""))
+    alts.sort(key=len, reverse=True)
     return re.compile(r"(?<![^\W_])(?:" + "|".join(alts) + r")(?![^\W_])")
 
 
