@@ -103,10 +103,12 @@ def search(db: sqlite3.Connection, query: Query | None, filters: Filters | None 
         args["q"] = query.fts()
         w = ", ".join(str(x) for x in WEIGHTS)
         try:
-            rows = db.execute(f"SELECT {cols}, bm25(fts, {w}) AS score FROM fts JOIN docs d ON d.rowid = fts.rowid "
+            # CROSS JOIN: the full-text match drives, each match then looked up in docs by rowid (left to
+            # itself, SQLite may walk docs by a filter's index and run the match once per row)
+            rows = db.execute(f"SELECT {cols}, bm25(fts, {w}) AS score FROM fts CROSS JOIN docs d ON d.rowid = fts.rowid "
                               f"WHERE fts MATCH :q{where} ORDER BY score LIMIT :limit OFFSET :offset", args).fetchall()
             if where:
-                total = db.execute(f"SELECT COUNT(*) FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH :q{where}",
+                total = db.execute(f"SELECT COUNT(*) FROM fts CROSS JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH :q{where}",
                                    args).fetchone()[0]
             else:
                 total = db.execute("SELECT COUNT(*) FROM fts WHERE fts MATCH :q", args).fetchone()[0]

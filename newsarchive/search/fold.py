@@ -23,7 +23,6 @@ EXTRA = {"đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "ł": "l", "Ł": "l", "ø":
 
 _COMBINING = re.compile("[" + "".join(
     re.escape(chr(c)) for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))) + "]")
-_EXTRA_TABLE = str.maketrans(EXTRA)
 # A word: letters and digits (no underscore), as FTS5's unicode61 tokenizer reads them.
 WORD = re.compile(r"[^\W_]+")
 
@@ -32,9 +31,11 @@ def fold(text: str | None) -> str:
     """Lowercased, without diacritics, đ -> d: the form both the index and the queries use."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFD", text)
-    text = _COMBINING.sub("", text)
-    return text.translate(_EXTRA_TABLE).lower()
+    text = _COMBINING.sub("", unicodedata.normalize("NFD", text))
+    for char, plain in EXTRA.items():   # str.replace: C speed (str.translate with a dict is 10x slower)
+        if char in text:
+            text = text.replace(char, plain)
+    return text.lower()
 
 
 def has_diacritics(text: str) -> bool:

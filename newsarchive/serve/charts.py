@@ -10,13 +10,13 @@ PAD_LEFT, PAD_BOTTOM, PAD_TOP = 40, 24, 10
 
 
 def _nice_max(n: int) -> int:
-    if n <= 5:
-        return max(n, 1)
-    for step in (1, 2, 5):
-        for scale in (1, 10, 100, 1000, 10000, 100000):
-            if step * scale * 5 >= n:
-                return step * scale * 5
-    return n
+    """The smallest of 1, 2, 5, 10, 20, 50... that is at least n (the chart's top line)."""
+    value = 1
+    while True:
+        for m in (1, 2, 5):
+            if m * value >= n:
+                return m * value
+        value *= 10
 
 
 def per_day_svg(counts: dict[date, int], start: date, end: date, label: str = "articles") -> str:
