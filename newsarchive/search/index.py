@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 
 SEARCH = "search.sqlite"
 # Bumped whenever folding, tokenizing or the tables change: an index of another format is rebuilt.
-FORMAT = "newsarchive-search/1"
+FORMAT = "newsarchive-search/2"
 ZSTD_LEVEL = 3
 
 SCHEMA = """
@@ -72,13 +72,15 @@ CREATE INDEX IF NOT EXISTS records_run ON records(run_id, line);
 CREATE TABLE IF NOT EXISTS docs (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, site TEXT, outlet TEXT,
     province TEXT, province_key TEXT, province_2025_key TEXT, published_at TEXT, day TEXT, fetched_at TEXT,
-    title TEXT, url TEXT, filled INTEGER, words INTEGER
+    title TEXT, url TEXT, filled INTEGER, words INTEGER, meta TEXT
 );
 CREATE INDEX IF NOT EXISTS docs_site_day ON docs(site, day);
+CREATE INDEX IF NOT EXISTS docs_site_filled ON docs(site, filled);
 CREATE INDEX IF NOT EXISTS docs_province_day ON docs(province_key, day);
 CREATE INDEX IF NOT EXISTS docs_province25_day ON docs(province_2025_key, day);
 CREATE INDEX IF NOT EXISTS docs_day ON docs(day);
-CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, lead, body, exact, content='', tokenize='unicode61 remove_diacritics 0');
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, lead, body, exact, meta, content='', tokenize='unicode61 remove_diacritics 0');
+CREATE TABLE IF NOT EXISTS sites (site TEXT PRIMARY KEY, province_key TEXT, province_2025_key TEXT);
 CREATE TABLE IF NOT EXISTS outlets (
     site TEXT PRIMARY KEY, runs INTEGER, last_run TEXT, last_status TEXT, last_ok_run TEXT, last_ok_at TEXT,
     last_complete_run TEXT, last_new_at TEXT, flags TEXT
@@ -132,9 +134,35 @@ def filled_mask(rec: dict[str, Any]) -> int:
     return mask
 
 
-def _fts_values(rec: dict[str, Any]) -> tuple[str, str, str, str]:
+def _fts_values(rec: dict[str, Any], meta: str) -> tuple[str, str, str, str, str]:
     title, lead = rec.get("title") or "", rec.get("lead") or ""
-    return fold(title), fold(lead), fold(rec.get("body") or ""), exact_form(title + "\n" + lead)
+    return fold(title), fold(lead), fold(rec.get("body") or ""), exact_form(title + "\n" + lead), meta
+
+
+# Filters as tokens of the FTS table's `meta` column (weight 0: they never change the ranking), so that
+# a search with filters is one FTS5 intersection of posting lists instead of a full-text match checked
+# row by row against docs: the outlet, the province (its pre- and post-2025 names) and the publication
+# year and month. SQL then checks the exact values (days at the edges of a range) on the few rows left.
+def _key(prefix: str, value: str) -> str:
+    import hashlib
+
+    return prefix + hashlib.blake2b(value.encode("utf-8"), digest_size=6).hexdigest()
+
+
+def site_token(site: str) -> str:
+    return _key("zs", site.lower())
+
+
+def province_token(key: str) -> str:
+    return _key("zp", key)
+
+
+def meta_tokens(site: str | None, province_keys: Iterable[str | None], day: str | None) -> str:
+    out = [site_token(site)] if site else []
+    out += sorted({province_token(k) for k in province_keys if k})
+    if day and len(day) >= 7 and day[:4].isdigit() and day[5:7].isdigit():
+        out += [f"zy{day[:4]}", f"zm{day[:4]}{day[5:7]}"]
+    return " ".join(out)
 
 
 def _site_of_target(target: str) -> str | None:
@@ -337,25 +365,31 @@ class SearchIndex:
         if doc is not None and doc[1] > version:
             return                   # an older version indexed after a newer one: the newer stays
         published = rec.get("published_at") or None
-        province_2025 = self._province_2025(site)
-        values = (aid, version, site, rec.get("outlet"), rec.get("province"), fold(rec.get("province")) or None,
-                  fold(province_2025) or None, published, published[:10] if published else None, rec.get("fetched_at"),
-                  rec.get("title"), rec.get("canonical_url") or rec.get("final_url") or rec.get("url"),
-                  filled_mask(rec), int(rec.get("word_count") or 0))
+        day = published[:10] if published else None
+        province_key, province_2025_key = fold(rec.get("province")) or None, fold(self._province_2025(site)) or None
+        meta = meta_tokens(site, (province_key, province_2025_key), day)
+        values = (aid, version, site, rec.get("outlet"), rec.get("province"), province_key, province_2025_key,
+                  published, day, rec.get("fetched_at"), rec.get("title"),
+                  rec.get("canonical_url") or rec.get("final_url") or rec.get("url"),
+                  filled_mask(rec), int(rec.get("word_count") or 0), meta)
+        if site:
+            db.execute("INSERT OR REPLACE INTO sites VALUES (?,?,?)", (site, province_key, province_2025_key))
         if doc is not None:
-            old = db.execute("SELECT data FROM records WHERE id = ? AND version = ?", (aid, doc[1])).fetchone()
-            if old is not None:
-                db.execute("INSERT INTO fts (fts, rowid, title, lead, body, exact) VALUES ('delete', ?, ?, ?, ?, ?)",
-                           (doc[0], *_fts_values(unpack(old[0]))))
+            old = db.execute("SELECT r.data, d.meta FROM records r JOIN docs d ON d.id = r.id AND d.version = r.version "
+                             "WHERE d.rowid = ?", (doc[0],)).fetchone()
+            if old is not None:   # a contentless table deletes with exactly the values indexed
+                db.execute("INSERT INTO fts (fts, rowid, title, lead, body, exact, meta) VALUES ('delete', ?, ?, ?, ?, ?, ?)",
+                           (doc[0], *_fts_values(unpack(old[0]), old[1] or "")))
             db.execute("UPDATE docs SET id=?, version=?, site=?, outlet=?, province=?, province_key=?, province_2025_key=?, "
-                       "published_at=?, day=?, fetched_at=?, title=?, url=?, filled=?, words=? WHERE rowid = ?",
+                       "published_at=?, day=?, fetched_at=?, title=?, url=?, filled=?, words=?, meta=? WHERE rowid = ?",
                        (*values, doc[0]))
             rowid = doc[0]
         else:
             rowid = db.execute("INSERT INTO docs (id, version, site, outlet, province, province_key, province_2025_key, "
-                               "published_at, day, fetched_at, title, url, filled, words) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                               values).lastrowid
-        db.execute("INSERT INTO fts (rowid, title, lead, body, exact) VALUES (?, ?, ?, ?, ?)", (rowid, *_fts_values(rec)))
+                               "published_at, day, fetched_at, title, url, filled, words, meta) "
+                               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", values).lastrowid
+        db.execute("INSERT INTO fts (rowid, title, lead, body, exact, meta) VALUES (?, ?, ?, ?, ?, ?)",
+                   (rowid, *_fts_values(rec, meta)))
 
     def _province_2025(self, site: str | None) -> str | None:
         """The outlet's province since the 2025 merger, from the registry (records carry the older name)."""

@@ -163,7 +163,7 @@ class Archive:
     def outlet_articles(self, db: sqlite3.Connection, site: str, page: int, per_page: int) -> Page:
         total = db.execute("SELECT COUNT(*) FROM docs WHERE site = ?", (site,)).fetchone()[0]
         rows = db.execute("SELECT id, version, title, published_at, url FROM docs WHERE site = ? "
-                          "ORDER BY day IS NULL, day DESC, published_at DESC, id LIMIT ? OFFSET ?",
+                          "ORDER BY day DESC, rowid DESC LIMIT ? OFFSET ?",   # (site, day) index order; undated last
                           (site, per_page, (page - 1) * per_page)).fetchall()
         items = [{"id": r[0], "version": r[1], "title": r[2], "published_at": r[3], "url": r[4]} for r in rows]
         return Page(items, page, per_page, total)
