@@ -265,13 +265,15 @@ def main() -> None:
              ("article", f"/articles/{aid}"), ("article (v1 only)", f"/articles/{sample_id}"),
              ("article diff", f"/articles/{aid}/diff"), ("capture page", f"/articles/{cap[0]}/v{cap[1]}/capture"),
              ("capture replay", f"/captures/{cap[0]}/v{cap[1]}"),
-             ("snapshot diff", f"/diff?a={runs[1]}&b={runs[-1]}"),
+             ("snapshot diff, new pair", f"/diff?a={runs[1]}&b={runs[-1]}"),
              ("snapshot diff, page 2", f"/diff?a={runs[1]}&b={runs[-1]}&kind=added&page=2"),
              ("search: common word", "/search?q=" + quote("của")), ("search: Đà Lạt", "/search?q=" + quote("Đà Lạt")),
              ("search: da lat", "/search?q=da+lat"), ("search: phrase", "/search?q=" + quote('"thị trường xăng dầu"')),
              ("search: + filters", "/search?q=" + quote("kinh tế") + "&province=" + quote("Lâm Đồng") + "&since=2025-01-01"),
-             ("search: page 20", "/search?q=" + quote("người dân") + "&page=20")]
-    print("\nPages served by waitress on 127.0.0.1 (ms; 'first' includes filling caches):")
+             ("search: page 20", "/search?q=" + quote("người dân") + "&page=20"),
+             ("snapshot diff, default", "/diff")]   # last: the server computed it at start (warm-up)
+    print("\nPages served by waitress on 127.0.0.1 (ms; 'first' includes filling caches; the server computes the\n"
+          "outlets overview and the diff of the last two crawls when it starts):")
     print(f"  {'page':<24} {'status':>6} {'KB':>6} {'median':>7} {'p95':>7} {'max':>7} {'first':>8}")
     with running(root) as base:
         conn = http.client.HTTPConnection(base.split("//")[1], timeout=120)

@@ -260,3 +260,37 @@ def test_search_command_errors_are_one_clear_line(sample, tmp_path):
     res = CliRunner().invoke(main, ["search", "x", "--archive", str(tmp_path / "nothing")])
     assert res.exit_code == 1 and "not an archive" in res.output
 
+
+
+def test_a_broad_query_ranks_the_newest_matches_and_counts_them_all(tmp_path, monkeypatch):
+    from newsarchive.search import find as find_module
+
+    for r in range(3):
+        _write(tmp_path, f"r{r}", [article(r * 10 + i, body=f"Tin thời sự số {r * 10 + i}.") for i in range(10)])
+    monkeypatch.setattr(find_module, "RANK_CAP", 12)
+    db = open_readonly(tmp_path)
+    try:
+        res = search(db, parse_query("thời sự"), per_page=50)
+        newest = {r[0] for r in db.execute("SELECT id FROM docs ORDER BY rowid DESC LIMIT 12")}
+    finally:
+        db.close()
+    assert res.total == 30 and res.ranked == 12 and res.capped
+    assert ids(res) == newest
+    capped = CliRunner().invoke(main, ["search", "thời sự", "--archive", str(tmp_path), "--no-update"])
+    assert "most recently archived matches are ranked" in capped.output
+
+
+def test_date_filters_across_years_and_the_tokens_that_cover_them(tmp_path):
+    from datetime import date
+
+    from newsarchive.search.find import period_tokens
+
+    assert period_tokens(date(2024, 11, 5), date(2026, 2, 1)) == ["zm202411", "zm202412", "zy2025", "zm202601",
+                                                                 "zm202602"]
+    days = ["2024-12-31", "2025-01-01", "2025-06-15", "2025-12-31", "2026-01-01", "2026-03-07"]
+    _write(tmp_path, "r1", [article(i, body="Bão số ba.", published=f"{d}T23:59:00+07:00") for i, d in enumerate(days)])
+    by_day = {article(i).id: d for i, d in enumerate(days)}
+    for since, until in (("2024-12-31", "2025-12-31"), ("2025-01-01", "2026-01-01"), ("2025-06-15", None),
+                         (None, "2025-01-01"), ("2026-03-08", None)):
+        got = ids(find(tmp_path, "bão", since=since, until=until))
+        assert got == {a for a, d in by_day.items() if (since or "0") <= d <= (until or "9")}, (since, until)

@@ -75,12 +75,14 @@ def search(query: tuple[str, ...], archive: str, site: str | None, province: str
         click.echo(json.dumps({"query": text, "filters": {"site": filters.site, "province": filters.province,
                                                           "since": filters.since and filters.since.isoformat(),
                                                           "until": filters.until and filters.until.isoformat()},
-                               "total": results.total, "page": results.page, "per_page": results.per_page,
+                               "total": results.total, "ranked": results.ranked, "page": results.page, "per_page": results.per_page,
                                "hits": [h.as_dict() for h in results.hits]}, ensure_ascii=False))
         return
     what = f" for “{text}”" if text else ""
     click.echo(f"{results.total} article{'s' if results.total != 1 else ''}{what} "
                f"(page {results.page} of {results.pages}, {results.seconds * 1000:.0f} ms)")
+    if results.capped:
+        click.echo(f"(the {results.ranked:,} most recently archived matches are ranked; add words or filters to rank all)")
     start = (results.page - 1) * results.per_page
     for n, h in enumerate(results.hits, start + 1):
         click.echo("")

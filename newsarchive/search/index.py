@@ -80,7 +80,8 @@ CREATE INDEX IF NOT EXISTS docs_province_day ON docs(province_key, day);
 CREATE INDEX IF NOT EXISTS docs_province25_day ON docs(province_2025_key, day);
 CREATE INDEX IF NOT EXISTS docs_day ON docs(day);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, lead, body, exact, meta, content='', tokenize='unicode61 remove_diacritics 0');
-CREATE TABLE IF NOT EXISTS sites (site TEXT PRIMARY KEY, province_key TEXT, province_2025_key TEXT);
+CREATE TABLE IF NOT EXISTS sites (site TEXT PRIMARY KEY, province TEXT, province_key TEXT, province_2025 TEXT,
+                                  province_2025_key TEXT);
 CREATE TABLE IF NOT EXISTS outlets (
     site TEXT PRIMARY KEY, runs INTEGER, last_run TEXT, last_status TEXT, last_ok_run TEXT, last_ok_at TEXT,
     last_complete_run TEXT, last_new_at TEXT, flags TEXT
@@ -366,14 +367,16 @@ class SearchIndex:
             return                   # an older version indexed after a newer one: the newer stays
         published = rec.get("published_at") or None
         day = published[:10] if published else None
-        province_key, province_2025_key = fold(rec.get("province")) or None, fold(self._province_2025(site)) or None
+        province_2025 = self._province_2025(site)
+        province_key, province_2025_key = fold(rec.get("province")) or None, fold(province_2025) or None
         meta = meta_tokens(site, (province_key, province_2025_key), day)
         values = (aid, version, site, rec.get("outlet"), rec.get("province"), province_key, province_2025_key,
                   published, day, rec.get("fetched_at"), rec.get("title"),
                   rec.get("canonical_url") or rec.get("final_url") or rec.get("url"),
                   filled_mask(rec), int(rec.get("word_count") or 0), meta)
         if site:
-            db.execute("INSERT OR REPLACE INTO sites VALUES (?,?,?)", (site, province_key, province_2025_key))
+            db.execute("INSERT OR REPLACE INTO sites VALUES (?,?,?,?,?)",
+                       (site, rec.get("province"), province_key, province_2025, province_2025_key))
         if doc is not None:
             old = db.execute("SELECT r.data, d.meta FROM records r JOIN docs d ON d.id = r.id AND d.version = r.version "
                              "WHERE d.rowid = ?", (doc[0],)).fetchone()

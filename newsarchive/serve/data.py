@@ -175,7 +175,9 @@ class Archive:
                 for summary, complete, partial, seen in rows]
 
     def provinces(self, db: sqlite3.Connection) -> list[str]:
-        return [r[0] for r in db.execute("SELECT DISTINCT province FROM docs WHERE province IS NOT NULL ORDER BY 1")]
+        """Every province named by an outlet of the archive, before and since the 2025 merger."""
+        rows = db.execute("SELECT province FROM sites UNION SELECT province_2025 FROM sites").fetchall()
+        return sorted({r[0] for r in rows if r[0]})
 
     def sites(self, db: sqlite3.Connection) -> list[str]:
         return [o["site"] for o in self.overview(db)["outlets"] if o["site"]]

@@ -42,6 +42,26 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def warm_up(data) -> threading.Thread:
+    """Fill the caches of the two costliest first views in the background: the outlets overview and
+    the comparison of the last two crawls (the archive library's snapshot query: seconds on a large
+    archive). A failure here only means the first visitor waits."""
+    def work() -> None:
+        with contextlib.suppress(Exception):
+            db = data.search_db()
+            try:
+                data.overview(db)
+                crawls = [p for p in data.run_points() if p["kind"] == "crawl"]
+                if len(crawls) >= 2:
+                    data.snapshot_diff(db, crawls[-2]["run_id"], crawls[-1]["run_id"], None, False)
+            finally:
+                db.close()
+
+    thread = threading.Thread(target=work, name="newsarchive-serve-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def make_server(archive: str | Path, host: str = "127.0.0.1", port: int = 8765, threads: int = 4,
                 extra_hosts: tuple[str, ...] = ()):
     """A waitress server for the app (not yet serving), and the port it listens on."""
@@ -50,6 +70,7 @@ def make_server(archive: str | Path, host: str = "127.0.0.1", port: int = 8765, 
     from newsarchive.serve.app import create_app
 
     app = create_app(archive)
+    warm_up(app.config["ARCHIVE"])
     server = create_server(app, host=host, port=port, threads=threads, ident="newsarchive",
                            clear_untrusted_proxy_headers=True)
     bound = server.effective_port
