@@ -271,3 +271,22 @@ def test_serve_command_clear_errors(tmp_path, sample):
         busy = s.getsockname()[1]
         res = CliRunner().invoke(main, ["serve", str(sample["archive"]), "--port", str(busy), "--no-update"])
     assert res.exit_code == 1 and "choose another --port" in res.output
+
+
+def test_a_running_app_sees_new_runs_and_a_rebuilt_index(sample, tmp_path):
+    import shutil
+
+    from archive_helpers import article
+    from newsarchive.archive.writer import RunWriter
+    from newsarchive.search.index import rebuild
+
+    archive = tmp_path / "archive"
+    shutil.copytree(sample["archive"], archive)
+    c = create_app(archive).test_client()
+    assert 'id="hits"' in text(get(c, "/search?q=zyxwquux")) and "data-id" not in text(get(c, "/search?q=zyxwquux"))
+    with RunWriter(archive, "run3") as run:           # a crawl finishing while the app runs
+        run.add(article(1, body="Một từ hiếm: zyxwquux."))
+    assert text(get(c, "/search?q=zyxwquux")).count("data-id=") == 1
+    assert "run3" in text(get(c, "/runs"))
+    rebuild(archive)                                  # `newsarchive reindex` swaps a new file in
+    assert text(get(c, "/search?q=zyxwquux")).count("data-id=") == 1

@@ -109,12 +109,6 @@ def create_app(archive: str | Path, allowed_hosts: list[str] | None = None) -> F
         if request.method not in ("GET", "HEAD"):
             abort(405)
 
-    @app.teardown_request
-    def _close(_exc) -> None:
-        db = g.pop("sdb", None)
-        if db is not None:
-            db.close()
-
     @app.after_request
     def _headers(resp: Response) -> Response:
         resp.headers.setdefault("Content-Security-Policy", APP_CSP)

@@ -48,14 +48,11 @@ def warm_up(data) -> threading.Thread:
     archive). A failure here only means the first visitor waits."""
     def work() -> None:
         with contextlib.suppress(Exception):
-            db = data.search_db()
-            try:
-                data.overview(db)
-                crawls = [p for p in data.run_points() if p["kind"] == "crawl"]
-                if len(crawls) >= 2:
-                    data.snapshot_diff(db, crawls[-2]["run_id"], crawls[-1]["run_id"], None, False)
-            finally:
-                db.close()
+            db = data.search_db()     # this thread's own connection
+            data.overview(db)
+            crawls = [p for p in data.run_points() if p["kind"] == "crawl"]
+            if len(crawls) >= 2:
+                data.snapshot_diff(db, crawls[-2]["run_id"], crawls[-1]["run_id"], None, False)
 
     thread = threading.Thread(target=work, name="newsarchive-serve-warm-up", daemon=True)
     thread.start()
