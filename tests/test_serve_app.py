@@ -202,14 +202,16 @@ def test_serving_writes_nothing(sample, client):
     archive = sample["archive"]
 
     def state():
-        # (index.sqlite-shm is SQLite's shared-memory lock table for WAL readers: every reader writes
-        # it by design; it holds no data)
+        # SQLite's readers of a WAL database (index.sqlite) keep a shared-memory lock table in its -shm
+        # file and may create an empty -wal beside it: they hold no data (checked below)
         return {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(archive.rglob("*"))
-                if p.is_file() and not p.name.endswith("-shm")}
+                if p.is_file() and not p.name.endswith(("-shm", "-wal"))}
 
     before = state()
     test_every_view_renders(client, sample)
     assert state() == before
+    wal = archive / (L.INDEX + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
 
 
 # --- the command ----------------------------------------------------------------------------------------

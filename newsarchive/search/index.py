@@ -449,12 +449,17 @@ def _size(path: Path) -> int:
 
 
 def _open_archive_index(root: Path) -> sqlite3.Connection | None:
+    """The archive's index.sqlite, to read which sites each run saw. An ordinary connection (made
+    query-only), not a `mode=ro` one: a read-only reader of a WAL database leaves its -wal and -shm
+    files behind when it is the last to close, where a writer would remove them."""
     path = root / L.INDEX
     if not path.exists():
         return None
     try:
-        return connect_readonly(path)
-    except (ArchiveError, sqlite3.Error):
+        db = sqlite3.connect(path, timeout=30)
+        db.execute("PRAGMA query_only = 1")
+        return db
+    except sqlite3.Error:
         return None
 
 
