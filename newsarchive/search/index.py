@@ -41,6 +41,7 @@ import zstandard
 
 from newsarchive.archive import layout as L
 from newsarchive.archive.diff import DiffOptions, field_changes
+from newsarchive.archive.index import _size
 from newsarchive.archive.layout import ArchiveError
 from newsarchive.archive.lines import iter_lines
 from newsarchive.archive.runs import run_info
@@ -439,13 +440,6 @@ class SearchIndex:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
 
 
 def _open_archive_index(root: Path) -> sqlite3.Connection | None:
