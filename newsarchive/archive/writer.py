@@ -330,6 +330,10 @@ class RunWriter:
             except Exception:  # noqa: BLE001 - the index is derived; refresh repairs it
                 pass
             self._lock.release()
+            if (self.dir / L.MANIFEST).exists():   # sealed: make its records searchable (never raises)
+                from newsarchive.search.index import update_after_run
+
+                update_after_run(self.root)
 
     def _update_index_run(self, status: str, manifest: dict[str, Any]) -> None:
         try:

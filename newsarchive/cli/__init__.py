@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "stats": "newsarchive.cli.stats_cmd:stats",
     "runs": "newsarchive.cli.runs_cmd:runs",
     "schedule": "newsarchive.cli.schedule_cmd:schedule",
+    "search": "newsarchive.cli.search_cmd:search",
+    "serve": "newsarchive.cli.serve_cmd:serve",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -50,6 +52,8 @@ SHORT_HELP: dict[str, str] = {
     "stats": "Articles per outlet and month, field coverage, errors (table, JSON, plot).",
     "runs": "List an archive's runs (outcome, counts, duration); flag outlets that look broken.",
     "schedule": "Crontab lines or systemd timers for a crawl plan; the scheduled-run wrapper.",
+    "search": "Full-text search of the archive (with or without diacritics), filtered, ranked.",
+    "serve": "Browse, search and compare the archive in a web browser (local, read-only).",
 }
 
 

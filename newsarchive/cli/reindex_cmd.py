@@ -11,9 +11,9 @@ from newsarchive.cli.archive_common import archive_argument, user_errors
 @archive_argument
 @click.option("--verify", is_flag=True, help="Also check every finished run's files against their manifest sha256.")
 def reindex(archive: str, verify: bool) -> None:
-    """Rebuild ARCHIVE/index.sqlite (default data/archive) from its runs. A run that was killed is
-    sealed first: torn last lines and a torn WARC record are moved aside to <file>.torn (reported,
-    never deleted) and a manifest with status "interrupted" is written.
+    """Rebuild ARCHIVE/index.sqlite (default data/archive) and the search index (search.sqlite) from
+    its runs. A run that was killed is sealed first: torn last lines and a torn WARC record are moved
+    aside to <file>.torn (reported, never deleted) and a manifest with status "interrupted" is written.
 
     \b
     Example:
@@ -23,9 +23,11 @@ def reindex(archive: str, verify: bool) -> None:
     from newsarchive.archive import layout as L
     from newsarchive.archive.index import reindex as do_reindex
     from newsarchive.archive.runs import verify_run
+    from newsarchive.search.index import rebuild as rebuild_search
 
     with user_errors():
         totals = do_reindex(archive)
+        searchable = rebuild_search(archive)   # search.sqlite, derived from the runs too (docs/serve.md)
         problems = []
         if verify:
             for run in L.list_run_dirs(archive):
@@ -38,6 +40,7 @@ def reindex(archive: str, verify: bool) -> None:
                f"{totals['unchanged']} unchanged re-fetches indexed"
                + (f"; {totals['duplicates']} duplicate versions skipped" if totals["duplicates"] else "")
                + (f"; {totals['torn']} torn lines set aside" if totals["torn"] else ""))
+    click.echo(f"search index: {searchable.articles} articles searchable ({searchable.records} versions)")
     for p in problems:
         click.echo(p, err=True)
     if verify:
