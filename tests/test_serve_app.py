@@ -63,6 +63,14 @@ def test_outlets_and_outlet_views_count_the_articles(client, sample):
     assert outlet.count('class="bar"') >= 2 and "<title>2026-03-07:" in outlet
     assert 'id="coverage"' in outlet and 'id="outlet-runs"' in outlet
     assert "run2" in outlet and "complete" in outlet
+    # the newest crawl's discovery account: every source it read, with what each found
+    from newsarchive.archive.coverage import SOURCE_NAMES, coverage_reports
+
+    (report,) = coverage_reports(sample["archive"], site="127.0.0.1")
+    assert report["run_id"] == "run2" and report["sources"]
+    assert 'id="discovery-sources"' in outlet and "seen whole" in outlet
+    for source, n in report["sources"].items():
+        assert f"<td>{SOURCE_NAMES[source]}</td><td class=\"n\">{n['found']}</td>" in outlet, source
 
 
 def test_run_view_shows_manifest_counts_failures_and_records(client):

@@ -29,6 +29,7 @@ from flask import Flask, Response, abort, g, redirect, render_template, request,
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from newsarchive.archive.coverage import SOURCE_NAMES
 from newsarchive.archive.layout import ArchiveError
 from newsarchive.search.query import QueryError, parse_day, parse_filters, parse_query
 from newsarchive.serve.data import Archive, NotFound, default_range
@@ -184,7 +185,8 @@ def create_app(archive: str | Path, allowed_hosts: list[str] | None = None) -> F
         total, coverage = data.coverage(db, site)
         return render_template("outlet.html", o=info, chart=Markup(per_day_svg(counts, start, end)),
                                start=start, end=end, in_range=sum(counts.values()), articles=articles,
-                               coverage=coverage, covered=total, runs=data.outlet_runs(db, site), nav="outlets")
+                               coverage=coverage, covered=total, runs=data.outlet_runs(db, site),
+                               discovery=data.discovery(site), source_names=SOURCE_NAMES, nav="outlets")
 
     @app.get("/runs")
     def runs():

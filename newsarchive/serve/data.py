@@ -156,6 +156,16 @@ class Archive:
                 return o
         raise NotFound(f"no outlet {site!r} in this archive")
 
+    def discovery(self, site: str) -> dict[str, Any] | None:
+        """The discovery account of the outlet's newest crawl that kept one (``newsarchive coverage``)."""
+        from newsarchive.archive.coverage import coverage_reports
+
+        try:
+            reports = coverage_reports(self.root, site=site)
+        except ArchiveError:
+            return None
+        return reports[0] if reports else None
+
     def per_day(self, db: sqlite3.Connection, site: str, start: date, end: date) -> dict[date, int]:
         rows = db.execute("SELECT day, COUNT(*) FROM docs WHERE site = ? AND day BETWEEN ? AND ? GROUP BY day",
                           (site, start.isoformat(), end.isoformat()))
