@@ -158,6 +158,9 @@ class OutletFrontier:
         self.traps = TrapGuard(max_pages=self.limits.max_pages, max_calendar_pages=self.limits.max_calendar_pages,
                                max_query_variants=self.limits.max_query_variants)
         self.coverage = Coverage(profile.name)
+        # what the newest earlier run left (retries, walks to read again) and, when it may be trusted
+        # for this run's window, for taking documents as unchanged (conditional requests, skips)
+        self.loaded_memory = memory
         old = memory if memory is not None and memory.trusted_for(self.window.since, self.window.until) else None
         self.old_memory = old
         self.memory = OutletMemory(profile.name, window=(_iso(self.window.since), _iso(self.window.until)))
@@ -217,8 +220,9 @@ class OutletFrontier:
         out = [Fetch(urljoin(home, "/robots.txt"), "robots", "start", PRIORITY["robots"], probe=True),
                self._document(home, "home", "start", force=True)]
         out = [f for f in out if f is not None]
-        old = self.old_memory
+        old = self.loaded_memory
         if old is not None:
+            # (whatever window they were found under: the window decides again here)
             # articles earlier runs found and could not archive
             for url, entry in sorted(old.unfinished.items()):
                 attempts = int(entry.get("attempts") or 0)
