@@ -26,7 +26,11 @@ shapes is only how the articles can be found. ``SHAPES`` names them:
   pages and from articles' breadcrumbs, are the only listings of most articles, whose URLs have no
   id and no extension (a shape the URL classifier does not know);
 - ``sitemap_child_fails``: a sitemap index whose second child answers 500 every time (its articles are
-  on the listings too).
+  on the listings too);
+- ``cms_wordpress``, ``cms_joomla``, ``cms_aspnet``: article URLs that carry their id in the query
+  (``/?p=1003``, ``index.php?option=com_content&view=article&id=203``, ``chi-tiet.aspx?id=5003``),
+  sections paged with "Tiếp »" (``/page/N/``, Joomla's ``&start=`` offsets) or numbered links whose
+  "1" is the first page again; no sitemap, no feed.
 
 Every site links an ``OutsideSite`` (another loopback host) from its pages: a crawl must never request
 it. ``requests`` logs every request a site answered (host, path and query).
@@ -176,7 +180,12 @@ class ZooSite:
                     else datetime(2024, 1, 3, 8, 15, tzinfo=VN_TZ) + timedelta(days=31 * i, hours=i % 10, minutes=i % 45))
             sub = f"{section}/muc-{'ab'[i // 2 % 2]}" if deep else section
             aid = 700100 + i * 7
-            path = (f"/{sub}/bai-viet-so-{i}-ve-tinh-nha" if deep else f"/{section}/tin-tuc-tinh-nha-so-{i}-{aid}.html")
+            path = (f"/{sub}/bai-viet-so-{i}-ve-tinh-nha" if deep else
+                    f"/?p={1000 + i}" if self.shape == "cms_wordpress" else
+                    f"/index.php?option=com_content&view=article&id={200 + i}&catid={1 + i % 2}"
+                    if self.shape == "cms_joomla" else
+                    f"/tin-tuc/chi-tiet.aspx?id={5000 + i}" if self.shape == "cms_aspnet" else
+                    f"/{section}/tin-tuc-tinh-nha-so-{i}-{aid}.html")
             self.articles.append(ZooArticle(path, when, f"bài {i}", section, sub))
         self.articles.sort(key=lambda a: a.published, reverse=True)
 
@@ -199,7 +208,7 @@ class ZooSite:
 
     def _item(self, a: ZooArticle, dated: bool = True) -> str:
         date = f' <span class="time">{a.published.strftime("%d/%m/%Y %H:%M")}</span>' if dated else ""
-        return f'<li><a href="{a.path}">Tin tỉnh nhà {a.title}</a>{date}</li>'
+        return f'<li><a href="{a.path.replace("&", "&amp;")}">Tin tỉnh nhà {a.title}</a>{date}</li>'
 
     # -- listings ---------------------------------------------------------------------------------
     PAGINATION_FORMS = ("query_page", "path_page", "path_trang", "path_p", "suffix_p", "rel_next",
@@ -366,6 +375,42 @@ class ZooSite:
             for sub in subs:
                 self._listing(f"/{sub}", [a for a in self.articles if a.subsection == sub], "xem_them")
 
+    # -- content management systems whose article URLs carry their id in the query --------------------
+    def _cms_sections(self, page_url, pager: str) -> None:
+        for c, s in enumerate(self.SECTIONS, start=1):
+            items = [a for a in self.articles if a.section == s]
+            pages = [items[j:j + PER_PAGE] for j in range(0, len(items), PER_PAGE)]
+            for n, chunk in enumerate(pages, start=1):
+                if pager == "numbers":      # ASP.NET: "1 2 3 4", page 1 linked as ?page=1 too
+                    more = " ".join(f'<a href="{page_url(c, m)}">{m}</a>' for m in range(1, len(pages) + 1))
+                else:                       # WordPress "Tiếp »", Joomla "Tiếp" (offsets: &start=N)
+                    more = f'<a href="{page_url(c, n + 1)}">Tiếp »</a>' if n < len(pages) else ""
+                inner = "<ul>" + "".join(self._item(a) for a in chunk) + "</ul>" + more
+                page = _html(f"{s} {n}", inner, nav=self._cms_nav(page_url))
+                self.routes[page_url(c, n).replace("&amp;", "&")] = page
+                if pager == "numbers" and n == 1:
+                    self.routes[page_url(c, 0).replace("&amp;", "&")] = page
+
+    def _cms_nav(self, page_url) -> str:
+        return "".join(f' <a href="{page_url(c, 1)}">{s}</a>' for c, s in enumerate(self.SECTIONS, start=1))
+
+    def _cms(self, page_url, pager: str) -> None:
+        self._robots()
+        self.routes["/"] = _html("Trang chủ", "<ul>" + "".join(self._item(a) for a in self.articles[:2]) + "</ul>",
+                                 nav=self._cms_nav(page_url))
+        self._cms_sections(page_url, pager)
+
+    def _shape_cms_wordpress(self):
+        slugs = {1: "thoi-su", 2: "kinh-te"}
+        self._cms(lambda c, n: f"/category/{slugs[c]}/" + (f"page/{n}/" if n > 1 else ""), "next")
+
+    def _shape_cms_joomla(self):
+        self._cms(lambda c, n: f"/index.php?option=com_content&amp;view=category&amp;id={c}"
+                  + (f"&amp;start={(n - 1) * PER_PAGE}" if n > 1 else ""), "next")
+
+    def _shape_cms_aspnet(self):
+        self._cms(lambda c, n: f"/tin-tuc/danh-sach.aspx?cat={c}" + (f"&amp;page={n}" if n else ""), "numbers")
+
     def _shape_sitemap_child_fails(self):
         self._robots("/sitemap_index.xml")
         b = self.base
@@ -450,4 +495,4 @@ class ZooSite:
 
 SHAPES = ("partial_sitemap", "news_sitemap", "feed_newest", "feed_only", "listings_every_form", "related_links",
           "moved_domain", "undated_listings", "sitemap_non_articles", "traps", "deep_sections",
-          "sitemap_child_fails")
+          "sitemap_child_fails", "cms_wordpress", "cms_joomla", "cms_aspnet")

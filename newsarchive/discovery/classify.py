@@ -3,10 +3,12 @@
 A named, ordered cascade; the first rule that decides wins:
 
 1. the outlet profile's ``not_article_patterns`` and ``article_patterns`` (site knowledge as data);
-2. what this outlet's own sitemaps and feeds taught: URLs they listed are articles, and so are URLs
-   of the same *shape* (extension, trailing numeric id, slug length, path depth);
-3. ``NOT_ARTICLE_RULES``: generic shapes of pages that are never articles (tags, search, pagination,
+2. what this outlet's own sitemaps and feeds taught: URLs they listed are articles;
+3. ``NOT_ARTICLE_RULES``: generic shapes of paths that are never articles (tags, search, pagination,
    video indexes, static pages, files);
+   then URLs of a *shape* learnt from this outlet (extension, trailing numeric id, slug length, path
+   depth, query signature; from its sitemaps, feeds and pages that turned out to be articles), before
+   the generic query rule (``?p=``, ``?page=``...) and the home page;
 4. ``ARTICLE_RULES``: generic shapes of Vietnamese news article URLs (slug + numeric id,
    ``.html``/``.htm``/``.aspx``/``.vnp``/``.tpo``/``.chn``, dates in the path...);
 5. otherwise: not an article (it may still be followed as a listing page).
@@ -140,14 +142,16 @@ class UrlClassifier:
         for name, pattern in NOT_ARTICLE_RULES:
             if pattern.search(path):
                 return Verdict(False, name)
+        # (before the query and home rules: a shape learnt with its query signature, e.g. WordPress's
+        # /?p=123 once one such page was an article, is this outlet's own word against a generic rule)
+        if self.shapes and (parts.query or path not in ("/", "")):
+            shape = url_shape(url)
+            if self.shapes.get(shape):
+                return Verdict(True, "learned_shape")
         if parts.query and NOT_ARTICLE_QUERY.search(parts.query):
             return Verdict(False, "listing_query")
         if path in ("/", ""):
             return Verdict(False, "home")
-        if self.shapes:
-            shape = url_shape(url)
-            if self.shapes.get(shape):
-                return Verdict(True, "learned_shape")
         for name, pattern in ARTICLE_RULES:
             if pattern.search(path):
                 return Verdict(True, name)

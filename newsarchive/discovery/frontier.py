@@ -46,7 +46,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 from urllib.parse import urljoin, urlsplit
 
-from newsarchive.discovery.classify import UrlClassifier, shape_from_json
+from newsarchive.discovery.classify import UrlClassifier, shape_from_json, url_shape
 from newsarchive.discovery.coverage import Coverage
 from newsarchive.discovery.feeds import COMMON_FEED_PATHS, FeedEntry
 from newsarchive.discovery.hubs import hub_for
@@ -68,6 +68,7 @@ PRIORITY = {"robots": 100, "home": 90, "sitemap": 60, "feed": 60, "listing": 40,
 MAX_LINKS_REMEMBERED = 200_000
 # Article URLs remembered per listing (beyond: the walk is read to its end every time, never trusted)
 MAX_WALK_ARTICLES = 100_000
+MAX_DEFERRED = 50_000       # links put aside as pages of a listing, looked at again when a shape is learnt
 # A whole view must not see far fewer articles than the last run of the same window did (see partial_reasons)
 SEEN_DROP = 0.8
 SEEN_SLACK = 5
@@ -190,6 +191,7 @@ class OutletFrontier:
         self.links_seen: set[str] = set()                        # article-page links handled already
         # hub key -> (page URL, listing key or None for the home page) of the pages that linked it
         self.hub_parents: dict[str, list[tuple[str, str | None]]] = {}
+        self.deferred: dict[str, tuple[str, str]] = {}          # key -> (URL, source) put aside (see hub)
         self.pending_docs = 0                                    # documents requested, not answered
         self.home_done = False
         self.unchanged_unknown = 0                               # unchanged documents with nothing remembered
@@ -498,11 +500,16 @@ class OutletFrontier:
             return None
         root = url_key(listing_root(url))
         key = url_key(url)
-        numbered = page_number(url) is not None and key != root
-        if (numbered and root in self.hubs) or key in self.requested or key in self.articles:
-            return None               # a page of a listing read already (its walk reaches it), or read
+        if key in self.requested or key in self.articles:
+            return None
         if self.state is not None and self.state.status(request_url(url)) != "new":
             return self.article(url, None, source)    # an article archived at this URL: it is still listed
+        if page_number(url) is not None and key != root and root in self.hubs:
+            # a page of a listing read already (its walk reaches it); kept, in case it turns out to be an
+            # article of a shape learnt later (WordPress's /?p=123 reads as page 123 of the home page)
+            if len(self.deferred) < MAX_DEFERRED:
+                self.deferred[key] = (url, source)
+            return None
         if self.hub_count >= self.limits.max_hubs:
             self.hubs_cut += 1
             self._count("discovery/hubs_cut", 1)
@@ -564,14 +571,21 @@ class OutletFrontier:
             f = self.article(url, when, source, raw=raw)
             if f is not None:
                 out.append(f)
+        # links of no known kind this page brought to the frontier (read, or put aside): they may be its
+        # items, of a shape not learnt yet, so a page whose items all are such links is no empty page
+        new_links = 0
         for hub in hubs:
             # (a hub that turns out to be an article is added to what this page lists: article_done)
             parents = self.hub_parents.setdefault(url_key(hub), [])
             if len(parents) < 8 and (fetch.url, root) not in parents:
                 parents.append((fetch.url, None if kind == "home" else root))
+            deferred = len(self.deferred)
             f = self.hub(hub, "home" if kind == "home" else "hub")
             if f is not None:
                 out.append(f)
+            if ((f is not None and f.kind == "listing") or len(self.deferred) > deferred) \
+                    and url_key(listing_root(hub)) != root:          # (not this listing's own pages)
+                new_links += 1
         self.remember(fetch, etag, last_modified, [u for u, _w, _r in articles])
         if kind == "home":
             return ListingOutcome(out)
@@ -593,7 +607,9 @@ class OutletFrontier:
             nxt = None
         # -- does the walk go on?
         stop = cut = None
-        if not articles:
+        if not articles and fetch.depth and new_links and nxt is not None:
+            pass                             # items of a shape not learnt yet: walk on (below)
+        elif not articles:
             stop = "ended_empty" if fetch.depth else None
             if fetch.depth == 0 and not as_page:
                 self.coverage.walks["not_listings"] += 1
@@ -601,7 +617,7 @@ class OutletFrontier:
             if nxt is None:
                 self._walk_ended(root, stop or "not_listing", fetch.url, cut=False, complete=True)
                 return ListingOutcome(out, as_page)
-        elif not fresh and fetch.depth > 0:
+        elif not fresh and not new_links and fetch.depth > 0:
             # everything on it was on earlier pages: the site repeats its last page (endless pagination)
             if nxt is not None:
                 self.traps.record("endless_pagination", nxt)
@@ -815,6 +831,8 @@ class OutletFrontier:
         self.coverage.articles[outcome] += 1
         if archived and key not in self.articles:
             self._hub_was_article(key, url)
+            out.extend(self.skipped_fetches)
+            self.skipped_fetches.clear()
         if outcome != "failed":
             self.memory.unfinished.pop(self.article_urls.get(key, url), None)
             self.memory.unfinished.pop(url, None)
@@ -834,9 +852,17 @@ class OutletFrontier:
     def _hub_was_article(self, key: str, url: str) -> None:
         """A page read as a hub was archived as an article: its URL shape is learnt (and remembered),
         and the pages that linked it list it (so that, unchanged later, they still count it)."""
+        learnt = url_shape(url)
         self.classifier.learn(url)
         self.coverage.found_by(key, url, "hub")
         self.articles[key] = "known"
+        # links put aside as pages of a listing that are of this shape: articles after all
+        for other, (link, source) in list(self.deferred.items()):
+            if url_shape(link) == learnt:
+                del self.deferred[other]
+                f = self.article(link, None, source)
+                if f is not None:
+                    self.skipped_fetches.append(f)
         self.memory.walks.pop(url_key(listing_root(url)), None)
         for page_url, root in self.hub_parents.pop(key, ()):
             if root is not None:

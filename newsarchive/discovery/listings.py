@@ -295,10 +295,12 @@ def read_listing(html: bytes | str, base_url: str, month_first: bool = False,
     root = listing_root(base_url)
     for link in page.links:
         pn = page_number(link.url)
-        # an unnumbered first page may be followed by page 1 (0-based sites) or page 2
+        # an unnumbered first page may be followed by page 2, or by page 1 on sites that count from 0
+        # (page 2 first when both are linked: "1" is then this very page)
         wanted = {current + 1} if here else {1, 2}
         if pn and pn[1] in wanted and listing_root(link.url) == root:
-            numbered.append(link.url)
+            numbered.append((-pn[1], link.url))
+    numbered = [url for _n, url in sorted(numbered, key=lambda x: x[0])]
     for rule, urls in (("rel_next", rel_next), ("text_next", text_next), ("page_number", numbered)):
         for url in urls:
             if url != clean_url(base_url) and url not in page.next_pages:
