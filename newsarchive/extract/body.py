@@ -287,12 +287,11 @@ def _inside(el: Any, others: Iterable[Any]) -> bool:
     return False
 
 
-def find_container(root: Any, site: Any = None, title: Any = None) -> tuple[Any, str] | None:
-    """(container element, where it came from) for the article body; ``title`` is the headline
-    element when known (the generic finder prefers text that follows it)."""
-    catalogue = S.profile_selectors(site, "body") + S.BODY
-    for selector, comment in catalogue:
-        found = [el for el in S.select(root, selector) if not is_hidden(el)]
+def find_container(page: Any) -> tuple[Any, str] | None:
+    """(container element, where it came from) for the article body; the headline element, when
+    known (``page.title_el``), lets the generic finder prefer text that follows it."""
+    for selector, comment in page.catalogue("body", S.BODY):
+        found = [el for el in page.select(page.root, selector) if not is_hidden(el)]
         if not found:
             continue
         # several matches (templates, nested wrappers): the one with most text
@@ -300,10 +299,71 @@ def find_container(root: Any, site: Any = None, title: Any = None) -> tuple[Any,
         if _chars(text_of(best)) >= 65:
             where = "profile" if comment == "outlet profile" else "selector"
             return best, f"{where}:{selector.split(',')[0].strip()}"
-    best = generic_container(root, title=title)
+    best = generic_container(page.root, title=page.title_el)
     if best is None:
         return None
     return best[0], "generic"
+
+
+def locate_body(page: Any, art: Any) -> None:
+    """Step: ``page.container`` (the body) and ``page.scope`` (the article around headline and body).
+
+    Raises NotAnArticle when the page holds no text block at all."""
+    from newsarchive.extract.classify import NotAnArticle
+    from newsarchive.extract.tree import common_ancestor
+
+    found = find_container(page)
+    if found is None:
+        raise NotAnArticle("no article text found", "no-text", page.url)
+    container, page.body_from = found
+    title_el = page.title_el
+    scope = common_ancestor(title_el, container) if title_el is not None else None
+    if scope is None or scope.tag in ("html",):
+        scope = container.getparent() if container.getparent() is not None else container
+        if scope.getparent() is not None and scope.tag != "body":
+            scope = scope.getparent()
+    page.sources["body"] = page.body_from
+    page.container, page.scope = container, scope
+
+
+RELATED_LINE = re.compile(r"^(>>|»|>)\s*|^(xem\s+thêm|đọc\s+thêm|tin\s+liên\s+quan|bài\s+liên\s+quan)\s*[:>]", re.I)
+
+
+def drop_furniture(blocks: list[Block], title: str | None) -> list[Block]:
+    """Blocks that are page furniture wherever they stand: "Xem thêm" lines, related links,
+    link-only lines, the headline repeated."""
+    out = []
+    for b in blocks:
+        if b.kind == "image":
+            out.append(b)
+            continue
+        t = b.text
+        if S.FURNITURE_TEXT.match(t) or RELATED_LINE.match(t):
+            continue
+        if b.link_ratio > 0.7 and b.kind != "caption" and len(t) < 300:
+            continue
+        if title and t == title:
+            continue
+        out.append(b)
+    return out
+
+
+def read_body(page: Any, art: Any) -> None:
+    """Step: ``page.blocks``, the container read in reading order, fields already taken (headline,
+    sapo, date line, byline elements) and furniture left out."""
+    page.blocks = drop_furniture(read_blocks(page.container, page.skip), art.title)
+
+
+def join_body(page: Any, art: Any) -> None:
+    """Step: ``art.body``, the text blocks joined by blank lines (captions only when nothing else)."""
+    blocks = page.blocks
+    text_blocks = [b.text for b in blocks if b.kind not in ("image", "caption")]
+    if not text_blocks:
+        captions = [b.text for b in blocks if b.kind == "caption"]
+        if captions:
+            text_blocks = captions
+            page.warnings.append("no running text: image captions used as the body")
+    art.body = "\n\n".join(text_blocks)
 
 
 # --- blocks -------------------------------------------------------------------------------------

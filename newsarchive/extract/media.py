@@ -173,3 +173,23 @@ def _ancestors_to(el: Any, stop: Any):
 def make_image(url: str, caption: str | None, alt: str | None) -> ArticleImage:
     cap, credit = split_credit(caption)
     return ArticleImage(url=url, caption=cap, credit=credit, alt=clean(alt) or None)
+
+
+def fill_videos(page: Any, art: Any) -> None:
+    """Step: ``art.videos``: players in the body; beside it in the article's scope (a broadcaster's
+    ``<video>`` between the sapo and the text) when video-like; else ``og:video``."""
+    from newsarchive.extract.tree import is_inside
+
+    container, scope = page.container, page.scope
+    extra = [u for parent, u in page.script_videos if parent is not None and (parent is container or is_inside(parent, scope))]
+    art.videos = find_videos(container, page.base, extra)
+    if scope is not container and is_inside(container, scope):
+        # players beside the body: the whole article region in document order; iframes outside
+        # the body only when video-like
+        inner = {v.url for v in art.videos}
+        art.videos = [
+            v for v in find_videos(scope, page.base, extra)
+            if v.url in inner or v.kind != "iframe" or "video" in v.url.lower() or "player" in v.url.lower()
+        ]
+    if not art.videos and page.md.videos:
+        art.videos = find_videos(container, page.base, page.md.videos[:1])

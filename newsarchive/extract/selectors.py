@@ -139,37 +139,37 @@ def compile_css(selector: str) -> CSSSelector | None:
         return None
 
 
-_INDEX: dict[int, tuple[Any, dict]] = {}
-
-
 _INDEXED_ATTRS = frozenset(("id", "data-role", "itemprop", "data-field", "rel"))
 
 
-def _index(top: Any) -> dict:
-    """Per-document index: class token / id / attribute value -> elements, plus document order."""
-    key = id(top)
-    cached = _INDEX.get(key)
-    if cached is not None and cached[0] is top:
-        return cached[1]
-    if len(_INDEX) > 4:
-        _INDEX.clear()
-    elements = list(top.iter(etree.Element))  # elements only, in document order (C-level walk)
-    order: dict[Any, int] = {el: i for i, el in enumerate(elements)}
-    by: dict[tuple, list] = {}
-    for el in elements:
-        items = el.items()
-        if not items:
-            continue
-        for attr, v in items:
-            if attr == "class":
-                if v:
-                    for token in set(v.split()):
-                        by.setdefault(("cls", token), []).append(el)
-            elif attr in _INDEXED_ATTRS and v:
-                by.setdefault((attr, v.strip()), []).append(el)
-    idx = {"top": top, "order": order, "by": by, "ends": {}, "sub": {}}
-    _INDEX[key] = (top, idx)
-    return idx
+class SelectorIndex:
+    """One document's index: class token / id / attribute value -> elements, plus document order.
+
+    Built once per page (``newsarchive.extract.page.Page.index``) and passed to :func:`select`; it
+    belongs to that page alone, so pages extracted at the same time in several threads never share
+    one (there is no module-level index)."""
+
+    __slots__ = ("top", "order", "by", "ends", "sub")
+
+    def __init__(self, top: Any):
+        self.top = top
+        elements = list(top.iter(etree.Element))  # elements only, in document order (C-level walk)
+        self.order: dict[Any, int] = {el: i for i, el in enumerate(elements)}
+        by: dict[tuple, list] = {}
+        for el in elements:
+            items = el.items()
+            if not items:
+                continue
+            for attr, v in items:
+                if attr == "class":
+                    if v:
+                        for token in set(v.split()):
+                            by.setdefault(("cls", token), []).append(el)
+                elif attr in _INDEXED_ATTRS and v:
+                    by.setdefault((attr, v.strip()), []).append(el)
+        self.by = by
+        self.ends: dict[Any, int] = {}
+        self.sub: dict[str, list] = {}
 
 
 # --- selectors answered from the index -------------------------------------------------------
@@ -233,25 +233,25 @@ def _matches(el: Any, compound: tuple) -> bool:
     return value in v and value in _XML_SPACE.split(v)
 
 
-def _candidates(idx: dict, compound: tuple) -> list[Any] | None:
+def _candidates(idx: SelectorIndex, compound: tuple) -> list[Any] | None:
     """Elements of the document that may match a compound (a superset), from the index; None when
     the index cannot narrow it down."""
     tag, attr, op, value = compound
-    by = idx["by"]
+    by = idx.by
     if attr == "class" and op == "~=":
         return by.get(("cls", value), [])
     if attr == "class" and op == "*=":
         # [class*=x]: every element with a class token containing x (cached per page)
-        found = idx["sub"].get(value)
+        found = idx.sub.get(value)
         if found is None:
-            found = idx["sub"][value] = [el for (k, token), els in by.items() if k == "cls" and value in token for el in els]
+            found = idx.sub[value] = [el for (k, token), els in by.items() if k == "cls" and value in token for el in els]
         return found
     if op == "=" and attr in _INDEXED_ATTRS:
         return by.get((attr, value), [])
     if tag is not None:
         found = by.get(("tag", tag))
         if found is None:
-            found = by[("tag", tag)] = list(idx["top"].iter(tag))
+            found = by[("tag", tag)] = list(idx.top.iter(tag))
         return found
     return None
 
@@ -274,18 +274,16 @@ def _chain_up(el: Any, chain: tuple, i: int, scope: Any) -> bool:
     return False
 
 
-def _fast(root: Any, selector: str) -> list[Any] | None:
-    """``select`` from the per-page index, or None when the selector needs cssselect."""
+def _fast(root: Any, selector: str, idx: SelectorIndex) -> list[Any] | None:
+    """``select`` from the page's index, or None when the selector needs cssselect."""
     plan = _plan(selector)
     if plan is None:
         return None
-    top = root.getroottree().getroot()
-    idx = _index(top)
-    order = idx["order"]
+    order = idx.order
     start = order.get(root)
     if start is None:
         return None
-    end = idx["ends"].get(root)
+    end = idx.ends.get(root)
     if end is None:
         # the last element of root's subtree in document order: follow the last element children
         node = root
@@ -294,7 +292,7 @@ def _fast(root: Any, selector: str) -> list[Any] | None:
             if child is None:
                 break
             node = child
-        end = idx["ends"][root] = order[node]
+        end = idx.ends[root] = order[node]
     found: dict[Any, int] = {}
     for chain in plan:
         last = chain[-1][1]
@@ -320,17 +318,19 @@ def _fast(root: Any, selector: str) -> list[Any] | None:
     return sorted(found, key=found.get)
 
 
-def select(root: Any, selector: str) -> list[Any]:
+def select(root: Any, selector: str, index: SelectorIndex | None = None) -> list[Any]:
     """Elements under root matching a CSS selector list, in document order.
 
-    Selector lists of compound parts (tag, .class, #id, [attr=x], [attr*=x], [attr~=x]) joined by
-    " " or ">" are answered from a per-document index (one pass over the tree), with the same
-    result as cssselect; others go through cssselect.
+    With ``index`` (the page's :class:`SelectorIndex`), selector lists of compound parts (tag,
+    .class, #id, [attr=x], [attr*=x], [attr~=x]) joined by " " or ">" are answered from it, with
+    the same result as cssselect; others (and every look-up without an index) go through cssselect.
     """
-    try:
-        fast = _fast(root, selector)
-    except Exception:
-        fast = None
+    fast = None
+    if index is not None:
+        try:
+            fast = _fast(root, selector, index)
+        except Exception:
+            fast = None
     if fast is not None:
         return fast
     sel = compile_css(selector)

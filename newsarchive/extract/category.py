@@ -1,0 +1,136 @@
+"""The article's section (category): the deepest breadcrumb item, or the section label.
+
+Cascade:
+
+1. outlet profile selectors;
+2. breadcrumb classes and microdata (``selectors.BREADCRUMB``), then a JSON-LD BreadcrumbList;
+3. :func:`text_breadcrumb`: a class-less "Trang chủ » X" trail before the headline;
+4. :func:`section_label`: a short linked label right before the headline;
+5. section labels, ``rel=category``, the highlighted menu item (``selectors.SECTION``);
+6. ``article:section`` / JSON-LD ``articleSection`` (names like "News" skipped).
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import chain, islice
+from typing import Any
+
+from newsarchive.article import Article
+from newsarchive.extract import body as B
+from newsarchive.extract import selectors as S
+from newsarchive.extract.text import clean, similar, text_of
+from newsarchive.extract.tree import first_in
+
+HOME = re.compile(r"^(trang\s*chủ|home|trang\s*nhất|tin\s*tức\s*24h|»|>|/)$", re.I)
+
+
+def fill_category(page: Any, art: Article) -> None:
+    """Step: ``art.category`` (see the module docstring for the cascade)."""
+    title_el = page.title_el
+    cat = S.profile_selectors(page.site, "category")
+    if cat:
+        f = first_in(page, cat)
+        if f:
+            art.category = clean(text_of(f[0])) or None
+            page.sources["category"] = f[1]
+            return
+    for selector, comment in S.BREADCRUMB:
+        items = [clean(text_of(el)) for el in page.select(page.root, selector) if not B.is_hidden(el)]
+        items = [t for t in items if t and len(t) <= 60 and not HOME.match(t) and not (art.title and similar(t, art.title))]
+        if items:
+            art.category = items[-1]
+            page.sources["category"] = "breadcrumb"
+            return
+    if page.md.breadcrumb:
+        items = [t for t in page.md.breadcrumb if not HOME.match(t) and not (art.title and similar(t, art.title))]
+        if items:
+            art.category = items[-1]
+            page.sources["category"] = "json-ld breadcrumb"
+            return
+    trail = text_breadcrumb(page, title_el)
+    if trail:
+        art.category = trail
+        page.sources["category"] = "breadcrumb trail"
+        return
+    label = section_label(page, title_el)
+    if label:
+        art.category = label
+        page.sources["category"] = "label-before-title"
+        return
+    for selector, comment in S.SECTION:
+        for el in page.select(page.root, selector):
+            t = clean(text_of(el))
+            if t and len(t) <= 60 and not HOME.match(t):
+                art.category = t
+                page.sources["category"] = "selector:" + selector.split(",")[0]
+                return
+    for value, where in page.md.section:
+        if S.GENERIC_SECTION.match(value):
+            continue
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        if len(parts) > 1 and all(len(p) <= 30 for p in parts):
+            value = parts[-1]  # "Kinh doanh, Tài chính": the deepest section
+        art.category = value
+        page.sources["category"] = where
+        return
+
+
+_TRAIL_SEP = re.compile(r"^[\s»>›/|→·•\-–]*$")
+
+
+def text_breadcrumb(page: Any, title_el: Any, limit: int = 60) -> str | None:
+    """A breadcrumb without a class: a short element before the headline made of 2-6 links
+    separated only by » > › / | arrows, the first one to the home page. The deepest link not
+    equal to the headline is the category."""
+    if title_el is None:
+        return None
+    seen = 0
+    node = title_el
+    while node is not None and node.tag not in ("body", "html") and seen < limit:
+        for sib in node.itersiblings(preceding=True):
+            for el in chain((sib,), sib.iterdescendants()):  # lazily: a menu may hold thousands
+                seen += 1
+                if seen > limit * 4:
+                    return None
+                if not isinstance(el.tag, str) or el.tag in B.SKIP_TAGS:
+                    continue
+                links = list(islice(el.iter("a"), 7))  # 7 is already too many
+                if not 2 <= len(links) <= 6:
+                    continue
+                text = clean(text_of(el))
+                if len(text) > 150:
+                    continue
+                # only links and separators
+                rest = text
+                names = [clean(text_of(a)) for a in links]
+                for n in names:
+                    rest = rest.replace(n, " ", 1)
+                if not _TRAIL_SEP.match(rest) or "»" not in text and ">" not in text and "›" not in text and "/" not in text and "→" not in text:
+                    continue
+                href = (links[0].get("href") or "").strip()
+                if not (HOME.match(names[0]) or href in ("/", "./") or re.match(r"^/?(index|default|home)\.\w+$", href, re.I) or re.match(r"^https?://[^/]+/?$", href)):
+                    continue
+                for n in reversed(names[1:]):
+                    if n and not HOME.match(n) and not (page.title_el is not None and similar(n, clean(text_of(title_el)))):
+                        return n
+                return None
+        node = node.getparent()
+    return None
+
+
+def section_label(page: Any, title_el: Any) -> str | None:
+    """A short linked label right before the headline ("Tin tức" above the title)."""
+    if title_el is None:
+        return None
+    for sib in title_el.itersiblings(preceding=True):
+        if not isinstance(sib.tag, str) or sib.tag in B.SKIP_TAGS:
+            continue
+        t = clean(text_of(sib))
+        if not t:
+            continue
+        links = [clean(text_of(a)) for a in sib.iter("a") if clean(text_of(a))]
+        if links and len(t) <= 40 and not HOME.match(links[-1]):
+            return links[-1]
+        return None
+    return None

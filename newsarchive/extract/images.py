@@ -1,0 +1,84 @@
+"""Which pictures of the body are the article's, and the caption each one carries.
+
+Walks the image markers of the body blocks (``body.read_blocks``) in reading order:
+
+- junk pictures (icons, logos, tiny sizes) and placeholders are passed over (``media``);
+- a thumbnail inside a link to another page is a related-article teaser: dropped with its text;
+- a caption is the text that belongs to the image: the caption-classed / ``<figcaption>`` blocks
+  of its figure, text in the same block, or the short centred / italic line right under it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newsarchive.article import Article, ArticleImage
+from newsarchive.extract import body as B
+from newsarchive.extract import media as M
+from newsarchive.extract.text import text_of
+from newsarchive.extract.tree import is_inside
+
+
+def collect_images(page: Any, art: Article) -> None:
+    """Step: ``art.images``; the caption blocks are marked ``kind="caption"`` (not body text)."""
+    art.images, page.blocks = images_from_blocks(page, page.blocks)
+
+
+def images_from_blocks(page: Any, blocks: list[B.Block]) -> tuple[list[ArticleImage], list[B.Block]]:
+    images: list[ArticleImage] = []
+    keep: list[B.Block] = []
+    i = 0
+    n = len(blocks)
+    seen: set[str] = set()
+    while i < n:
+        b = blocks[i]
+        if b.kind != "image":
+            keep.append(b)
+            i += 1
+            continue
+        img = b.image
+        url = M.image_url(img, page.base)
+        i += 1
+        if not url or M.is_junk_image(img, url):
+            continue
+        if M.is_teaser_image(img, page.container):
+            # a related-article teaser: its headline and summary go with it
+            box = teaser_box(img, page.container)
+            while box is not None and i < n and blocks[i].kind != "image" and blocks[i].element is not None and is_inside(blocks[i].element, box):
+                i += 1
+            continue
+        caption_parts: list[str] = []
+        # caption: the following text blocks that belong to this image
+        while i < n and blocks[i].kind != "image":
+            c = blocks[i]
+            same_figure = b.in_figure is not None and c.in_figure is b.in_figure
+            same_block = c.element is b.element and b.element is not None
+            short = len(c.text.split()) <= 60
+            styled = c.kind == "caption" or ((c.align == "center" or c.italic) and short and not c.bold)
+            if (same_figure and short) or (same_block and short) or (styled and short and not caption_parts and c.kind != "heading"):
+                caption_parts.append(c.text)
+                c.kind = "caption"
+                keep.append(c)
+                i += 1
+                if not (same_figure or same_block):
+                    break
+            else:
+                break
+        if url in seen:
+            continue
+        seen.add(url)
+        images.append(M.make_image(url, " ".join(caption_parts) or None, img.get("alt")))
+    return images, keep
+
+
+def teaser_box(img: Any, stop: Any) -> Any:
+    """The smallest block around a teaser thumbnail that also holds its text (at most ~60 words)."""
+    box = None
+    for a in img.iterancestors():
+        if a is stop:
+            break
+        if a.tag in B.BLOCK_TAGS:
+            if len(text_of(a).split()) > 80:
+                break
+            box = a
+    return box

@@ -1,0 +1,158 @@
+"""One page being extracted: its decoded text, parsed tree and everything the field steps find.
+
+:func:`load_page` turns fetched bytes (or text) into a :class:`Page`, refusing what is no page at
+all (empty, binary, not HTML: :class:`~newsarchive.extract.classify.NotAnArticle`). Every piece of
+per-page state lives on the ``Page`` object (the selector index included), never in a module, so
+several pages can be extracted at the same time in threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Mapping
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from newsarchive.extract import selectors as S
+from newsarchive.extract.charset import decode_html
+from newsarchive.extract.classify import NotAnArticle
+from newsarchive.extract.metadata import Metadata, read_metadata
+
+MAX_BYTES = 6_000_000          # larger pages are cut (with a warning) so no page takes over a second
+
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b", b"BZh", b"\x00\x00\x01\x00", b"RIFF", b"OggS", b"ID3", b"\x7fELF", b"MZ")
+
+
+def to_text(html: bytes | str, headers: Mapping[str, Any] | None, url: str) -> tuple[str, list[str]]:
+    """The page as text (charset decided by ``charset.decode_html``) and the warnings on the way."""
+    warnings: list[str] = []
+    if html is None:
+        raise NotAnArticle("empty page", "empty", url)
+    if isinstance(html, (bytearray, memoryview)):
+        html = bytes(html)
+    if isinstance(html, bytes):
+        if not html.strip():
+            raise NotAnArticle("empty page", "empty", url)
+        head = html[:1024]
+        controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+        if head.startswith(_BINARY_MAGIC) or (controls > len(head) // 20 and not head.startswith((b"\xff\xfe", b"\xfe\xff"))):
+            raise NotAnArticle("binary content, not HTML", "binary", url)
+        if len(html) > MAX_BYTES:
+            warnings.append(f"page of {len(html)} bytes cut to {MAX_BYTES} for extraction")
+            html = html[:MAX_BYTES]
+        text, codec, cw = decode_html(html, headers)
+        warnings.extend(cw)
+    elif isinstance(html, str):
+        text = html
+        if len(text) > MAX_BYTES:
+            warnings.append(f"page of {len(text)} characters cut to {MAX_BYTES} for extraction")
+            text = text[:MAX_BYTES]
+    else:
+        raise NotAnArticle(f"page content of type {type(html).__name__}, expected bytes or str", "binary", url)
+    if not text.strip():
+        raise NotAnArticle("empty page", "empty", url)
+    sample = text[:2048]
+    if sample.count("\x00") > 16 or sum(1 for ch in sample if ch == "\ufffd") > 200:
+        raise NotAnArticle("binary content, not HTML", "binary", url)
+    if "<" not in text[:100_000]:
+        raise NotAnArticle("no HTML markup", "binary", url)
+    return text.replace("\x00", ""), warnings
+
+
+# A plain lxml.etree parser: elements are lxml's C-level ``_Element`` (lxml.html's HtmlElement
+# costs a Python class look-up for every element touched); ``text.text_of`` stands in for
+# ``text_content()``. One parser per thread: an lxml parser serialises the threads that share it.
+_PARSERS = threading.local()
+
+
+def _parser() -> Any:
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.HTMLParser(remove_comments=True, remove_pis=True, encoding="utf-8", huge_tree=False)
+    return parser
+
+
+def parse_html(text: str) -> Any:
+    try:
+        root = etree.fromstring(text.encode("utf-8", "surrogatepass"), parser=_parser())
+    except (etree.ParserError, ValueError, UnicodeError, etree.XMLSyntaxError):
+        root = None
+    if root is None:
+        raise NotAnArticle("page could not be parsed as HTML", "unparseable")
+    return root
+
+
+def site_option(site: Any, name: str, default: Any) -> Any:
+    """An outlet profile's option (profiles are objects or mappings)."""
+    if site is None:
+        return default
+    if isinstance(site, Mapping):
+        return site.get(name, default)
+    return getattr(site, name, default)
+
+
+class Page:
+    """Everything found so far on one page: the bag of state the field steps read and fill."""
+
+    def __init__(self, root: Any, url: str, base: str, site: Any, md: Metadata):
+        self.root = root
+        self.url = url
+        self.base = base
+        self.site = site
+        self.md = md
+        self.month_first = bool(site_option(site, "month_first", False))
+        self.warnings: list[str] = list(md.warnings)
+        self.sources: dict[str, str] = {}
+        self.skip: set[Any] = set()       # elements read as a field, left out of the body
+        self.index: S.SelectorIndex | None = None
+        self.script_videos: list[tuple[Any, str]] = []
+        # filled by the steps, in cascade order
+        self.title_el: Any = None
+        self.lead_el: Any = None
+        self.container: Any = None
+        self.scope: Any = None
+        self.body_from: str | None = None
+        self.date_els: list[tuple[Any, str, str]] = []
+        self.byline_els: list[Any] = []
+        self.blocks: list[Any] = []
+        self.tail_text: str | None = None
+        self.header_more = False          # the header byline says "và N tác giả khác"
+
+    def select(self, scope: Any, selector: str) -> list[Any]:
+        """Elements under ``scope`` matching a CSS selector list, in document order (page's index)."""
+        if self.index is None:
+            self.index = S.SelectorIndex(self.root)
+        return S.select(scope, selector, self.index)
+
+    def catalogue(self, field: str, catalogue: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The outlet profile's selectors for a field, then the catalogue's."""
+        return S.profile_selectors(self.site, field) + catalogue
+
+
+def load_page(html: bytes | str, *, url: str, headers: Mapping[str, Any] | None = None, site: Any = None,
+              final_url: str | None = None) -> Page:
+    """Decode and parse a page, read its metadata, drop its scripts (after noting the videos they announce)."""
+    from newsarchive.extract import media as M
+
+    text, warnings = to_text(html, headers, url)
+    root = parse_html(text)
+    md = read_metadata(root)
+    base = final_url or url
+    for link in root.iter("base"):
+        if link.get("href"):
+            try:
+                base = urljoin(base, link.get("href").strip())
+            except ValueError:
+                pass
+            break
+    page = Page(root, url, base, site, md)
+    page.warnings[:0] = warnings
+    # videos announced in scripts are collected before scripts are dropped
+    for script in root.iter("script"):
+        t = script.text or ""
+        if ".m3u8" in t:
+            for m in M._URL_IN_TEXT.finditer(t):
+                page.script_videos.append((script.getparent(), m.group(0)))
+    etree.strip_elements(root, "script", "style", "noscript", "template", with_tail=True)
+    return page
