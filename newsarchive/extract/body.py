@@ -369,8 +369,10 @@ def join_body(page: Any, art: Any) -> None:
 # --- blocks -------------------------------------------------------------------------------------
 
 class _Reader:
-    def __init__(self, skip: set[Any]):
+    def __init__(self, skip: set[Any], container: Any = None):
         self.skip = skip
+        self.container = container
+        self._total: int | None = None
         self.blocks: list[Block] = []
         self.buf: list[str] = []
         self.link = 0
@@ -381,6 +383,19 @@ class _Reader:
         self.kind = "p"
         self.figure: Any = None
         self.pending_br = False
+
+    def holds_the_text(self, el: Any) -> bool:
+        """A node with a furniture class name ("field--label-hidden", "elementor-widget-container")
+        that holds most of the container's text, with few links, is the text's wrapper, not
+        furniture: a class name is weaker evidence than where the text is."""
+        if is_hidden(el) or el.tag in SKIP_TAGS:
+            return False
+        if self._total is None:
+            self._total = _chars(text_of(self.container)) if self.container is not None else 0
+        if not self._total:
+            return False
+        n = _chars(text_of(el))
+        return n >= 0.5 * self._total and n >= 200 and link_density(el, n) < 0.3
 
     def flush(self) -> None:
         text = clean("".join(self.buf))
@@ -463,7 +478,7 @@ class _Reader:
                 else:
                     self.buf.append(" ")
                     self.pending_br = True
-            elif child in self.skip or (ctag != "img" and is_noise(child)):
+            elif child in self.skip or (ctag != "img" and is_noise(child) and not self.holds_the_text(child)):
                 pass
             else:
                 self.walk(child, ctx, depth + 1)
@@ -476,7 +491,7 @@ class _Reader:
 
 def read_blocks(container: Any, skip: Iterable[Any] = ()) -> list[Block]:
     """Text blocks and image markers of a container, in document order."""
-    reader = _Reader(set(skip))
+    reader = _Reader(set(skip), container)
     reader.walk(container, (False, False, False, "", "p", None, container), 0)
     reader.flush()
     return reader.blocks
