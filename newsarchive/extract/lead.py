@@ -18,10 +18,15 @@ from newsarchive.article import Article
 from newsarchive.extract import body as B
 from newsarchive.extract import selectors as S
 from newsarchive.extract.body import RELATED_LINE
-from newsarchive.extract.text import clean, contains_loose, similar, text_of
+from newsarchive.extract.text import _key, clean, contains_loose, similar, text_of
 from newsarchive.extract.tree import first_in, in_noise, is_inside
 
 HAS_DATE = re.compile(r"\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}|\d{4}-\d{2}-\d{2}|tháng\s+\d{1,2}", re.I)
+
+
+def starts_loose(haystack: str, needle: str) -> bool:
+    k = _key(needle)
+    return len(k) >= 8 and _key(haystack).startswith(k)
 
 
 def lead_text(el: Any) -> str:
@@ -41,6 +46,8 @@ def find_lead(page: Any, art: Article) -> None:
     cat = page.catalogue("lead", S.LEAD)
     ok = lambda el: len(clean(text_of(el))) >= 20 and not in_noise(el, page.scope)
     found = first_in(page, cat, scope=page.scope, accept=ok)
+    if found is not None:
+        found = _not_an_excerpt(page, cat, found, ok)
     if found is None:
         found = lead_after_title(page, page.container)
     if found is None:
@@ -53,6 +60,21 @@ def find_lead(page: Any, art: Article) -> None:
     page.sources["lead"] = where
     page.skip.add(el)
     page.lead_el = el
+
+
+def _not_an_excerpt(page: Any, cat: list[tuple[str, str]], found: tuple[Any, str], ok) -> tuple[Any, str]:
+    """Two sapo candidates, one the start of the other: the longer is an excerpt the CMS cut from
+    the article ("<sapo> <first subheading> <first words...>"), the shorter is the sapo."""
+    el, where = found
+    text = clean(text_of(el))
+    for selector, _comment in cat:
+        for other in page.select(page.scope, selector):
+            if other is el or not ok(other):
+                continue
+            t = clean(text_of(other))
+            if 40 <= len(t) <= 0.8 * len(text) and starts_loose(text, t):
+                return other, where
+    return found
 
 
 _LEAD_TAGS = frozenset("h2 h3 h4 h5 p div strong b em span td".split())

@@ -8,6 +8,7 @@ several pages can be extracted at the same time in threads.
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any, Mapping
 from urllib.parse import urljoin
@@ -73,7 +74,15 @@ def _parser() -> Any:
     return parser
 
 
+# "</body>" and "</html>" end tags. An HTML5 parser (a browser) ignores them and reads what
+# follows into the body; libxml2 drops everything after a premature "</html>" (a template that
+# prints "<html ...></html>" before its <head> and <body> would parse as an empty page). Removed
+# before parsing: libxml2 closes the body and the document at the end of the text by itself.
+_END_OF_DOCUMENT = re.compile(r"</(?:body|html)\s*>", re.I)
+
+
 def parse_html(text: str) -> Any:
+    text = _END_OF_DOCUMENT.sub("", text)
     try:
         root = etree.fromstring(text.encode("utf-8", "surrogatepass"), parser=_parser())
     except (etree.ParserError, ValueError, UnicodeError, etree.XMLSyntaxError):

@@ -20,13 +20,9 @@ from typing import Any
 from newsarchive.article import Article
 from newsarchive.extract import body as B
 from newsarchive.extract import selectors as S
-from newsarchive.extract.text import _key, clean, similar, text_of
+from newsarchive.extract.lead import starts_loose
+from newsarchive.extract.text import clean, similar, text_of
 from newsarchive.extract.tree import first_in, in_noise
-
-
-def starts_loose(haystack: str, needle: str) -> bool:
-    k = _key(needle)
-    return len(k) >= 8 and _key(haystack).startswith(k)
 
 
 _SITE_SUFFIX = re.compile(r"\s+[-|–—:»]\s+[^-|–—:»]{2,60}$")
