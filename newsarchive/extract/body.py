@@ -224,6 +224,19 @@ def title_factor(el: Any, title: Any, order: dict | None = None) -> float:
     return 1.0
 
 
+def _holder(el: Any) -> Any:
+    """The element that holds el beside other content: its parent, past wrappers that hold
+    nothing else (``<div class=card><div class=card-content><p>``: each paragraph wrapped on its
+    own scores the element that holds the wrappers, as a bare ``<p>`` scores its parent)."""
+    parent = el.getparent()
+    while parent is not None and len(parent) == 1 and parent.tag not in ("body", "html") and not (parent.text or "").strip():
+        up = parent.getparent()
+        if up is None:
+            break
+        parent = up
+    return parent
+
+
 def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None) -> tuple[Any, float] | None:
     """The element holding the most paragraph text with the fewest links (Readability-style).
 
@@ -246,11 +259,11 @@ def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None)
         if el in excluded:
             continue
         score = 1.0 + commas + min(chars / 100.0, 3.0)
-        parent = el.getparent()
+        parent = _holder(el)
         if parent is None:
             continue
         scores[parent] = scores.get(parent, 0.0) + score
-        grand = parent.getparent()
+        grand = _holder(parent)
         if grand is not None:
             scores[grand] = scores.get(grand, 0.0) + score / 2
     if not scores:
