@@ -1,8 +1,33 @@
-"""Is the page an article? The one decision that can keep a page out of the archive.
+"""Is the page an article? The one decision that can keep a fetched page out of the archive.
 
-``NotAnArticle`` is raised for pages that are not articles (listing, home page, empty, binary...);
-its ``reason`` says why and ``kind`` names the family ("empty", "binary", "unparseable",
-"no-text", "listing").
+Refusing an article loses it silently, archiving a listing adds a wrong record: the decision
+weighs what the page shows against what is known of how it was reached. Evidence counted
+(:func:`evidence`), one point each:
+
+- article metadata: JSON-LD of an article type, or ``og:type`` article;
+- a publication date (visible date line or metadata);
+- a visible headline element;
+- running text: 150 words or more (or 15 words and a picture or a video);
+- a byline (authors or sources).
+
+``confidence`` is the share of those points found, halved when the page looks like a listing
+(headline-like links carry three times the words of the page's own text). It is stored in the record
+(``extraction.confidence``); a record under :data:`UNSURE` carries a warning.
+
+Refused whatever the page was reached as (**strong** evidence, :func:`strong_refusal`):
+
+- no text: fewer than 15 words and no picture or video ("no article text found");
+- a listing: little own text (under 100 words), no picture, no article metadata, and headline
+  links (15 or more) carrying six times the words of the page's own text.
+
+Refused only when nothing says the page is an article (**weak** evidence, :func:`weak_refusal`):
+no article metadata and no date with under 400 words, or under 80 words without media or byline
+on a page of 15 headline links or more. A page *reached as an article* (sitemap, feed, a listing's
+item, a learned article URL pattern: ``reached_as``) is archived then, with its confidence and a
+warning, instead of being lost to a guess.
+
+``NotAnArticle`` is raised for pages refused; its ``reason`` says why and ``kind`` names the
+family ("empty", "binary", "unparseable", "no-text", "listing").
 """
 
 from __future__ import annotations
@@ -11,6 +36,9 @@ from typing import Any
 
 from newsarchive.article import Article
 from newsarchive.extract.text import text_of
+
+# Records below this confidence carry a warning ("not sure this page is an article").
+UNSURE = 0.5
 
 
 class NotAnArticle(Exception):
@@ -23,34 +51,89 @@ class NotAnArticle(Exception):
         self.url = url
 
 
-def teaser_links(root: Any) -> int:
-    """Links whose text reads like a headline (six words or more)."""
-    n = 0
+def headline_links(root: Any) -> tuple[int, int]:
+    """(links whose text reads like a headline, six words or more; the words they carry)."""
+    n = words = 0
     for a in root.iter("a"):
         t = text_of(a)
-        if t and len(t.split()) >= 6:
-            n += 1
-    return n
+        if t:
+            w = len(t.split())
+            if w >= 6:
+                n += 1
+                words += w
+    return n, words
 
 
-def judge(page: Any, art: Article) -> None:
-    """Step: raise NotAnArticle for home pages, listings and pages without article text.
+def teaser_links(root: Any) -> int:
+    """Links whose text reads like a headline (six words or more)."""
+    return headline_links(root)[0]
 
-    Article evidence: JSON-LD of an article type, or a publication date near the headline.
-    A page without either needs a long text to count; a page with little text, no picture, no
-    byline and many headline-like links is a listing even when it shows dates (teaser dates).
-    """
-    root = page.root
+
+def article_metadata(page: Any) -> bool:
+    return bool(page.md.jsonld_article) or (page.md.og_type or "").strip().lower() == "article"
+
+
+def evidence(page: Any, art: Article) -> list[str]:
+    """The article evidence the page shows (see the module docstring)."""
+    words = len(art.body.split())
+    media = bool(art.images or art.videos)
+    found = []
+    if article_metadata(page):
+        found.append("article metadata")
+    if art.published_at is not None:
+        found.append("publication date")
+    if page.title_el is not None:
+        found.append("headline")
+    if words >= 150 or (media and words >= 15):
+        found.append("running text")
+    if art.authors or art.sources:
+        found.append("byline")
+    return found
+
+
+def strong_refusal(page: Any, art: Article, links: tuple[int, int]) -> NotAnArticle | None:
     words = len(art.body.split())
     media = bool(art.images or art.videos)
     if words < 15 and not media:
-        raise NotAnArticle("no article text found", "no-text", page.url)
-    evidence = page.md.jsonld_article or art.published_at is not None
-    if not evidence and words < 400:
-        kind = "listing" if teaser_links(root) >= 10 else "no-text"
-        raise NotAnArticle(
-            "listing page (headline links, no article date or metadata)" if kind == "listing" else "no article date, metadata or long text",
-            kind, page.url,
-        )
-    if words < 80 and not media and not (art.authors or art.sources) and teaser_links(root) >= 15:
-        raise NotAnArticle("listing page (many headline links, little text)", "listing", page.url)
+        return NotAnArticle("no article text found", "no-text", page.url)
+    n, link_words = links
+    if words < 100 and not media and not page.md.jsonld_article and n >= 15 and link_words >= 6 * max(words, 20):
+        return NotAnArticle(f"listing page ({n} headline links, {words} words of its own)", "listing", page.url)
+    return None
+
+
+def weak_refusal(page: Any, art: Article, links: tuple[int, int]) -> NotAnArticle | None:
+    words = len(art.body.split())
+    media = bool(art.images or art.videos)
+    evident = page.md.jsonld_article or art.published_at is not None
+    if not evident and words < 400:
+        if links[0] >= 10:
+            return NotAnArticle("listing page (headline links, no article date or metadata)", "listing", page.url)
+        return NotAnArticle("no article date, metadata or long text", "no-text", page.url)
+    if words < 80 and not media and not (art.authors or art.sources) and links[0] >= 15:
+        return NotAnArticle("listing page (many headline links, little text)", "listing", page.url)
+    return None
+
+
+def judge(page: Any, art: Article) -> None:
+    """Step: raise NotAnArticle for pages the evidence refuses; set ``page.confidence``."""
+    links = headline_links(page.root)
+    refused = strong_refusal(page, art, links)
+    if refused is not None:
+        raise refused
+    found = evidence(page, art)
+    confidence = len(found) / 5
+    words = len(art.body.split())
+    if links[1] > 3 * max(words, 20):
+        confidence /= 2  # headline links carry three times the words of the article's own text
+    page.confidence = round(confidence, 2)
+    doubt = weak_refusal(page, art, links)
+    if doubt is not None:
+        if page.reached_as is None:
+            raise doubt
+        page.warnings.append(f"not sure this page is an article ({doubt.reason}); archived because it was "
+                             f"reached as an article ({page.reached_as})")
+        page.confidence = min(page.confidence, 0.4)
+    elif page.confidence < UNSURE:
+        missing = [e for e in ("article metadata", "publication date", "headline", "running text", "byline") if e not in found]
+        page.warnings.append(f"not sure this page is an article (confidence {page.confidence:.2f}; no {', no '.join(missing)})")

@@ -89,21 +89,26 @@ def extract_article(
     headers: Mapping[str, Any] | None = None,
     site: Any = None,
     final_url: str | None = None,
+    reached_as: str | None = None,
 ) -> Article:
     """Extract an article record from one page. Raises NotAnArticle for pages that are not articles.
 
     ``site`` is an optional outlet profile: any object or mapping with optional ``selectors``
     (field -> list of CSS selectors; fields: title, lead, body, date, byline, category, tags)
-    and ``month_first``.
+    and ``month_first``. ``reached_as`` says how a crawl reached the page as an article
+    ("sitemap", "feed", "listing"...): such a page is refused only on strong evidence, and
+    archived with a low ``extraction.confidence`` and a warning when the evidence is weak
+    (see ``newsarchive.extract.classify``).
     """
-    page = load_page(html, url=url, headers=headers, site=site, final_url=final_url)
+    page = load_page(html, url=url, headers=headers, site=site, final_url=final_url, reached_as=reached_as)
     art = Article(url=url, final_url=final_url or url)
     art.site = registered_domain(urlsplit(final_url or url).hostname or "")
     for _name, step in STEPS:
         step(page, art)
     if not art.title:
         page.warnings.append("no headline found")
-    art.extraction = Extraction(method=METHOD, warnings=_dedupe(page.warnings), sources=page.sources)
+    art.extraction = Extraction(method=METHOD, warnings=_dedupe(page.warnings), sources=page.sources,
+                                confidence=page.confidence)
     return art.finalise()
 
 

@@ -104,7 +104,7 @@ def site_option(site: Any, name: str, default: Any) -> Any:
 class Page:
     """Everything found so far on one page: the bag of state the field steps read and fill."""
 
-    def __init__(self, root: Any, url: str, base: str, site: Any, md: Metadata):
+    def __init__(self, root: Any, url: str, base: str, site: Any, md: Metadata, reached_as: str | None = None):
         self.root = root
         self.url = url
         self.base = base
@@ -127,6 +127,8 @@ class Page:
         self.blocks: list[Any] = []
         self.tail_text: str | None = None
         self.header_more = False          # the header byline says "và N tác giả khác"
+        self.reached_as = reached_as      # how the crawl reached the page as an article ("sitemap", "feed"...)
+        self.confidence: float | None = None
 
     def select(self, scope: Any, selector: str) -> list[Any]:
         """Elements under ``scope`` matching a CSS selector list, in document order (page's index)."""
@@ -140,7 +142,7 @@ class Page:
 
 
 def load_page(html: bytes | str, *, url: str, headers: Mapping[str, Any] | None = None, site: Any = None,
-              final_url: str | None = None) -> Page:
+              final_url: str | None = None, reached_as: str | None = None) -> Page:
     """Decode and parse a page, read its metadata, drop its scripts (after noting the videos they announce)."""
     from newsarchive.extract import media as M
 
@@ -155,7 +157,7 @@ def load_page(html: bytes | str, *, url: str, headers: Mapping[str, Any] | None 
             except ValueError:
                 pass
             break
-    page = Page(root, url, base, site, md)
+    page = Page(root, url, base, site, md, reached_as)
     page.warnings[:0] = warnings
     # videos announced in scripts are collected before scripts are dropped
     for script in root.iter("script"):
