@@ -71,7 +71,7 @@ class Extraction:
     )
     confidence: float | None = doc(
         "How sure the extractor is that the page is an article, 0 to 1: the share of five kinds of evidence "
-        "found (article metadata, a publication date, a visible headline, running text, a byline), halved when "
+        "found (article metadata, a publication date, a visible headline, running text, a byline), one less when "
         "headline links carry three times the page's own words. Under 0.5 the record carries a warning; "
         "null for records of other extractors.", None
     )

@@ -7,18 +7,20 @@ weighs what the page shows against what is known of how it was reached. Evidence
 - article metadata: JSON-LD of an article type, or ``og:type`` article;
 - a publication date (visible date line or metadata);
 - a visible headline element;
-- running text: 150 words or more (or 15 words and a picture or a video);
+- running text: 150 words or more of lead and body (or 15 words and a picture or a video);
 - a byline (authors or sources).
 
-``confidence`` is the share of those points found, halved when the page looks like a listing
-(headline-like links carry three times the words of the page's own text). It is stored in the record
+``confidence`` is the share of those five points found, one point less when the page looks like a
+listing (headline-like links carry three times the words of the page's own text). It is stored in the record
 (``extraction.confidence``); a record under :data:`UNSURE` carries a warning.
 
 Refused whatever the page was reached as (**strong** evidence, :func:`strong_refusal`):
 
 - no text: fewer than 15 words and no picture or video ("no article text found");
-- a listing: little own text (under 100 words), no picture, no article metadata, and headline
-  links (15 or more) carrying six times the words of the page's own text.
+- a listing: little body text (under 100 words), no picture, no JSON-LD article, and headline
+  links (15 or more) carrying six times the words of the body;
+- a section page: its headline is the name of a section (a short menu / breadcrumb item, or its
+  own category), with 10 headline links or more, no article metadata and no picture.
 
 Refused only when nothing says the page is an article (**weak** evidence, :func:`weak_refusal`):
 no article metadata and no date with under 400 words, or under 80 words without media or byline
@@ -35,7 +37,7 @@ from __future__ import annotations
 from typing import Any
 
 from newsarchive.article import Article
-from newsarchive.extract.text import text_of
+from newsarchive.extract.text import _key, similar, text_of
 
 # Records below this confidence carry a warning ("not sure this page is an article").
 UNSURE = 0.5
@@ -69,13 +71,18 @@ def teaser_links(root: Any) -> int:
     return headline_links(root)[0]
 
 
+def own_words(art: Article) -> int:
+    """Words of the article's own text (lead and body)."""
+    return len(art.body.split()) + (len(art.lead.split()) if art.lead else 0)
+
+
 def article_metadata(page: Any) -> bool:
     return bool(page.md.jsonld_article) or (page.md.og_type or "").strip().lower() == "article"
 
 
 def evidence(page: Any, art: Article) -> list[str]:
     """The article evidence the page shows (see the module docstring)."""
-    words = len(art.body.split())
+    words = own_words(art)
     media = bool(art.images or art.videos)
     found = []
     if article_metadata(page):
@@ -91,14 +98,34 @@ def evidence(page: Any, art: Article) -> list[str]:
     return found
 
 
+def names_a_section(page: Any, art: Article) -> bool:
+    """The headline is the name of a section: short, and the text of a link on the page (a menu or
+    breadcrumb item), or the article's own category."""
+    title = art.title or ""
+    if not title or len(title.split()) > 6:
+        return False
+    if art.category and similar(art.category, title):
+        return True
+    key = _key(title)
+    for a in page.root.iter("a"):
+        t = a.text or ""
+        if t and len(t) < 80 and _key(t) == key:
+            return True
+    return False
+
+
 def strong_refusal(page: Any, art: Article, links: tuple[int, int]) -> NotAnArticle | None:
-    words = len(art.body.split())
+    words = own_words(art)
     media = bool(art.images or art.videos)
     if words < 15 and not media:
         return NotAnArticle("no article text found", "no-text", page.url)
     n, link_words = links
-    if words < 100 and not media and not page.md.jsonld_article and n >= 15 and link_words >= 6 * max(words, 20):
-        return NotAnArticle(f"listing page ({n} headline links, {words} words of its own)", "listing", page.url)
+    body = len(art.body.split())  # a listing's "lead" is often its first teaser's summary
+    if body < 100 and not media and not page.md.jsonld_article and n >= 15 and link_words >= 6 * max(body, 20):
+        return NotAnArticle(f"listing page ({n} headline links, {body} words of its own)", "listing", page.url)
+    if n >= 10 and not article_metadata(page) and not media and names_a_section(page, art):
+        return NotAnArticle(f"section page (its headline {art.title!r} names a section; {n} headline links)",
+                            "listing", page.url)
     return None
 
 
@@ -122,17 +149,16 @@ def judge(page: Any, art: Article) -> None:
     if refused is not None:
         raise refused
     found = evidence(page, art)
-    confidence = len(found) / 5
-    words = len(art.body.split())
-    if links[1] > 3 * max(words, 20):
-        confidence /= 2  # headline links carry three times the words of the article's own text
-    page.confidence = round(confidence, 2)
+    points = len(found)
+    if links[1] > 3 * max(own_words(art), 20):
+        points -= 1  # headline links carry three times the words of the article's own text
+    page.confidence = round(max(points, 0) / 5, 2)
     doubt = weak_refusal(page, art, links)
     if doubt is not None:
         if page.reached_as is None:
             raise doubt
-        page.warnings.append(f"not sure this page is an article ({doubt.reason}); archived because it was "
-                             f"reached as an article ({page.reached_as})")
+        page.warnings.append(f"not sure this page is an article ({doubt.reason}); archived because the crawl "
+                             "reached it as an article")
         page.confidence = min(page.confidence, 0.4)
     elif page.confidence < UNSURE:
         missing = [e for e in ("article metadata", "publication date", "headline", "running text", "byline") if e not in found]
