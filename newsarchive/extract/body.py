@@ -237,7 +237,8 @@ def _holder(el: Any) -> Any:
     return parent
 
 
-def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None) -> tuple[Any, float] | None:
+def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None,
+                      paragraph_scores: dict | None = None) -> tuple[Any, float] | None:
     """The element holding the most paragraph text with the fewest links (Readability-style).
 
     Paragraph-like nodes with enough own text score their parent fully and their grandparent by
@@ -266,6 +267,8 @@ def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None)
         grand = _holder(parent)
         if grand is not None:
             scores[grand] = scores.get(grand, 0.0) + score / 2
+    if paragraph_scores is not None:
+        paragraph_scores.update(scores)
     if not scores:
         return None
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:_RANKED]
@@ -302,7 +305,8 @@ def _inside(el: Any, others: Iterable[Any]) -> bool:
 
 def find_container(page: Any) -> tuple[Any, str] | None:
     """(container element, where it came from) for the article body; the headline element, when
-    known (``page.title_el``), lets the generic finder prefer text that follows it."""
+    known (``page.title_el``), lets the generic finder prefer text that follows it. The container
+    is widened over the other chunks of a body split in pieces (:func:`merge_chunks`)."""
     for selector, comment in page.catalogue("body", S.BODY):
         found = [el for el in page.select(page.root, selector) if not is_hidden(el)]
         if not found:
@@ -311,11 +315,59 @@ def find_container(page: Any) -> tuple[Any, str] | None:
         best = max(found, key=lambda el: _chars(text_of(el))) if len(found) > 1 else found[0]
         if _chars(text_of(best)) >= 65:
             where = "profile" if comment == "outlet profile" else "selector"
+            if comment != "outlet profile":
+                best = merge_chunks(page, best, {}, 0.0)
             return best, f"{where}:{selector.split(',')[0].strip()}"
-    best = generic_container(page.root, title=page.title_el)
+    scores: dict[Any, float] = {}
+    best = generic_container(page.root, title=page.title_el, paragraph_scores=scores)
     if best is None:
         return None
-    return best[0], "generic"
+    return merge_chunks(page, best[0], scores, scores.get(best[0], 0.0)), "generic"
+
+
+def _same_shape(a: Any, b: Any) -> bool:
+    """Same tag and a class token in common: pieces of one repeated template part."""
+    if a.tag != b.tag:
+        return False
+    ca, cb = (a.get("class") or "").split(), (b.get("class") or "").split()
+    return bool(ca and cb and set(ca) & set(cb))
+
+
+def merge_chunks(page: Any, best: Any, scores: dict, best_score: float, levels: int = 2) -> Any:
+    """The body split in pieces: templates that cut the text into chunks (an ad or a "read more"
+    box between them: ``<div class=body-chunk>`` x 3), or put each paragraph group in its own block.
+
+    Looking up to ``levels`` ancestors from ``best``, siblings of the branch holding it that read as
+    more of the same text (few links, 80 characters or more, and either the same shape as the branch,
+    or a paragraph score at least a fifth of the best's) are the same body. The container becomes
+    their parent; its children before the first piece and after the last are left out (added to
+    ``page.skip``), what stands between them is read (furniture there is dropped as anywhere)."""
+    top = best
+    cache: dict[Any, int] = {}
+    for _ in range(levels):
+        parent = top.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        children = [c for c in parent if isinstance(c.tag, str)]
+        pieces = []
+        for sib in children:
+            if sib is top:
+                pieces.append(sib)
+                continue
+            if sib.tag in SKIP_TAGS or is_noise(sib):
+                continue
+            n = _chars(text_of(sib))
+            if n < 80 or link_density(sib, n, cache) >= 0.25:
+                continue
+            if _same_shape(sib, top) or (best_score and scores.get(sib, 0.0) >= max(10.0, 0.2 * best_score)):
+                pieces.append(sib)
+        if len(pieces) > 1:
+            first, last = children.index(pieces[0]), children.index(pieces[-1])
+            for c in children[:first] + children[last + 1:]:
+                page.skip.add(c)
+            return parent
+        top = parent
+    return best
 
 
 def locate_body(page: Any, art: Any) -> None:
