@@ -337,7 +337,7 @@ def merge_chunks(page: Any, best: Any, scores: dict, best_score: float, levels: 
     """The body split in pieces: templates that cut the text into chunks (an ad or a "read more"
     box between them: ``<div class=body-chunk>`` x 3), or put each paragraph group in its own block.
 
-    Looking up to ``levels`` ancestors from ``best``, siblings of the branch holding it that read as
+    Looking up to ``levels`` ancestors from ``best`` (wrappers holding nothing else not counted), siblings of the branch holding it that read as
     more of the same text (few links, 80 characters or more, and either the same shape as the branch,
     or a paragraph score at least a fifth of the best's) are the same body. The container becomes
     their parent; its children before the first piece and after the last are left out (added to
@@ -346,6 +346,8 @@ def merge_chunks(page: Any, best: Any, scores: dict, best_score: float, levels: 
     cache: dict[Any, int] = {}
     for _ in range(levels):
         parent = top.getparent()
+        while parent is not None and parent.tag not in ("body", "html") and len(parent) == 1:
+            top, parent = parent, parent.getparent()  # wrappers holding nothing else do not count as a level
         if parent is None or parent.tag in ("body", "html"):
             break
         children = [c for c in parent if isinstance(c.tag, str)]
