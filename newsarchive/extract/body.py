@@ -196,6 +196,28 @@ def _content_images(el: Any) -> int:
     return n
 
 
+def teaser_list(el: Any, limit: int = 40) -> bool:
+    """A list of teasers, not an article: three items or more (children of el, or of the one list it
+    holds), most of which start with a headline link (four words or more) followed by a summary."""
+    items = [c for c in el if isinstance(c.tag, str)]
+    if len(items) == 1:
+        items = [c for c in items[0] if isinstance(c.tag, str)]
+    if len(items) < 3:
+        return False
+    teasers = 0
+    for it in items[:limit]:
+        a = next(it.iter("a"), None)
+        if a is None:
+            continue
+        head = text_of(a).split()
+        if len(head) < 4:
+            continue
+        words = text_of(it).split()
+        if words[: len(head)] == head and len(words) > len(head) + 5:
+            teasers += 1
+    return teasers >= 3 and teasers >= 0.6 * min(len(items), limit)
+
+
 def _depth(el: Any) -> int:
     return sum(1 for _ in el.iterancestors())
 
@@ -273,6 +295,7 @@ def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None,
         return None
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:_RANKED]
     best = None
+    page_text = None
     link_chars: dict[Any, int] = {}  # the candidates nest: count each link's text once
     for el, score in ranked:
         if el.tag in ("html", "body"):
@@ -291,6 +314,12 @@ def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None,
             score *= 0.2
         score *= title_factor(el, title)
         score *= 1.0 - link_density(el, total, link_chars)
+        if teaser_list(el):
+            score *= 0.3
+        if page_text is None:
+            page_text = text_of(root)
+        if len(text) > 200 and page_text.count(text[:120]) > 1:
+            score *= 0.3  # the same text twice on the page (a ticker in the header and the footer)
         if best is None or score > best[1]:
             best = (el, score)
     return best
