@@ -43,7 +43,7 @@ _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(bold|[6-9]00)", re.I)
 _ITALIC_STYLE = re.compile(r"font-style\s*:\s*italic", re.I)
 _HIDDEN_CLASS = re.compile(r"(^|\s)(hidden|d-none|hide|hidden-xs|sr-only|visually-hidden)(\s|$)")
 # Class/id words marking a caption node.
-CAPTION_HINT = re.compile(r"caption|figcaption|img-desc|image-desc|photo-desc|imgdesc|chuthich|chu-thich|expNoEdit|PhotoCMS_Caption|desc_image|image_desc", re.I)
+CAPTION_HINT = re.compile(r"caption|figcaption|img-desc|image-desc|photo-desc|imgdesc|chuthich|chu-thich|PhotoCMS_Caption|desc_image|image_desc", re.I)
 FIGURE_HINT = re.compile(r"(^|[\s_-])(figure|photo|image|img|picture|media)([\s_-]|$)|VCSortableInPreviewMode|PhotoCMS|imgBox|image-box|img-box", re.I)
 
 

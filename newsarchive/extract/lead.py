@@ -56,6 +56,9 @@ def find_lead(page: Any, art: Article) -> None:
     text = lead_text(el)
     if not text:
         return
+    prefix = dateline_prefix(el)
+    if prefix and not text.startswith(prefix):
+        text = f"{prefix} {text}"
     art.lead = text
     page.sources["lead"] = where
     page.skip.add(el)
@@ -75,6 +78,28 @@ def _not_an_excerpt(page: Any, cat: list[tuple[str, str]], found: tuple[Any, str
             if 40 <= len(t) <= 0.8 * len(text) and starts_loose(text, t):
                 return other, where
     return found
+
+
+_PREFIX = re.compile(r"^\(?[^()\n]{2,30}\)?\s*[-–—]$")
+
+
+def dateline_prefix(el: Any) -> str | None:
+    """The outlet / place prefix printed just before the sapo element in the same line, as a
+    separate bold span ("<b>(VTC News) - </b><h2>Sau 8 tháng...</h2>"): part of the lead."""
+    prev = el.getprevious()
+    while prev is not None and not isinstance(prev.tag, str):
+        prev = prev.getprevious()
+    if prev is not None:
+        if clean(prev.tail):
+            before = clean(prev.tail)
+        else:
+            before = clean(text_of(prev))
+            if prev.tag in B.BLOCK_TAGS and prev.tag not in ("span", "b", "strong"):
+                return None
+    else:
+        parent = el.getparent()
+        before = clean(parent.text) if parent is not None else ""
+    return before if before and _PREFIX.match(before) else None
 
 
 _LEAD_TAGS = frozenset("h2 h3 h4 h5 p div strong b em span td".split())
