@@ -21,6 +21,15 @@ ROLE_PREFIX = re.compile(
     r"(?:\s*(?:,|và|&|\+|/)\s*(?:bài|tin|ảnh|video|clip|đồ\s*họa|đồ\s*hoạ|thực\s*hiện))*\s*[:：]\s*)+",
     re.I,
 )
+# Credits of a role that is not writing ("Ảnh: X", "Video: X", "Đồ họa: X", "Thiết kế: X"): a byline
+# "Tin: A - Ảnh: B" credits A as the writer and B for the photos; B is no author. Roles that include
+# writing ("Bài và ảnh:", "Tin, ảnh:", "Thực hiện:") are writers (ROLE_PREFIX).
+NON_WRITER_ROLE = re.compile(
+    r"^(?:ảnh|ảnh\s*minh\s*họa|ảnh\s*minh\s*hoạ|video|clip|quay\s*phim|dựng\s*phim|đồ\s*họa|đồ\s*hoạ|thiết\s*kế|"
+    r"trình\s*bày|kỹ\s*thuật|photo|photos|graphics?|design)"
+    r"(?:\s*(?:,|và|&|\+|/)\s*(?:ảnh|video|clip|đồ\s*họa|đồ\s*hoạ|thiết\s*kế|trình\s*bày))*\s*[:：]",
+    re.I,
+)
 # Words meaning "according to / source" before an outlet or author.
 SOURCE_PREFIX = re.compile(r"^(?:nguồn|source)\s*[:：]?\s*", re.I)
 THEO_PREFIX = re.compile(r"^theo\s+", re.I)
@@ -126,6 +135,8 @@ def split_byline(text: str) -> tuple[list[str], list[str]]:
     elif THEO_PREFIX.match(text):
         text = THEO_PREFIX.sub("", text)
         mode = "theo"
+    # pieces crediting a role that is not writing ("Ảnh: B") name no author
+    text = " - ".join(x for x in re.split(r"\s+[-–—|]\s+|\s*[;/]\s*", text) if not NON_WRITER_ROLE.match(x.strip()))
     text = ROLE_PREFIX.sub("", text)
     parts = [p for p in (_clean_piece(x) for x in _SEPARATORS.split(text)) if p]
     for i, part in enumerate(parts):
@@ -176,7 +187,9 @@ def is_byline_block(block: Any) -> bool:
         return False
     authors, sources = split_byline(stripped)
     if not authors and not sources:
-        return bool(ROLE_ONLY.match(stripped.strip(" .")))
+        # "Nhóm PV", or a photo / graphics credit line ("Ảnh: Quốc Thanh"): byline furniture, no author
+        return bool(ROLE_ONLY.match(stripped.strip(" ."))) or (
+            bool(NON_WRITER_ROLE.match(stripped)) and looks_like_person(NON_WRITER_ROLE.sub("", stripped).strip(" .")))
     if BYLINE_LINE.match(stripped) or ROLE_NOTE.search(text):
         return True
     if block.align == "right" or block.bold or block.italic:
