@@ -44,7 +44,8 @@ def lead_text(el: Any) -> str:
 def find_lead(page: Any, art: Article) -> None:
     """Step: ``art.lead`` from a sapo element (catalogue, then the block after the headline)."""
     cat = page.catalogue("lead", S.LEAD)
-    ok = lambda el: len(clean(text_of(el))) >= 20 and not in_noise(el, page.scope)
+    # narrow: the article's own header (headline, sapo, byline) often carries a "header" class
+    ok = lambda el: len(clean(text_of(el))) >= 20 and not in_noise(el, page.scope, narrow=True)
     found = first_in(page, cat, scope=page.scope, accept=ok)
     if found is not None:
         found = _not_an_excerpt(page, cat, found, ok)
