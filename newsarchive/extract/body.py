@@ -480,6 +480,14 @@ class _Reader:
         self.figure: Any = None
         self.pending_br = False
 
+    def furniture(self, el: Any) -> bool:
+        """Is this child left out? A block with a furniture class (unless it holds the text); an
+        inline element only when hidden or never text (a link or span inside a sentence is text
+        whatever its class: "<a class=cms-relate>Nguyễn Phước Lộc</a>")."""
+        if el.tag in BLOCK_TAGS:
+            return is_noise(el) and not self.holds_the_text(el)
+        return not isinstance(el.tag, str) or el.tag in SKIP_TAGS or is_hidden(el)
+
     def holds_the_text(self, el: Any) -> bool:
         """A node with a furniture class name ("field--label-hidden", "elementor-widget-container")
         that holds most of the container's text, with few links, is the text's wrapper, not
@@ -574,7 +582,7 @@ class _Reader:
                 else:
                     self.buf.append(" ")
                     self.pending_br = True
-            elif child in self.skip or (ctag != "img" and is_noise(child) and not self.holds_the_text(child)):
+            elif child in self.skip or (ctag != "img" and self.furniture(child)):
                 pass
             else:
                 self.walk(child, ctx, depth + 1)

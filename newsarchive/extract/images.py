@@ -30,10 +30,12 @@ def images_from_blocks(page: Any, blocks: list[B.Block]) -> tuple[list[ArticleIm
     i = 0
     n = len(blocks)
     seen: set[str] = set()
+    group: list[tuple[int, Any]] = []   # pictures in a row without a caption yet
     while i < n:
         b = blocks[i]
         if b.kind != "image":
             keep.append(b)
+            group = []
             i += 1
             continue
         img = b.image
@@ -48,6 +50,7 @@ def images_from_blocks(page: Any, blocks: list[B.Block]) -> tuple[list[ArticleIm
                 i += 1
             continue
         caption_parts: list[str] = []
+        caption_holder = None
         # caption: the following text blocks that belong to this image
         while i < n and blocks[i].kind != "image":
             c = blocks[i]
@@ -57,6 +60,7 @@ def images_from_blocks(page: Any, blocks: list[B.Block]) -> tuple[list[ArticleIm
             styled = c.kind == "caption" or ((c.align == "center" or c.italic) and short and not c.bold)
             if (same_figure and short) or (same_block and short) or (styled and short and not caption_parts and c.kind != "heading"):
                 caption_parts.append(c.text)
+                caption_holder = c.element if caption_holder is None else caption_holder
                 c.kind = "caption"
                 keep.append(c)
                 i += 1
@@ -67,7 +71,15 @@ def images_from_blocks(page: Any, blocks: list[B.Block]) -> tuple[list[ArticleIm
         if url in seen:
             continue
         seen.add(url)
-        images.append(M.make_image(url, " ".join(caption_parts) or None, img.get("alt")))
+        caption = " ".join(caption_parts) or None
+        if caption and group:
+            # a gallery row: two or three pictures side by side over one caption for them all
+            holder = caption_holder.getparent() if caption_holder is not None else None
+            for j, other in group:
+                if images[j].caption is None and holder is not None and is_inside(other, holder) and holder is not page.container:
+                    images[j] = M.make_image(images[j].url, caption, other.get("alt"))
+        images.append(M.make_image(url, caption, img.get("alt")))
+        group = [] if caption else group + [(len(images) - 1, img)]
     return images, keep
 
 
