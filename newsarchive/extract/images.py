@@ -31,6 +31,8 @@ def images_from_blocks(page: Any, blocks: list[B.Block]) -> tuple[list[ArticleIm
     n = len(blocks)
     seen: set[str] = set()
     group: list[tuple[int, Any]] = []   # pictures in a row without a caption yet
+    guessed: list[B.Block] = []          # captions told by structure or credit alone
+    long_lines = 0
     while i < n:
         b = blocks[i]
         if b.kind != "image":
@@ -58,6 +60,14 @@ def images_from_blocks(page: Any, blocks: list[B.Block]) -> tuple[list[ArticleIm
             same_block = c.element is b.element and b.element is not None
             short = len(c.text.split()) <= 60
             styled = c.kind == "caption" or ((c.align == "center" or c.italic) and short and not c.bold)
+            if short and not caption_parts and c.kind != "heading" and not styled and not declared_caption(img):
+                # no markup says so: the structure (a wrapper holding only the picture and this
+                # line) or a photo credit at its end ("... Ảnh: THUẬN VĂN") makes it the caption
+                styled = figure_by_structure(img, c, page.container) or bool(M.CREDIT.search(c.text))
+                if styled:
+                    guessed.append(c)
+            elif not short and not caption_parts and c.kind == "p" and not declared_caption(img) and figure_by_structure(img, c, page.container):
+                long_lines += 1  # a picture over a paragraph too long for a caption: running text
             if (same_figure and short) or (same_block and short) or (styled and short and not caption_parts and c.kind != "heading"):
                 caption_parts.append(c.text)
                 caption_holder = c.element if caption_holder is None else caption_holder
@@ -80,7 +90,45 @@ def images_from_blocks(page: Any, blocks: list[B.Block]) -> tuple[list[ArticleIm
                     images[j] = M.make_image(images[j].url, caption, other.get("alt"))
         images.append(M.make_image(url, caption, img.get("alt")))
         group = [] if caption else group + [(len(images) - 1, img)]
+    if guessed and (long_lines or sum(len(b.text.split()) for b in keep if b.kind not in ("image", "caption")) < 15):
+        # every line would be a caption (a byline aside), or pictures of the same build stand over
+        # paragraphs too long for captions: a photo story whose text runs under its pictures
+        texts = {id(b) for b in guessed}
+        for b in guessed:
+            b.kind = "p"
+        images = [M.make_image(im.url, None, im.alt) if im.caption and any(
+            id(b) in texts and im.caption.startswith(b.text[:40]) for b in guessed) else im for im in images]
     return images, keep
+
+
+def declared_caption(img: Any, levels: int = 3) -> bool:
+    """The picture sits in a ``<figure>`` with a ``<figcaption>`` (even an empty one): the markup
+    says where its caption is, so text around it is not guessed to be one."""
+    node = img.getparent()
+    for _ in range(levels):
+        if node is None:
+            return False
+        if node.tag == "figure":
+            return node.find("figcaption") is not None or node.find(".//figcaption") is not None
+        node = node.getparent()
+    return False
+
+
+def figure_by_structure(img: Any, block: B.Block, stop: Any, levels: int = 4) -> bool:
+    """A picture and a line of text in a wrapper that holds nothing else (up to four pictures of a
+    gallery row and their one caption): a figure, whatever its tags and class names."""
+    el = block.element
+    if el is None:
+        return False
+    node = img.getparent()
+    for _ in range(levels):
+        if node is None or node is stop:
+            return False
+        if is_inside(el, node):
+            pictures = sum(1 for _ in node.iter("img"))
+            return pictures <= 4 and len(text_of(node).split()) <= len(block.text.split()) + 3
+        node = node.getparent()
+    return False
 
 
 def teaser_box(img: Any, stop: Any) -> Any:
