@@ -314,8 +314,8 @@ def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None,
             score *= 0.2
         score *= title_factor(el, title)
         score *= 1.0 - link_density(el, total, link_chars)
-        if teaser_list(el):
-            score *= 0.3
+        if teaser_list(el) or sum(1 for c in el if c.tag == "article") >= 2:
+            score *= 0.3  # a list of teasers, or of posts (<article> units): not one article's body
         if page_text is None:
             page_text = text_of(root)
         if len(text) > 200 and page_text.count(text[:120]) > 1:

@@ -112,8 +112,10 @@ def lead_after_title(page: Any, container: Any) -> tuple[Any, str] | None:
     container, in document order (date lines, bylines and share bars in between are shorter
     than a sapo; link lists, furniture, hidden nodes and photo captions are passed over)."""
     title_el = page.title_el
-    if title_el is None or is_inside(title_el, container) or is_inside(container, title_el):
+    if title_el is None or is_inside(container, title_el):
         return None
+    if is_inside(title_el, container):
+        return lead_in_header(page, container)
     stop = object()
     budget = [_LEAD_WALK_LIMIT]
 
@@ -152,6 +154,27 @@ def lead_after_title(page: Any, container: Any) -> tuple[Any, str] | None:
             if found is not None:
                 return found, "after-title"
         node = node.getparent()
+    return None
+
+
+def lead_in_header(page: Any, container: Any) -> tuple[Any, str] | None:
+    """The headline inside the body container, in a header block of its own (headline, byline and
+    date lines, sapo: ``<div><h1/><div>Tin: A • 05/05/2021</div><p>sapo</p></div>``): the first
+    sapo-shaped block after the headline in that header block. A headline standing among the body's
+    own paragraphs has no header block, and the paragraph after it is body."""
+    title_el = page.title_el
+    header = title_el.getparent()
+    if header is None or header is container:
+        return None
+    for sib in title_el.itersiblings():
+        if not isinstance(sib.tag, str) or sib.tag in B.SKIP_TAGS or B.is_hidden(sib) or sib in page.skip:
+            continue
+        n = len(clean(text_of(sib)))
+        if n < 60:
+            continue  # byline and date lines, share bars
+        if any(isinstance(c.tag, str) and c.tag in B.BLOCK_TAGS and clean(text_of(c)) for c in sib):
+            return None
+        return (sib, "after-title") if lead_like(sib, n) else None
     return None
 
 
