@@ -17,7 +17,7 @@ listing (headline-like links carry three times the words of the page's own text)
 Refused whatever the page was reached as (**strong** evidence, :func:`strong_refusal`):
 
 - no text: fewer than 15 words and no picture or video ("no article text found");
-- a listing: little body text (under 100 words), no picture, no JSON-LD article, and headline
+- a listing: little body text (under 200 words), no picture, no JSON-LD article, and headline
   links (15 or more) carrying six times the words of the body;
 - a section page: its headline is the name of a section (a short menu / breadcrumb item, or its
   own category), with 10 headline links or more, no article metadata and no picture.
@@ -121,7 +121,7 @@ def strong_refusal(page: Any, art: Article, links: tuple[int, int]) -> NotAnArti
         return NotAnArticle("no article text found", "no-text", page.url)
     n, link_words = links
     body = len(art.body.split())  # a listing's "lead" is often its first teaser's summary
-    if body < 100 and not media and not page.md.jsonld_article and n >= 15 and link_words >= 6 * max(body, 20):
+    if body < 200 and not media and not page.md.jsonld_article and n >= 15 and link_words >= 6 * max(body, 20):
         return NotAnArticle(f"listing page ({n} headline links, {body} words of its own)", "listing", page.url)
     if n >= 10 and not article_metadata(page) and not media and names_a_section(page, art):
         return NotAnArticle(f"section page (its headline {art.title!r} names a section; {n} headline links)",
