@@ -42,6 +42,11 @@ def fill_category(page: Any, art: Article) -> None:
             art.category = items[-1]
             page.sources["category"] = "breadcrumb"
             return
+    trail = hinted_breadcrumb(page, art)
+    if trail:
+        art.category = trail
+        page.sources["category"] = "breadcrumb"
+        return
     if page.md.breadcrumb:
         items = [t for t in page.md.breadcrumb if not HOME.match(t) and not (art.title and similar(t, art.title))]
         if items:
@@ -60,7 +65,7 @@ def fill_category(page: Any, art: Article) -> None:
         return
     for selector, comment in S.SECTION:
         for el in page.select(page.root, selector):
-            t = clean(text_of(el))
+            t = label_text(el)
             if t and len(t) <= 60 and not HOME.match(t):
                 art.category = t
                 page.sources["category"] = "selector:" + selector.split(",")[0]
@@ -74,6 +79,38 @@ def fill_category(page: Any, art: Article) -> None:
         art.category = value
         page.sources["category"] = where
         return
+
+
+def label_text(el: Any) -> str:
+    """A section label's own name: the text of its first link or span when the element also holds
+    other words ("Chính trị - Xã hội  Cỡ chữ : A- A A+": the font-size buttons beside the label)."""
+    full = clean(text_of(el))
+    for child in el.iter("a", "span", "h2", "h3", "strong", "b"):
+        if child is el:
+            continue
+        t = clean(text_of(child))
+        if t:
+            return t if len(t) < len(full) else full
+    return full
+
+
+def hinted_breadcrumb(page: Any, art: Article) -> str | None:
+    """A breadcrumb the catalogue's (case-sensitive) class selectors miss ("breadCrumb"): the links
+    of the first visible element whose class or id says breadcrumb, the deepest not the headline."""
+    index = page.index
+    if index is None:
+        return None
+    for (kind, token), els in index.by.items():
+        if kind not in ("cls", "id") or not S.BREADCRUMB_HINT.search(token):
+            continue
+        for el in els:
+            if B.is_hidden(el):
+                continue
+            names = [clean(text_of(a)) for a in el.iter("a")]
+            names = [n for n in names if n and len(n) <= 60 and not HOME.match(n) and not (art.title and similar(n, art.title))]
+            if names:
+                return names[-1]
+    return None
 
 
 _TRAIL_SEP = re.compile(r"^[\s»>›/|→·•\-–]*$")

@@ -79,6 +79,7 @@ BREADCRUMB = [
 SECTION = [
     ("[data-role=cate-name]", "VCCorp/ChannelVN platform category"),
     (".cms-cate, .category-name, .cate-name, .detail-cate, .news-cate, .categories1, .cat-name, .section-name", "category label conventions"),
+    ("[class*=chuyenmuc], [class*=chuyen-muc], [class*=chuyen_muc]", "Vietnamese 'chuyên mục' (section) class names"),
     ("a[rel~=category]", "WordPress category link (rel=\"category tag\")"),
     ("li.active > a, li.current > a, li.selected > a, .current-menu-item > a, .current-menu-parent > a, .current-post-ancestor > a, li.on > a", "the highlighted item of the section menu"),
 ]
@@ -88,6 +89,10 @@ TAGS = [
     ("a[rel=tag]", "rel=tag links (WordPress and other blog engines; not rel=\"category tag\")"),
     (".tags a, .tag-list a, .tags-list a, .list-tags a, .detail-tag a, .detail__tag a, .box-tag a, .tags-item a, .article-tags a, .news-tags a, .tag a, .keyword a, .keywords a, .tukhoa a, .tag-item, [itemprop=keywords] a", "tag list conventions"),
 ]
+
+# Class/id words of a breadcrumb, in any case ("breadCrumb", "BreadCrumbs", "bread-crumb"): the
+# generic fallback after BREADCRUMB, whose CSS class matches are case-sensitive.
+BREADCRUMB_HINT = re.compile(r"bread[\s_-]?crumb|duong-?dan|path-?way", re.I)
 
 # Section values that name no section ("News" on every page of some CMSs).
 GENERIC_SECTION = re.compile(r"^(news|tin tức|tin|article|bài viết|home|trang chủ|default)$", re.I)
