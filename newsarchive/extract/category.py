@@ -118,8 +118,9 @@ _TRAIL_SEP = re.compile(r"^[\s»>›/|→·•\-–]*$")
 
 def text_breadcrumb(page: Any, title_el: Any, limit: int = 60) -> str | None:
     """A breadcrumb without a class: a short element before the headline made of 2-6 links
-    separated only by » > › / | arrows, the first one to the home page. The deepest link not
-    equal to the headline is the category."""
+    separated only by » > › / | arrows (or list items, the separators drawn by CSS), the first one
+    to the home page or each one's URL under the one before (/kinh-doanh -> /kinh-doanh/tai-chinh).
+    The deepest link not equal to the headline is the category."""
     if title_el is None:
         return None
     seen = 0
@@ -143,11 +144,17 @@ def text_breadcrumb(page: Any, title_el: Any, limit: int = 60) -> str | None:
                 names = [clean(text_of(a)) for a in links]
                 for n in names:
                     rest = rest.replace(n, " ", 1)
-                if not _TRAIL_SEP.match(rest) or "»" not in text and ">" not in text and "›" not in text and "/" not in text and "→" not in text:
+                if not _TRAIL_SEP.match(rest):
                     continue
                 href = (links[0].get("href") or "").strip()
-                if not (HOME.match(names[0]) or href in ("/", "./") or re.match(r"^/?(index|default|home)\.\w+$", href, re.I) or re.match(r"^https?://[^/]+/?$", href)):
-                    continue
+                home = (HOME.match(names[0]) or href in ("/", "./") or re.match(r"^/?(index|default|home)\.\w+$", href, re.I)
+                        or re.match(r"^https?://[^/]+/?$", href))
+                hrefs = [a.get("href") or "" for a in (links[1:] if home else links)]
+                if "»" in text or ">" in text or "›" in text or "/" in text or "→" in text:
+                    if not home and not url_hierarchy(hrefs):
+                        continue
+                elif not (all(a.getparent() is not None and a.getparent().tag == "li" for a in links) and url_hierarchy(hrefs)):
+                    continue  # no separator printed (drawn by CSS): list items whose URLs nest, as a menu's do not
                 for n in reversed(names[1:]):
                     if n and not HOME.match(n) and not (page.title_el is not None and similar(n, clean(text_of(title_el)))):
                         return n
@@ -156,18 +163,38 @@ def text_breadcrumb(page: Any, title_el: Any, limit: int = 60) -> str | None:
     return None
 
 
-def section_label(page: Any, title_el: Any) -> str | None:
-    """A short linked label right before the headline ("Tin tức" above the title)."""
+def url_hierarchy(hrefs: list[str]) -> bool:
+    """Each link's path lies under the one before: /kinh-doanh.htm, /kinh-doanh/tai-chinh.htm."""
+    from urllib.parse import urlsplit
+
+    paths = []
+    for h in hrefs:
+        try:
+            path = urlsplit(h.strip()).path
+        except ValueError:
+            return False
+        paths.append(re.sub(r"\.\w{2,5}$", "", path).rstrip("/"))
+    return len(paths) >= 2 and all(p and b.startswith(p + "/") for p, b in zip(paths, paths[1:]))
+
+
+def section_label(page: Any, title_el: Any, reach: int = 3) -> str | None:
+    """A short linked label right before the headline ("Tin tức" above the title): the nearest
+    element with text before it in reading order, looking up to ``reach`` levels of wrappers."""
     if title_el is None:
         return None
-    for sib in title_el.itersiblings(preceding=True):
-        if not isinstance(sib.tag, str) or sib.tag in B.SKIP_TAGS:
-            continue
-        t = clean(text_of(sib))
-        if not t:
-            continue
-        links = [clean(text_of(a)) for a in sib.iter("a") if clean(text_of(a))]
-        if links and len(t) <= 40 and not HOME.match(links[-1]):
-            return links[-1]
-        return None
+    node = title_el
+    for _ in range(reach):
+        for sib in node.itersiblings(preceding=True):
+            if not isinstance(sib.tag, str) or sib.tag in B.SKIP_TAGS or B.is_hidden(sib):
+                continue
+            t = clean(text_of(sib))
+            if not t:
+                continue
+            links = [clean(text_of(a)) for a in sib.iter("a") if clean(text_of(a))]
+            if links and len(t) <= 40 and len(links) <= 3 and not HOME.match(links[-1]):
+                return links[-1]
+            return None
+        node = node.getparent()
+        if node is None or node.tag in ("body", "html"):
+            return None
     return None
