@@ -100,9 +100,9 @@ def hinted_breadcrumb(page: Any, art: Article) -> str | None:
     index = page.index
     if index is None:
         return None
-    for (kind, token), els in index.by.items():
-        if kind not in ("cls", "id") or not S.BREADCRUMB_HINT.search(token):
-            continue
+    hinted = [els for token, els in index.classes.items() if S.BREADCRUMB_HINT.search(token)]
+    hinted += [els for (attr, value), els in index.attrs.items() if attr == "id" and S.BREADCRUMB_HINT.search(value)]
+    for els in hinted:
         for el in els:
             if B.is_hidden(el):
                 continue

@@ -36,6 +36,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lxml import etree
+
 from newsarchive.article import Article
 from newsarchive.extract.text import _key, similar, text_of
 
@@ -53,16 +55,19 @@ class NotAnArticle(Exception):
         self.url = url
 
 
+# Links of 11 characters or more (six one-letter words and their spaces), found in C: the short
+# ones (menus, tags) are most links of a page and cannot read as a headline.
+_LONG_LINKS = etree.XPath("//a[string-length(normalize-space(.)) >= 11]")
+
+
 def headline_links(root: Any) -> tuple[int, int]:
     """(links whose text reads like a headline, six words or more; the words they carry)."""
     n = words = 0
-    for a in root.iter("a"):
-        t = text_of(a)
-        if t:
-            w = len(t.split())
-            if w >= 6:
-                n += 1
-                words += w
+    for a in _LONG_LINKS(root):
+        w = len(text_of(a).split())
+        if w >= 6:
+            n += 1
+            words += w
     return n, words
 
 

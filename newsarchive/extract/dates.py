@@ -109,10 +109,13 @@ def generic_dateline(page: Any, scope: Any) -> tuple[Any, str, str] | None:
             continue  # a paragraph is a date line only right under the headline
         if page.title_el is not None and el is page.title_el:
             continue
-        raw = clean(text_of(el))
-        if not raw or len(raw) > 80 or not HAS_DATE.search(raw):
+        if len(el) > 3 and any(isinstance(child.tag, str) and child.tag in B.BLOCK_TAGS for child in el):
+            continue  # a box of blocks, not a line (checked before reading its text: the walk stays linear)
+        raw = text_of(el)
+        if len(raw) > 400:
             continue
-        if any(child.tag in B.BLOCK_TAGS for child in el if isinstance(child.tag, str)) and len(el) > 3:
+        raw = clean(raw)
+        if not raw or len(raw) > 80 or not HAS_DATE.search(raw):
             continue
         if in_noise(el, scope, narrow=True) or in_teaser_link(el) or B.is_hidden(el):
             continue

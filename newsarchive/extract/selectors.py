@@ -154,25 +154,31 @@ class SelectorIndex:
     belongs to that page alone, so pages extracted at the same time in several threads never share
     one (there is no module-level index)."""
 
-    __slots__ = ("top", "order", "by", "ends", "sub")
+    __slots__ = ("top", "order", "classes", "attrs", "tags", "ends", "sub")
 
     def __init__(self, top: Any):
         self.top = top
         elements = list(top.iter(etree.Element))  # elements only, in document order (C-level walk)
-        self.order: dict[Any, int] = {el: i for i, el in enumerate(elements)}
-        by: dict[tuple, list] = {}
+        self.order: dict[Any, int] = dict(zip(elements, range(len(elements))))
+        classes: dict[str, list] = {}             # class token -> elements, in document order
         for el in elements:
-            items = el.items()
-            if not items:
-                continue
-            for attr, v in items:
-                if attr == "class":
-                    if v:
-                        for token in set(v.split()):
-                            by.setdefault(("cls", token), []).append(el)
-                elif attr in _INDEXED_ATTRS and v:
-                    by.setdefault((attr, v.strip()), []).append(el)
-        self.by = by
+            value = el.get("class")
+            if value:
+                for token in value.split():
+                    found = classes.get(token)
+                    if found is None:
+                        classes[token] = [el]
+                    elif found[-1] is not el:     # a token written twice in one class attribute
+                        found.append(el)
+        attrs: dict[tuple[str, str], list] = {}   # (attribute, value) -> elements
+        for el in top.xpath("//*[@id or @data-role or @itemprop or @data-field or @rel]"):
+            for attr in _INDEXED_ATTRS:
+                value = el.get(attr)
+                if value:
+                    attrs.setdefault((attr, value.strip()), []).append(el)
+        self.classes = classes
+        self.attrs = attrs
+        self.tags: dict[str, list] = {}
         self.ends: dict[Any, int] = {}
         self.sub: dict[str, list] = {}
 
@@ -242,21 +248,20 @@ def _candidates(idx: SelectorIndex, compound: tuple) -> list[Any] | None:
     """Elements of the document that may match a compound (a superset), from the index; None when
     the index cannot narrow it down."""
     tag, attr, op, value = compound
-    by = idx.by
     if attr == "class" and op == "~=":
-        return by.get(("cls", value), [])
+        return idx.classes.get(value, [])
     if attr == "class" and op == "*=":
         # [class*=x]: every element with a class token containing x (cached per page)
         found = idx.sub.get(value)
         if found is None:
-            found = idx.sub[value] = [el for (k, token), els in by.items() if k == "cls" and value in token for el in els]
+            found = idx.sub[value] = [el for token, els in idx.classes.items() if value in token for el in els]
         return found
     if op == "=" and attr in _INDEXED_ATTRS:
-        return by.get((attr, value), [])
+        return idx.attrs.get((attr, value), [])
     if tag is not None:
-        found = by.get(("tag", tag))
+        found = idx.tags.get(tag)
         if found is None:
-            found = by[("tag", tag)] = list(idx.top.iter(tag))
+            found = idx.tags[tag] = list(idx.top.iter(tag))
         return found
     return None
 
