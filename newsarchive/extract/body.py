@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable
 
 from lxml import etree
@@ -78,14 +79,36 @@ def classes(el: Any) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}"
 
 
+# What a class/id string says, worked out once per distinct string: the same few class strings
+# repeat on every element of a page, and the hint patterns are long alternations. (Pure functions
+# of the string, bounded caches: no page's state is kept.)
+@lru_cache(maxsize=16384)
+def class_says(cls: str) -> tuple[bool, bool, bool, bool, bool, bool]:
+    """(furniture, near-headline furniture, caption, figure, positive, negative) hints of a class/id string."""
+    if not cls.strip():
+        return (False, False, False, False, False, False)
+    return (bool(S.NOISE.search(cls)), bool(S.NEAR_NOISE.search(cls)), bool(CAPTION_HINT.search(cls)),
+            bool(FIGURE_HINT.search(cls)), bool(S.POSITIVE.search(cls)), bool(S.NEGATIVE.search(cls)))
+
+
+@lru_cache(maxsize=4096)
+def _hidden_style(style: str) -> bool:
+    return bool(_HIDDEN_STYLE.search(style))
+
+
+@lru_cache(maxsize=4096)
+def _hidden_class(cls: str) -> bool:
+    return bool(_HIDDEN_CLASS.search(cls))
+
+
 def is_hidden(el: Any) -> bool:
     style = el.get("style")
-    if style and _HIDDEN_STYLE.search(style):
+    if style and _hidden_style(style):
         return True
     if el.get("hidden") is not None or el.get("aria-hidden") == "true" and el.tag not in ("i", "span"):
         return True
     cls = el.get("class")
-    return bool(cls and _HIDDEN_CLASS.search(cls))
+    return bool(cls and _hidden_class(cls))
 
 
 def is_noise(el: Any) -> bool:
@@ -97,8 +120,7 @@ def is_noise(el: Any) -> bool:
         return True
     if is_hidden(el):
         return True
-    cls = classes(el)
-    if cls.strip() and S.NOISE.search(cls):
+    if class_says(classes(el))[0]:
         return True
     if el.get("type") in ("RelatedNews", "RelatedOneNews", "Vote", "LinkOutside") or el.get("data-role") in ("related",):
         return True
@@ -300,12 +322,12 @@ def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None,
     for el, score in ranked:
         if el.tag in ("html", "body"):
             score *= 0.5
-        cls = classes(el)
-        if S.POSITIVE.search(cls):
+        noise, _near, _cap, _fig, positive, negative = class_says(classes(el))
+        if positive:
             score *= 1.25
-        if S.NEGATIVE.search(cls) and not S.POSITIVE.search(cls):
+        if negative and not positive:
             score *= 0.6
-        if S.NOISE.search(cls):
+        if noise:
             score *= 0.3
         score += min(_content_images(el), 10) * 1.0
         text = text_of(el)
@@ -552,9 +574,9 @@ class _Reader:
                 kind = "heading"
             elif tag == "li":
                 kind = "li"
-            elif tag in ("figcaption", "caption") or CAPTION_HINT.search(classes(el)):
+            elif tag in ("figcaption", "caption") or class_says(classes(el))[2]:
                 kind = "caption"
-            if tag == "figure" or tag == "table" or (figure is None and FIGURE_HINT.search(classes(el))):
+            if tag == "figure" or tag == "table" or (figure is None and class_says(classes(el))[3]):
                 figure = el
             block_el = el
         else:
@@ -565,7 +587,7 @@ class _Reader:
                 italic = True
             if tag == "a":
                 in_link = True
-            if kind != "caption" and CAPTION_HINT.search(classes(el)):
+            if kind != "caption" and class_says(classes(el))[2]:
                 self.flush()
                 kind = "caption"
                 own_caption = True

@@ -48,8 +48,7 @@ def in_noise(el: Any, stop: Any = None, narrow: bool = False) -> bool:
     node = el.getparent()
     while node is not None and node is not stop:
         if narrow:
-            cls = B.classes(node)
-            if B.is_hidden(node) or (cls.strip() and S.NEAR_NOISE.search(cls)) or node.tag in ("footer", "nav", "aside"):
+            if B.is_hidden(node) or B.class_says(B.classes(node))[1] or node.tag in ("footer", "nav", "aside"):
                 return True
         elif B.is_noise(node):
             return True
