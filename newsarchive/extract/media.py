@@ -13,6 +13,8 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
+
 from newsarchive.article import ArticleImage, ArticleVideo
 from newsarchive.extract.text import clean
 
@@ -106,6 +108,12 @@ def video_kind(url: str) -> str:
 WIDGET_IFRAME = re.compile(r"facebook\.com/plugins/(like|share|comments|page)|googleads|doubleclick|/ads?/|platform\.twitter|zalo\.me/|widget|banner", re.I)
 
 
+# The elements that can announce a video, found in C: players, and any element with a stream or a
+# video file in an attribute (the rest of the page is not walked in Python).
+_VIDEO_CANDIDATES = etree.XPath(
+    "descendant-or-self::*[self::iframe or self::video or @*[contains(., '.m3u8') or contains(., '.mp4')]]")
+
+
 def find_videos(scope: Any, base: str, extra_urls: list[str] = ()) -> list[ArticleVideo]:
     """Players and streams inside an element: iframes, <video>/<source>, m3u8/mp4 in attributes."""
     from newsarchive.extract.body import is_noise
@@ -128,7 +136,7 @@ def find_videos(scope: Any, base: str, extra_urls: list[str] = ()) -> list[Artic
         seen.add(url)
         out.append(ArticleVideo(url=url, kind=kind or video_kind(url), poster=urljoin(base, poster) if poster else None))
 
-    for el in scope.iter():
+    for el in _VIDEO_CANDIDATES(scope):
         tag = el.tag
         if not isinstance(tag, str):
             continue
