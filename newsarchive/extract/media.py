@@ -13,8 +13,6 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from lxml import etree
-
 from newsarchive.article import ArticleImage, ArticleVideo
 from newsarchive.extract.text import clean
 
@@ -108,14 +106,18 @@ def video_kind(url: str) -> str:
 WIDGET_IFRAME = re.compile(r"facebook\.com/plugins/(like|share|comments|page)|googleads|doubleclick|/ads?/|platform\.twitter|zalo\.me/|widget|banner", re.I)
 
 
-# The elements that can announce a video, found in C: players, and any element with a stream or a
-# video file in an attribute (the rest of the page is not walked in Python).
-_VIDEO_CANDIDATES = etree.XPath(
-    "descendant-or-self::*[self::iframe or self::video or @*[contains(., '.m3u8') or contains(., '.mp4')]]")
+def _video_candidates(scope: Any, attributes: bool) -> Any:
+    """The elements that can announce a video: players (found in C), and, when the page mentions a
+    stream or a video file at all, any element with one in an attribute."""
+    if not attributes:
+        return scope.iter("iframe", "video")
+    return (el for el in scope.iter() if el.tag in ("iframe", "video") or any(
+        ".m3u8" in v or ".mp4" in v for v in el.values()))
 
 
-def find_videos(scope: Any, base: str, extra_urls: list[str] = ()) -> list[ArticleVideo]:
-    """Players and streams inside an element: iframes, <video>/<source>, m3u8/mp4 in attributes."""
+def find_videos(scope: Any, base: str, extra_urls: list[str] = (), attributes: bool = True) -> list[ArticleVideo]:
+    """Players and streams inside an element: iframes, <video>/<source>, m3u8/mp4 in attributes
+    (``attributes=False``: the page's text names no .m3u8 / .mp4, so no attribute is read)."""
     from newsarchive.extract.body import is_noise
 
     out: list[ArticleVideo] = []
@@ -136,7 +138,7 @@ def find_videos(scope: Any, base: str, extra_urls: list[str] = ()) -> list[Artic
         seen.add(url)
         out.append(ArticleVideo(url=url, kind=kind or video_kind(url), poster=urljoin(base, poster) if poster else None))
 
-    for el in _VIDEO_CANDIDATES(scope):
+    for el in _video_candidates(scope, attributes):
         tag = el.tag
         if not isinstance(tag, str):
             continue
@@ -190,13 +192,14 @@ def fill_videos(page: Any, art: Any) -> None:
 
     container, scope = page.container, page.scope
     extra = [u for parent, u in page.script_videos if parent is not None and (parent is container or is_inside(parent, scope))]
-    art.videos = find_videos(container, page.base, extra)
+    streams = page.mentions_streams
+    art.videos = find_videos(container, page.base, extra, streams)
     if scope is not container and is_inside(container, scope):
         # players beside the body: the whole article region in document order; iframes outside
         # the body only when video-like
         inner = {v.url for v in art.videos}
         art.videos = [
-            v for v in find_videos(scope, page.base, extra)
+            v for v in find_videos(scope, page.base, extra, streams)
             if v.url in inner or v.kind != "iframe" or "video" in v.url.lower() or "player" in v.url.lower()
         ]
     if not art.videos and page.md.videos:

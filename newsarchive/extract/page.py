@@ -127,6 +127,7 @@ class Page:
         self.skip: set[Any] = set()       # elements read as a field, left out of the body
         self.index: S.SelectorIndex | None = None
         self.script_videos: list[tuple[Any, str]] = []
+        self.mentions_streams = True      # the page's text names a .m3u8 or .mp4 somewhere
         # filled by the steps, in cascade order
         self.title_el: Any = None
         self.lead_el: Any = None
@@ -170,6 +171,7 @@ def load_page(html: bytes | str, *, url: str, headers: Mapping[str, Any] | None 
             break
     page = Page(root, url, base, site, md, reached_as)
     page.warnings[:0] = warnings
+    page.mentions_streams = ".m3u8" in text or ".mp4" in text
     # videos announced in scripts are collected before scripts are dropped
     for script in root.iter("script"):
         t = script.text or ""
