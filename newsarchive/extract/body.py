@@ -205,11 +205,25 @@ FOOTER_TEXT = re.compile(
 _RANKED = 15
 
 
-def _content_images(el: Any) -> int:
+_IMAGES_IN_LINKS = etree.XPath("//a//img")
+
+
+def _twice(text: str, part: str) -> bool:
+    first = text.find(part)
+    return first >= 0 and text.find(part, first + 1) >= 0
+
+
+def _footer_like(text: str) -> bool:
+    """Two footer phrases or more (licence, editor in chief, ©...)."""
+    m = FOOTER_TEXT.search(text)
+    return m is not None and FOOTER_TEXT.search(text, m.end()) is not None
+
+
+def _content_images(el: Any, linked: set | None = None) -> int:
     """Pictures in el that look like article photos: not inside a link (teaser thumbnails), not tiny."""
     n = 0
     for img in el.iter("img"):
-        if any(a.tag == "a" for a in img.iterancestors()):
+        if (img in linked) if linked is not None else any(a.tag == "a" for a in img.iterancestors()):
             continue
         w = (img.get("width") or "").strip().rstrip("px")
         if w.isdigit() and 0 < int(w) < 100:
@@ -316,8 +330,10 @@ def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None,
     if not scores:
         return None
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:_RANKED]
-    best = None
+    best: tuple[Any, float] | None = None
     page_text = None
+    linked_images = None
+    scored: list[list] = []
     link_chars: dict[Any, int] = {}  # the candidates nest: count each link's text once
     for el, score in ranked:
         if el.tag in ("html", "body"):
@@ -329,21 +345,34 @@ def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None,
             score *= 0.6
         if noise:
             score *= 0.3
-        score += min(_content_images(el), 10) * 1.0
+        if linked_images is None:
+            linked_images = set(_IMAGES_IN_LINKS(root))
+        score += min(_content_images(el, linked_images), 10) * 1.0
         text = text_of(el)
         total = _chars(text)
-        if total < 1300 and len(FOOTER_TEXT.findall(text)) >= 2:
+        if total < 1300 and _footer_like(text):
             score *= 0.2
         score *= title_factor(el, title)
         score *= 1.0 - link_density(el, total, link_chars)
         if teaser_list(el) or sum(1 for c in el if c.tag == "article") >= 2:
             score *= 0.3  # a list of teasers, or of posts (<article> units): not one article's body
+        scored.append([score, el, text])
+    # the same text twice on the page (a ticker in the header and the footer) is furniture: checked
+    # from the best candidate down, until one is not repeated (each check reads the page's text)
+    scored.sort(key=lambda s: -s[0])
+    for entry in scored:
+        score, el, text = entry
+        if best is not None and score <= best[1]:
+            break
         if page_text is None:
             page_text = text_of(root)
-        if len(text) > 200 and page_text.count(text[:120]) > 1:
-            score *= 0.3  # the same text twice on the page (a ticker in the header and the footer)
-        if best is None or score > best[1]:
-            best = (el, score)
+        if len(text) > 200 and _twice(page_text, text[:120]):
+            entry[0] = score * 0.3
+            if best is None or entry[0] > best[1]:
+                best = (el, entry[0])
+            continue
+        best = (el, score)
+        break
     return best
 
 
