@@ -128,6 +128,7 @@ class Page:
         self.index: S.SelectorIndex | None = None
         self.script_videos: list[tuple[Any, str]] = []
         self.mentions_streams = True      # the page's text names a .m3u8 or .mp4 somewhere
+        self.indexed_attributes: tuple[str, ...] = S._INDEXED_ATTRS  # those the page's text names
         # filled by the steps, in cascade order
         self.title_el: Any = None
         self.lead_el: Any = None
@@ -145,7 +146,8 @@ class Page:
     def select(self, scope: Any, selector: str) -> list[Any]:
         """Elements under ``scope`` matching a CSS selector list, in document order (page's index)."""
         if self.index is None:
-            self.index = S.SelectorIndex(self.root)
+            absent = tuple(a for a in S._INDEXED_ATTRS if a not in self.indexed_attributes)
+            self.index = S.SelectorIndex(self.root, self.indexed_attributes, absent)
         return S.select(scope, selector, self.index)
 
     def catalogue(self, field: str, catalogue: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -172,6 +174,7 @@ def load_page(html: bytes | str, *, url: str, headers: Mapping[str, Any] | None 
     page = Page(root, url, base, site, md, reached_as)
     page.warnings[:0] = warnings
     page.mentions_streams = ".m3u8" in text or ".mp4" in text
+    page.indexed_attributes = ("id",) + tuple(a for a in S._INDEXED_ATTRS[1:] if a in text)
     # videos announced in scripts are collected before scripts are dropped
     for script in root.iter("script"):
         t = script.text or ""

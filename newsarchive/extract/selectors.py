@@ -144,7 +144,9 @@ def compile_css(selector: str) -> CSSSelector | None:
         return None
 
 
-_INDEXED_ATTRS = frozenset(("id", "data-role", "itemprop", "data-field", "rel"))
+# Attributes whose values the index keeps (besides class tokens). ``rel`` is not among them: the
+# catalogues ask for it on links only (``a[rel=tag]``), answered from the page's <a> elements.
+_INDEXED_ATTRS = ("id", "data-role", "itemprop", "data-field")
 
 
 class SelectorIndex:
@@ -152,16 +154,23 @@ class SelectorIndex:
 
     Built once per page (``newsarchive.extract.page.Page.index``) and passed to :func:`select`; it
     belongs to that page alone, so pages extracted at the same time in several threads never share
-    one (there is no module-level index)."""
+    one (there is no module-level index). One walk over the elements: ``attributes`` names the
+    attributes to index besides ``class``; ``absent`` those the page has none of (a page whose text
+    never says ``itemprop`` need not read it on every element), answered as matching nothing."""
 
-    __slots__ = ("top", "order", "classes", "attrs", "tags", "ends", "sub")
+    __slots__ = ("top", "order", "classes", "attrs", "indexed", "absent", "tags", "ends", "sub")
 
-    def __init__(self, top: Any):
+    def __init__(self, top: Any, attributes: tuple[str, ...] = _INDEXED_ATTRS, absent: tuple[str, ...] = ()):
         self.top = top
-        elements = list(top.iter(etree.Element))  # elements only, in document order (C-level walk)
-        self.order: dict[Any, int] = dict(zip(elements, range(len(elements))))
+        self.indexed = frozenset(attributes)
+        self.absent = frozenset(absent)           # attributes the page is known not to have
+        order: dict[Any, int] = {}
         classes: dict[str, list] = {}             # class token -> elements, in document order
-        for el in elements:
+        attrs: dict[tuple[str, str], list] = {}   # (attribute, value) -> elements
+        i = 0
+        for el in top.iter(etree.Element):        # elements only, in document order (C-level walk)
+            order[el] = i
+            i += 1
             value = el.get("class")
             if value:
                 for token in value.split():
@@ -170,12 +179,16 @@ class SelectorIndex:
                         classes[token] = [el]
                     elif found[-1] is not el:     # a token written twice in one class attribute
                         found.append(el)
-        attrs: dict[tuple[str, str], list] = {}   # (attribute, value) -> elements
-        for el in top.xpath("//*[@id or @data-role or @itemprop or @data-field or @rel]"):
-            for attr in _INDEXED_ATTRS:
+            for attr in attributes:
                 value = el.get(attr)
                 if value:
-                    attrs.setdefault((attr, value.strip()), []).append(el)
+                    key = (attr, value.strip())
+                    found = attrs.get(key)
+                    if found is None:
+                        attrs[key] = [el]
+                    else:
+                        found.append(el)
+        self.order = order
         self.classes = classes
         self.attrs = attrs
         self.tags: dict[str, list] = {}
@@ -256,7 +269,9 @@ def _candidates(idx: SelectorIndex, compound: tuple) -> list[Any] | None:
         if found is None:
             found = idx.sub[value] = [el for token, els in idx.classes.items() if value in token for el in els]
         return found
-    if op == "=" and attr in _INDEXED_ATTRS:
+    if attr in idx.absent:
+        return []
+    if op == "=" and attr in idx.indexed:
         return idx.attrs.get((attr, value), [])
     if tag is not None:
         found = idx.tags.get(tag)
