@@ -287,11 +287,12 @@ def _holder(el: Any) -> Any:
     nothing else (``<div class=card><div class=card-content><p>``: each paragraph wrapped on its
     own scores the element that holds the wrappers, as a bare ``<p>`` scores its parent)."""
     parent = el.getparent()
-    while parent is not None and len(parent) == 1 and parent.tag not in ("body", "html") and not (parent.text or "").strip():
+    while parent is not None and el.getprevious() is None and el.getnext() is None and parent.tag not in ("body", "html") \
+            and not (parent.text or "").strip():
         up = parent.getparent()
         if up is None:
             break
-        parent = up
+        el, parent = parent, up   # (an only child has no sibling: O(1), where len(parent) counts them all)
     return parent
 
 
@@ -333,7 +334,6 @@ def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None,
     best: tuple[Any, float] | None = None
     page_text = None
     linked_images = None
-    scored: list[list] = []
     link_chars: dict[Any, int] = {}  # the candidates nest: count each link's text once
     for el, score in ranked:
         if el.tag in ("html", "body"):
@@ -348,6 +348,8 @@ def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None,
         if linked_images is None:
             linked_images = set(_IMAGES_IN_LINKS(root))
         score += min(_content_images(el, linked_images), 10) * 1.0
+        if best is not None and score * 1.5 <= best[1]:
+            continue  # even placed best after the headline, with no links, it cannot win: not read
         text = text_of(el)
         total = _chars(text)
         if total < 1300 and _footer_like(text):
@@ -356,23 +358,14 @@ def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None,
         score *= 1.0 - link_density(el, total, link_chars)
         if teaser_list(el) or sum(1 for c in el if c.tag == "article") >= 2:
             score *= 0.3  # a list of teasers, or of posts (<article> units): not one article's body
-        scored.append([score, el, text])
-    # the same text twice on the page (a ticker in the header and the footer) is furniture: checked
-    # from the best candidate down, until one is not repeated (each check reads the page's text)
-    scored.sort(key=lambda s: -s[0])
-    for entry in scored:
-        score, el, text = entry
         if best is not None and score <= best[1]:
-            break
+            continue
         if page_text is None:
             page_text = text_of(root)
         if len(text) > 200 and _twice(page_text, text[:120]):
-            entry[0] = score * 0.3
-            if best is None or entry[0] > best[1]:
-                best = (el, entry[0])
-            continue
-        best = (el, score)
-        break
+            score *= 0.3  # the same text twice on the page (a ticker in the header and the footer)
+        if best is None or score > best[1]:
+            best = (el, score)
     return best
 
 
@@ -426,7 +419,7 @@ def merge_chunks(page: Any, best: Any, scores: dict, best_score: float, levels: 
     cache: dict[Any, int] = {}
     for _ in range(levels):
         parent = top.getparent()
-        while parent is not None and parent.tag not in ("body", "html") and len(parent) == 1:
+        while parent is not None and parent.tag not in ("body", "html") and top.getprevious() is None and top.getnext() is None:
             top, parent = parent, parent.getparent()  # wrappers holding nothing else do not count as a level
         if parent is None or parent.tag in ("body", "html"):
             break

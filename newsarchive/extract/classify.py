@@ -34,6 +34,7 @@ family ("empty", "binary", "unparseable", "no-text", "listing").
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
@@ -76,19 +77,29 @@ def teaser_links(root: Any) -> int:
     return headline_links(root)[0]
 
 
-def own_words(art: Article) -> int:
-    """Words of the article's own text (lead and body)."""
-    return len(art.body.split()) + (len(art.lead.split()) if art.lead else 0)
+@dataclass(frozen=True)
+class Counts:
+    """What the decision weighs, counted once per page."""
+
+    body: int            # words of the body
+    own: int             # words of lead and body
+    media: bool          # a picture or a video in the article
+    links: int           # headline-like links on the page
+    link_words: int      # the words those links carry
+
+    @classmethod
+    def of(cls, page: Any, art: Article) -> "Counts":
+        body = len(art.body.split())
+        n, words = headline_links(page.root)
+        return cls(body, body + (len(art.lead.split()) if art.lead else 0), bool(art.images or art.videos), n, words)
 
 
 def article_metadata(page: Any) -> bool:
     return bool(page.md.jsonld_article) or (page.md.og_type or "").strip().lower() == "article"
 
 
-def evidence(page: Any, art: Article) -> list[str]:
+def evidence(page: Any, art: Article, c: Counts) -> list[str]:
     """The article evidence the page shows (see the module docstring)."""
-    words = own_words(art)
-    media = bool(art.images or art.videos)
     found = []
     if article_metadata(page):
         found.append("article metadata")
@@ -96,7 +107,7 @@ def evidence(page: Any, art: Article) -> list[str]:
         found.append("publication date")
     if page.title_el is not None:
         found.append("headline")
-    if words >= 150 or (media and words >= 15):
+    if c.own >= 150 or (c.media and c.own >= 15):
         found.append("running text")
     if art.authors or art.sources:
         found.append("byline")
@@ -119,46 +130,41 @@ def names_a_section(page: Any, art: Article) -> bool:
     return False
 
 
-def strong_refusal(page: Any, art: Article, links: tuple[int, int]) -> NotAnArticle | None:
-    words = own_words(art)
-    media = bool(art.images or art.videos)
-    if words < 15 and not media:
+def strong_refusal(page: Any, art: Article, c: Counts) -> NotAnArticle | None:
+    if c.own < 15 and not c.media:
         return NotAnArticle("no article text found", "no-text", page.url)
-    n, link_words = links
-    body = len(art.body.split())  # a listing's "lead" is often its first teaser's summary
-    if body < 200 and not media and not page.md.jsonld_article and n >= 15 and link_words >= 6 * max(body, 20):
-        return NotAnArticle(f"listing page ({n} headline links, {body} words of its own)", "listing", page.url)
-    if n >= 10 and not article_metadata(page) and not media and names_a_section(page, art):
-        return NotAnArticle(f"section page (its headline {art.title!r} names a section; {n} headline links)",
+    # (the body alone: a listing's "lead" is often its first teaser's summary)
+    if c.body < 200 and not c.media and not page.md.jsonld_article and c.links >= 15 and c.link_words >= 6 * max(c.body, 20):
+        return NotAnArticle(f"listing page ({c.links} headline links, {c.body} words of its own)", "listing", page.url)
+    if c.links >= 10 and not article_metadata(page) and not c.media and names_a_section(page, art):
+        return NotAnArticle(f"section page (its headline {art.title!r} names a section; {c.links} headline links)",
                             "listing", page.url)
     return None
 
 
-def weak_refusal(page: Any, art: Article, links: tuple[int, int]) -> NotAnArticle | None:
-    words = len(art.body.split())
-    media = bool(art.images or art.videos)
+def weak_refusal(page: Any, art: Article, c: Counts) -> NotAnArticle | None:
     evident = page.md.jsonld_article or art.published_at is not None
-    if not evident and words < 400:
-        if links[0] >= 10:
+    if not evident and c.body < 400:
+        if c.links >= 10:
             return NotAnArticle("listing page (headline links, no article date or metadata)", "listing", page.url)
         return NotAnArticle("no article date, metadata or long text", "no-text", page.url)
-    if words < 80 and not media and not (art.authors or art.sources) and links[0] >= 15:
+    if c.body < 80 and not c.media and not (art.authors or art.sources) and c.links >= 15:
         return NotAnArticle("listing page (many headline links, little text)", "listing", page.url)
     return None
 
 
 def judge(page: Any, art: Article) -> None:
     """Step: raise NotAnArticle for pages the evidence refuses; set ``page.confidence``."""
-    links = headline_links(page.root)
-    refused = strong_refusal(page, art, links)
+    c = Counts.of(page, art)
+    refused = strong_refusal(page, art, c)
     if refused is not None:
         raise refused
-    found = evidence(page, art)
+    found = evidence(page, art, c)
     points = len(found)
-    if links[1] > 3 * max(own_words(art), 20):
+    if c.link_words > 3 * max(c.own, 20):
         points -= 1  # headline links carry three times the words of the article's own text
     page.confidence = round(max(points, 0) / 5, 2)
-    doubt = weak_refusal(page, art, links)
+    doubt = weak_refusal(page, art, c)
     if doubt is not None:
         if page.reached_as is None:
             raise doubt

@@ -33,10 +33,12 @@ def fill_tags(page: Any, art: Article) -> None:
         if tags:
             break
     if not tags:
-        text = fold(f"{art.title or ''} {art.body or ''}")
+        text = None
         for values, where in page.md.tags:
             if not values:
                 continue
+            if where == "meta keywords" and text is None:
+                text = fold(f"{art.title or ''} {art.body or ''}")  # only when there are keywords to look for
             if where == "meta keywords" and not any(fold(v) in text for v in values):
                 continue  # site-wide keywords ("PTTH tỉnh, tin tức, truyền hình"): none is in the article
             tags = values
