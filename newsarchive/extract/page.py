@@ -67,11 +67,16 @@ def to_text(html: bytes | str, headers: Mapping[str, Any] | None, url: str) -> t
 _PARSERS = threading.local()
 
 
-def _parser() -> Any:
-    parser = getattr(_PARSERS, "parser", None)
+def _parser(huge: bool = False) -> Any:
+    name = "huge" if huge else "parser"
+    parser = getattr(_PARSERS, name, None)
     if parser is None:
-        parser = _PARSERS.parser = etree.HTMLParser(remove_comments=True, remove_pis=True, encoding="utf-8", huge_tree=False)
+        parser = etree.HTMLParser(remove_comments=True, remove_pis=True, encoding="utf-8", huge_tree=huge)
+        setattr(_PARSERS, name, parser)
     return parser
+
+
+
 
 
 # "</body>" and "</html>" end tags. An HTML5 parser (a browser) ignores them and reads what
@@ -91,16 +96,29 @@ def _premature_end(text: str) -> bool:
     return _END_TAG.search(text, 0, head) is not None
 
 
-def parse_html(text: str) -> Any:
+def parse_html(text: str, warnings: list[str] | None = None) -> Any:
+    """The page's tree. A page nested deeper than libxml2's default limit (256 levels) would be cut
+    there silently: it is parsed again without the limit (the page size is bounded by MAX_BYTES),
+    with a warning."""
     if _premature_end(text):
         text = _END_OF_DOCUMENT.sub("", text)
-    try:
-        root = etree.fromstring(text.encode("utf-8", "surrogatepass"), parser=_parser())
-    except (etree.ParserError, ValueError, UnicodeError, etree.XMLSyntaxError):
-        root = None
+    data = text.encode("utf-8", "surrogatepass")
+    root = _parse(data, _parser())
+    parser = _parser()
+    if any("Excessive depth" in e.message for e in parser.error_log):
+        root = _parse(data, _parser(huge=True))
+        if warnings is not None:
+            warnings.append("page nested deeper than 256 levels, parsed without the depth limit")
     if root is None:
         raise NotAnArticle("page could not be parsed as HTML", "unparseable")
     return root
+
+
+def _parse(data: bytes, parser: Any) -> Any:
+    try:
+        return etree.fromstring(data, parser=parser)
+    except (etree.ParserError, ValueError, UnicodeError, etree.XMLSyntaxError):
+        return None
 
 
 def site_option(site: Any, name: str, default: Any) -> Any:
@@ -161,7 +179,7 @@ def load_page(html: bytes | str, *, url: str, headers: Mapping[str, Any] | None 
     from newsarchive.extract import media as M
 
     text, warnings = to_text(html, headers, url)
-    root = parse_html(text)
+    root = parse_html(text, warnings)
     md = read_metadata(root)
     base = final_url or url
     for link in root.iter("base"):
