@@ -24,11 +24,24 @@ from newsarchive.extract.text import clean, text_of
 from newsarchive.extract.tree import in_noise, in_teaser_link, near_title
 
 
+SENTENCE_TIME = "+time in the sentence"  # family suffix of a date line's value whose time find_dates read
+
+
 def date_value(text: str, month_first: bool) -> Any:
-    from newsarchive.dates import VN_TZ, parse_date_detailed
+    """The date of a date line (``parse_date``, strict). A line that gives only a day but says the
+    time elsewhere in its sentence ("Bản tin 19h (ngày 05/01/2022)", "lúc 9h45phút ngày 3 tháng 2
+    năm 2015") takes that time, as ``find_dates`` reads it."""
+    from newsarchive.dates import VN_TZ, ParsedDate, find_dates, parse_date_detailed
 
     try:
-        return parse_date_detailed(text, tz=VN_TZ, month_first=month_first)
+        parsed = parse_date_detailed(text, tz=VN_TZ, month_first=month_first)
+        if type(parsed.value) is date and any(ch.isdigit() for ch in text.replace(str(parsed.value.day), "", 1)):
+            for m in find_dates(text, tz=VN_TZ, month_first=month_first):
+                if isinstance(m.value, datetime) and m.value.date() == parsed.value:
+                    precision = "second" if m.precision == "second" else "minute"  # "19h" is 19:00
+                    return ParsedDate(m.value, text, m.span, f"{parsed.family}{SENTENCE_TIME}", precision,
+                                      parsed.warnings)
+        return parsed
     except Exception:  # the date parser must never take the extractor down
         return None
 
@@ -153,6 +166,8 @@ def fill_dates(page: Any, art: Article) -> None:
             chosen = vis  # metadata gives the day only; the visible line adds the time
             if vdt.date() != mdt.date():
                 page.warnings.append(f"visible date {vis[1]!r} disagrees with {meta_pub[2]} date {meta_pub[1]!r}; kept the visible one")
+        elif SENTENCE_TIME in (vis[0].family or "") and isinstance(meta_pub[0].value, datetime):
+            chosen = meta_pub  # a time read from the sentence around the date is weaker than a timestamp
         else:
             prec = vis[0].precision or "minute"
             if isinstance(vis[0].value, datetime) and not _same_instant(vdt, mdt, prec):
