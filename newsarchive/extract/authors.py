@@ -7,8 +7,9 @@ often name the outlet):
    (:func:`find_byline_elements`), plus a name line at the end of the body (:func:`cut_tail_byline`);
 2. :func:`header_byline`: a name / "Theo X" line between the headline and the body, dates and
    widget words cut ("và N tác giả khác" completed from the byline after the body or metadata);
-3. :func:`byline_after`: one to three byline lines right after the body container;
-4. JSON-LD / microdata person names.
+3. :func:`head_byline`: a styled or prefixed name line opening the body ("<p><b>Minh Anh</b></p>");
+4. :func:`byline_after`: one to three byline lines right after the body container;
+5. JSON-LD / microdata person names.
 
 Agencies credited apart (``selectors.SOURCE``) are added to ``sources``.
 """
@@ -62,6 +63,23 @@ def cut_tail_byline(page: Any, art: Article) -> None:
         page.tail_text = " / ".join(textual[i].text for i in lines)
         cut = set(id(b) for b in textual[start:] if b.kind != "image")
         page.blocks = [b for b in blocks if id(b) not in cut]
+
+
+def head_byline(page: Any) -> str | None:
+    """A byline on the first line of the body ("<p><b>Minh Anh</b></p>", "Bài và ảnh: Minh Anh"),
+    set apart (bold, italic, right-aligned) or prefixed by a role, with the text after it: cut from
+    the body. A name-shaped line that is neither styled nor prefixed is left (a sub-heading)."""
+    textual = [b for b in page.blocks if b.kind not in ("image", "caption") and b.text]
+    if len(textual) < 3:
+        return None
+    first = textual[0]
+    if not BL.is_byline_block(first):
+        return None
+    prefixed = bool(BL.BYLINE_LINE.match(first.text))
+    if not (prefixed or first.bold or first.italic or first.align == "right"):
+        return None
+    page.blocks = [b for b in page.blocks if b is not first]
+    return first.text
 
 
 def source_elements(page: Any, scope: Any) -> list[str]:
@@ -208,6 +226,14 @@ def fill_byline(page: Any, art: Article) -> None:
             sources += s
             raws.append(head)
             page.sources["authors"] = where
+    if not authors and not sources:
+        head = head_byline(page)
+        if head:
+            a, s = BL.split_byline(head)
+            authors += a
+            sources += s
+            raws.append(head)
+            page.sources["authors"] = "body-head"
     if not authors and not sources and page.container is not None:
         after = byline_after(page.container)
         if after:

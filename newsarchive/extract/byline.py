@@ -64,7 +64,7 @@ OUTLET_WORDS = re.compile(
 WIDGET_WORDS = re.compile(r"\s*(?:[|•·]\s*)?(?:chia sẻ|copy link|lấy link|sao chép liên kết|sao chép link|theo dõi|lưu bài|in bài|gửi bài|bình luận)\b.*$", re.I)
 _DOMAIN = re.compile(r"\b[\w-]+\.(?:vn|com|net|org|info|gov|edu)\b", re.I)
 _UPPER_INITIAL = re.compile(r"^[A-ZĐÀ-ỸĂÂÊÔƠƯ]", re.U)
-_SEPARATORS = re.compile(r"\s+[-–—]\s+|\s*[,;/&|]\s*|\s+và\s+|\s+\+\s+")
+_SEPARATORS = re.compile(r"\s+[-–—]\s+|\s*[,;/&|]\s*|\s+(?:và|and)\s+|\s+\+\s+")
 
 
 def _is_upper_word(word: str) -> bool:
@@ -101,10 +101,17 @@ def looks_like_source(name: str) -> bool:
     return False
 
 
+# A role written before a name without a colon: "PV Minh Anh", "Phóng viên Minh Anh", "By Phil Helsel".
+ROLE_WORD = re.compile(r"^(?:(?:nhóm\s+)?(?:pv|phóng\s+viên|ctv|btv|cộng\s+tác\s+viên)|by|written\s+by|reporting\s+by)\s+(?=[^\W\d_])", re.I)
+
+
 def _clean_piece(piece: str) -> str:
     piece = ROLE_NOTE.sub("", piece)
     piece = clean(piece).strip(" .,-–—:()[]")
     piece = ROLE_PREFIX.sub("", piece).strip(" .,-–—:")
+    rest = ROLE_WORD.sub("", piece)
+    if rest != piece and rest[:1].isupper():
+        piece = rest  # "PV Minh Anh" -> "Minh Anh" (a lower-case word after "PV" is a sentence)
     return piece
 
 
@@ -172,7 +179,7 @@ def _dedupe(items: list[str]) -> list[str]:
 
 BYLINE_LINE = re.compile(
     r"^(?:theo\s|nguồn\s*:|nguồn\s|bài\s*(?:và|,|&)?\s*ảnh\s*:|bài\s*:|tin\s*(?:và|,|&)?\s*ảnh\s*:|tin\s*:|"
-    r"ảnh\s*:|thực\s*hiện\s*:|nhóm\s*pv\b|pv\b|ctv\b)",
+    r"ảnh\s*:|thực\s*hiện\s*:|nhóm\s*pv\b|pv\b|ctv\b|phóng\s+viên\s|by\s)",
     re.I,
 )
 

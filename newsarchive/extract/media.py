@@ -30,6 +30,27 @@ CREDIT = re.compile(
 _URL_IN_TEXT = re.compile(r"""https?:\\?/\\?/[^\s"'<>()]+\.(?:m3u8|mp4)(?:\?[^\s"'<>]*)?""", re.I)
 
 
+_DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$")
+
+
+def largest_candidate(srcset: str) -> str | None:
+    """The biggest picture of a ``srcset`` ("a-320.jpg 320w, a-960.jpg 960w" -> "a-960.jpg"; "2x" over
+    "1x"); the first one when none says its size."""
+    best, best_size = None, -1.0
+    for part in srcset.split(","):
+        bits = part.strip().split()
+        if not bits or bits[0].startswith("data:"):
+            continue
+        size = 0.0
+        if len(bits) > 1:
+            m = _DESCRIPTOR.match(bits[-1])
+            if m:
+                size = float(m.group(1)) * (1 if m.group(2) == "w" else 1000)
+        if size > best_size:
+            best, best_size = bits[0], size
+    return best
+
+
 def image_url(img: Any, base: str) -> str | None:
     """Absolute URL of the picture an <img> shows (lazy-load attributes resolved), or None."""
     src = (img.get("src") or "").strip()
@@ -39,7 +60,9 @@ def image_url(img: Any, base: str) -> str | None:
             value = (img.get(attr) or "").strip()
             if value and not value.startswith("data:"):
                 if "srcset" in attr:
-                    value = value.split(",")[0].strip().split(" ")[0]
+                    value = largest_candidate(value)
+                    if not value:
+                        continue
                 src = value
                 break
     if not src or src.startswith("data:"):
