@@ -472,7 +472,10 @@ RELATED_LINE = re.compile(r"^(>>|»|>)\s*|^(xem\s+thêm|đọc\s+thêm|tin\s+li�
 def drop_furniture(blocks: list[Block], title: str | None) -> list[Block]:
     """Blocks that are page furniture wherever they stand: "Xem thêm" lines, related links,
     link-only lines, the headline repeated."""
+    from newsarchive.extract.byline import is_byline_block
+
     out = []
+    linked_tail: list[Block] = []   # link-only lines after the last text: a linked byline is kept
     for b in blocks:
         if b.kind == "image":
             out.append(b)
@@ -481,17 +484,54 @@ def drop_furniture(blocks: list[Block], title: str | None) -> list[Block]:
         if S.FURNITURE_TEXT.match(t) or RELATED_LINE.match(t):
             continue
         if b.link_ratio > 0.7 and b.kind != "caption" and len(t) < 300:
+            linked_tail.append(b)
             continue
         if title and t == title:
             continue
         out.append(b)
+        linked_tail = []
+    # the authors' names linked to their pages, on the lines after the text ("<a
+    # href=/tac-gia/..>SONG MAI</a>"): kept for the byline step, which cuts them from the body
+    out.extend(b for b in linked_tail[:4] if len(b.text) < 80 and _author_link(b) and is_byline_block(b))
+    return out
+
+
+AUTHOR_HREF = re.compile(r"tac-?gia|author|writer|reporter|phong-?vien|/profile|/user/|/people/", re.I)
+
+
+def _author_link(block: Block) -> bool:
+    """A line that is one link to an author's page (or to nowhere: "#")."""
+    el = block.element
+    links = list(el.iter("a")) if el is not None else []
+    if len(links) != 1:
+        return False
+    href = (links[0].get("href") or "").strip()
+    return href in ("", "#") or href.startswith("javascript") or bool(AUTHOR_HREF.search(href))
+
+
+def drop_excerpts(blocks: list[Block], first: int = 3) -> list[Block]:
+    """A block among the first ones that repeats the start of the text after it (an excerpt the CMS
+    cut from the article, "<sapo> <subheading> <first words...>" ending mid-word): left out."""
+    from newsarchive.extract.text import _key
+
+    out = list(blocks)
+    for i in range(min(first, len(out))):
+        b = out[i]
+        if b.kind == "image" or len(b.text) < 80:
+            continue
+        key = _key(b.text)[:-4]  # its last word may be cut short
+        following = [x for x in out[i + 1: i + 6] if x.kind != "image"]
+        after = _key(" ".join(x.text for x in following))
+        nxt = _key(following[0].text) if following else ""
+        if len(key) >= 60 and (after.startswith(key) or (len(nxt) >= 40 and key.startswith(nxt) and len(key) > 1.2 * len(nxt))):
+            return out[:i] + out[i + 1:]  # (or: the next block, the sapo, is its start, and it runs on)
     return out
 
 
 def read_body(page: Any, art: Any) -> None:
     """Step: ``page.blocks``, the container read in reading order, fields already taken (headline,
-    sapo, date line, byline elements) and furniture left out."""
-    page.blocks = drop_furniture(read_blocks(page.container, page.skip), art.title)
+    sapo, date line, byline elements), furniture and a leading excerpt left out."""
+    page.blocks = drop_excerpts(drop_furniture(read_blocks(page.container, page.skip), art.title))
 
 
 def join_body(page: Any, art: Any) -> None:

@@ -166,15 +166,20 @@ def lead_in_header(page: Any, container: Any) -> tuple[Any, str] | None:
     header = title_el.getparent()
     if header is None or header is container:
         return None
+    meta_lines = []
     for sib in title_el.itersiblings():
         if not isinstance(sib.tag, str) or sib.tag in B.SKIP_TAGS or B.is_hidden(sib) or sib in page.skip:
             continue
         n = len(clean(text_of(sib)))
         if n < 60:
+            meta_lines.append(sib)
             continue  # byline and date lines, share bars
         if any(isinstance(c.tag, str) and c.tag in B.BLOCK_TAGS and clean(text_of(c)) for c in sib):
             return None
-        return (sib, "after-title") if lead_like(sib, n) else None
+        if not lead_like(sib, n):
+            return None
+        page.skip.update(meta_lines)  # the header's byline and date lines are not body text
+        return sib, "after-title"
     return None
 
 
@@ -235,5 +240,10 @@ def distinct_first_paragraph(first: B.Block, blocks: list[B.Block]) -> bool:
     after = [e for e in after if e is not el][:6]
     if len(after) < 2:
         return False
-    classes = {(e.get("class") or "").strip() for e in after}
-    return len(classes) == 1 and (el.get("class") or "").strip() not in classes
+    from collections import Counter
+
+    classes = Counter((e.get("class") or "").strip() for e in after)
+    common, n = classes.most_common(1)[0]
+    mine = (el.get("class") or "").strip()
+    # the paragraphs after it share one class (a photo caption among them aside), never its own
+    return n >= 0.7 * len(after) and mine != common and mine not in classes
