@@ -69,44 +69,43 @@ def visible_tag_list(page: Any) -> list[str]:
     """A tag list no class names: after the headline, the first group of links (children of one
     element) that go to tag or topic pages (``TAG_HREF``), or that follow a "Từ khóa:" / "Tags:"
     label. Up to 30 tags of 80 characters at most."""
-    title = page.title_el
-    order = page.index.order if page.index is not None else None
-    start = order.get(title, 0) if (order is not None and title is not None) else 0
-    groups: dict[Any, list[str]] = {}
-    first_at: dict[Any, int] = {}
+    order = page.index.order if page.index is not None else {}
+    start = order.get(page.title_el, 0) if page.title_el is not None else 0
+    groups: dict[Any, list[Any]] = {}
     for a in page.root.iter("a"):
-        if order is not None and order.get(a, 0) < start:
-            continue
-        text = clean(text_of(a)).lstrip("#").strip()
-        if not text or len(text) > 80 or B.is_hidden(a):
-            continue
-        parent = a.getparent()
-        holder = parent.getparent() if parent is not None and parent.tag in ("li", "span", "h3", "h4") else parent
-        if holder is None:
-            continue
-        by_href = bool(TAG_HREF.search(a.get("href") or ""))
-        labelled = _labelled(holder)
-        if by_href or labelled:
-            groups.setdefault(holder, []).append(text)
-            first_at.setdefault(holder, order.get(a, 0) if order is not None else 0)
-    if not groups:
-        return []
-    holder = min(groups, key=lambda h: first_at[h])
-    items = [t for t in groups[holder] if not S.TAG_LABEL.match(t)]
-    return items[:30]
+        if TAG_HREF.search(a.get("href") or "") and order.get(a, 0) >= start:
+            groups.setdefault(_holder(a), []).append(a)
+    for el in page.root.iter():
+        first = el.text
+        if first and len(first) < 40 and _LABEL_WORD.search(first) and S.TAG_LABEL.match(first.strip()) \
+                and order.get(el, 0) >= start:
+            holder = el.getparent()
+            if holder is not None and holder.tag in ("li", "span", "b", "strong", "em", "i"):
+                holder = holder.getparent()  # "<li><b>Từ khóa:</b></li><li><a>...</a></li>"
+            if holder is not None:
+                groups.setdefault(holder, []).extend(a for a in holder.iter("a") if order.get(a, 0) > order.get(el, 0))
+    best: list[str] = []
+    best_at = None
+    for holder, links in groups.items():
+        items = []
+        for a in links:
+            text = clean(text_of(a)).lstrip("#").strip()
+            if text and len(text) <= 80 and not B.is_hidden(a) and not S.TAG_LABEL.match(text):
+                items.append(text)
+        at = min((order.get(a, 0) for a in links), default=0)
+        if items and (best_at is None or at < best_at):
+            best, best_at = items, at
+    return best[:30]
 
 
-def _labelled(holder: Any) -> bool:
-    """The element's own first text, or its first child's, is a tag label ("Từ khóa:", "Tags")."""
-    first = (holder.text or "").strip()
-    if not first:
-        for child in holder:
-            if isinstance(child.tag, str):
-                if child.tag == "a":
-                    return False
-                first = clean(text_of(child))
-                break
-    return bool(first) and len(first) < 30 and bool(S.TAG_LABEL.match(first))
+_LABEL_WORD = re.compile(r"khóa|khoá|tag|chủ đề|keyword", re.I)
+
+
+def _holder(a: Any) -> Any:
+    parent = a.getparent()
+    if parent is not None and parent.tag in ("li", "span", "h3", "h4"):
+        return parent.getparent() if parent.getparent() is not None else parent
+    return parent
 
 
 def fold(text: str) -> str:
