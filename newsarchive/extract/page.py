@@ -25,6 +25,9 @@ MAX_BYTES = 6_000_000          # larger pages are cut (with a warning) so no pag
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b", b"BZh", b"\x00\x00\x01\x00", b"RIFF", b"OggS", b"ID3", b"\x7fELF", b"MZ")
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
+
+
 def to_text(html: bytes | str, headers: Mapping[str, Any] | None, url: str) -> tuple[str, list[str]]:
     """The page as text (charset decided by ``charset.decode_html``) and the warnings on the way."""
     warnings: list[str] = []
@@ -33,10 +36,10 @@ def to_text(html: bytes | str, headers: Mapping[str, Any] | None, url: str) -> t
     if isinstance(html, (bytearray, memoryview)):
         html = bytes(html)
     if isinstance(html, bytes):
-        if not html.strip():
+        if not html[:4096].strip() and not html.strip():   # (no copy of the whole page when it starts with text)
             raise NotAnArticle("empty page", "empty", url)
         head = html[:1024]
-        controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+        controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
         if head.startswith(_BINARY_MAGIC) or (controls > len(head) // 20 and not head.startswith((b"\xff\xfe", b"\xfe\xff"))):
             raise NotAnArticle("binary content, not HTML", "binary", url)
         if len(html) > MAX_BYTES:
@@ -51,7 +54,7 @@ def to_text(html: bytes | str, headers: Mapping[str, Any] | None, url: str) -> t
             text = text[:MAX_BYTES]
     else:
         raise NotAnArticle(f"page content of type {type(html).__name__}, expected bytes or str", "binary", url)
-    if not text.strip():
+    if not text[:4096].strip() and not text.strip():
         raise NotAnArticle("empty page", "empty", url)
     sample = text[:2048]
     if sample.count("\x00") > 16 or sum(1 for ch in sample if ch == "\ufffd") > 200:

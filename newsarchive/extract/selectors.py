@@ -158,7 +158,7 @@ class SelectorIndex:
     attributes to index besides ``class``; ``absent`` those the page has none of (a page whose text
     never says ``itemprop`` need not read it on every element), answered as matching nothing."""
 
-    __slots__ = ("top", "order", "classes", "attrs", "indexed", "absent", "tags", "ends", "sub")
+    __slots__ = ("top", "order", "classes", "attrs", "indexed", "absent", "tags", "ends", "sub", "_joined")
 
     def __init__(self, top: Any, attributes: tuple[str, ...] = _INDEXED_ATTRS, absent: tuple[str, ...] = ()):
         self.top = top
@@ -194,6 +194,19 @@ class SelectorIndex:
         self.tags: dict[str, list] = {}
         self.ends: dict[Any, int] = {}
         self.sub: dict[str, list] = {}
+        self._joined: str | None = None
+
+    def tokens_with(self, part: str) -> list[str]:
+        """Class tokens of the page containing ``part`` (one search over all tokens joined, in C)."""
+        if self._joined is None:
+            self._joined = "\n" + "\n".join(self.classes) + "\n"
+        joined, out = self._joined, []
+        at = joined.find(part)
+        while at != -1:
+            start, end = joined.rfind("\n", 0, at) + 1, joined.find("\n", at)
+            out.append(joined[start:end])
+            at = joined.find(part, end)
+        return out
 
 
 # --- selectors answered from the index -------------------------------------------------------
@@ -267,7 +280,7 @@ def _candidates(idx: SelectorIndex, compound: tuple) -> list[Any] | None:
         # [class*=x]: every element with a class token containing x (cached per page)
         found = idx.sub.get(value)
         if found is None:
-            found = idx.sub[value] = [el for token, els in idx.classes.items() if value in token for el in els]
+            found = idx.sub[value] = [el for token in idx.tokens_with(value) for el in idx.classes[token]]
         return found
     if attr in idx.absent:
         return []
