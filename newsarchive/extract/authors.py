@@ -27,14 +27,6 @@ from newsarchive.extract.text import clean, similar, text_of
 from newsarchive.extract.tree import following, in_noise, is_inside
 
 
-def _dedupe(items: list[str]) -> list[str]:
-    out: list[str] = []
-    for item in items:
-        if item not in out:
-            out.append(item)
-    return out
-
-
 def find_byline_elements(page: Any, art: Article) -> None:
     """Step: ``page.byline_els``, the byline elements a catalogue finds in the article's scope."""
     scope = page.scope
@@ -258,4 +250,4 @@ def fill_byline(page: Any, art: Article) -> None:
     authors = [a for a in BL._dedupe(authors) if a.casefold() not in outlet]
     art.authors = authors
     art.sources = BL._dedupe(sources)
-    art.byline_raw = " | ".join(_dedupe(raws)) or None
+    art.byline_raw = " | ".join(dict.fromkeys(raws)) or None

@@ -1,13 +1,16 @@
 """The article's section (category): the deepest breadcrumb item, or the section label.
 
-Cascade:
+The cascade, :data:`CASCADE` (the first finder that names one wins):
 
-1. outlet profile selectors;
-2. breadcrumb classes and microdata (``selectors.BREADCRUMB``), then a JSON-LD BreadcrumbList;
-3. :func:`text_breadcrumb`: a class-less "Trang chủ » X" trail before the headline;
-4. :func:`section_label`: a short linked label right before the headline;
-5. section labels, ``rel=category``, the highlighted menu item (``selectors.SECTION``);
-6. ``article:section`` / JSON-LD ``articleSection`` (names like "News" skipped).
+1. :func:`profile_category`: outlet profile selectors;
+2. :func:`breadcrumb_classes`: breadcrumb classes and microdata (``selectors.BREADCRUMB``), then a
+   class or id hinting a breadcrumb in any case ("breadCrumb", :func:`hinted_breadcrumb`);
+3. :func:`jsonld_breadcrumb`: a JSON-LD BreadcrumbList;
+4. :func:`breadcrumb_trail`: a class-less "Trang chủ » X" trail before the headline, or list items
+   whose URLs nest (separators drawn by CSS) (:func:`text_breadcrumb`);
+5. :func:`label_before_title`: a short linked label right before the headline (:func:`section_label`);
+6. :func:`section_selectors`: section labels, ``rel=category``, the highlighted menu item (``selectors.SECTION``);
+7. :func:`metadata_section`: ``article:section`` / JSON-LD ``articleSection`` (names like "News" skipped).
 """
 
 from __future__ import annotations
@@ -26,59 +29,71 @@ HOME = re.compile(r"^(trang\s*chủ|home|trang\s*nhất|tin\s*tức\s*24h|»|>|/
 
 
 def fill_category(page: Any, art: Article) -> None:
-    """Step: ``art.category`` (see the module docstring for the cascade)."""
-    title_el = page.title_el
+    """Step: ``art.category``, from the first finder of :data:`CASCADE` that names one."""
+    for finder in CASCADE:
+        found = finder(page, art)
+        if found:
+            art.category, page.sources["category"] = found
+            return
+
+
+def _not_home_or_title(items: list[str], art: Article) -> list[str]:
+    return [t for t in items if t and len(t) <= 60 and not HOME.match(t) and not (art.title and similar(t, art.title))]
+
+
+def profile_category(page: Any, art: Article) -> tuple[str, str] | None:
     cat = S.profile_selectors(page.site, "category")
-    if cat:
-        f = first_in(page, cat)
-        if f:
-            art.category = clean(text_of(f[0])) or None
-            page.sources["category"] = f[1]
-            return
-    for selector, comment in S.BREADCRUMB:
-        items = [clean(text_of(el)) for el in page.select(page.root, selector) if not B.is_hidden(el)]
-        items = [t for t in items if t and len(t) <= 60 and not HOME.match(t) and not (art.title and similar(t, art.title))]
+    f = first_in(page, cat) if cat else None
+    return (clean(text_of(f[0])), f[1]) if f and clean(text_of(f[0])) else None
+
+
+def breadcrumb_classes(page: Any, art: Article) -> tuple[str, str] | None:
+    for selector, _comment in S.BREADCRUMB:
+        items = _not_home_or_title([clean(text_of(el)) for el in page.select(page.root, selector) if not B.is_hidden(el)], art)
         if items:
-            art.category = items[-1]
-            page.sources["category"] = "breadcrumb"
-            return
+            return items[-1], "breadcrumb"
     trail = hinted_breadcrumb(page, art)
-    if trail:
-        art.category = trail
-        page.sources["category"] = "breadcrumb"
-        return
-    if page.md.breadcrumb:
-        items = [t for t in page.md.breadcrumb if not HOME.match(t) and not (art.title and similar(t, art.title))]
-        if items:
-            art.category = items[-1]
-            page.sources["category"] = "json-ld breadcrumb"
-            return
-    trail = text_breadcrumb(page, title_el)
-    if trail:
-        art.category = trail
-        page.sources["category"] = "breadcrumb trail"
-        return
-    label = section_label(page, title_el)
-    if label:
-        art.category = label
-        page.sources["category"] = "label-before-title"
-        return
-    for selector, comment in S.SECTION:
+    return (trail, "breadcrumb") if trail else None
+
+
+def jsonld_breadcrumb(page: Any, art: Article) -> tuple[str, str] | None:
+    items = _not_home_or_title(list(page.md.breadcrumb), art)
+    return (items[-1], "json-ld breadcrumb") if items else None
+
+
+def breadcrumb_trail(page: Any, art: Article) -> tuple[str, str] | None:
+    trail = text_breadcrumb(page, page.title_el)
+    return (trail, "breadcrumb trail") if trail else None
+
+
+def label_before_title(page: Any, art: Article) -> tuple[str, str] | None:
+    label = section_label(page, page.title_el)
+    return (label, "label-before-title") if label else None
+
+
+def section_selectors(page: Any, art: Article) -> tuple[str, str] | None:
+    for selector, _comment in S.SECTION:
         for el in page.select(page.root, selector):
             t = label_text(el)
             if t and len(t) <= 60 and not HOME.match(t):
-                art.category = t
-                page.sources["category"] = "selector:" + selector.split(",")[0]
-                return
+                return t, "selector:" + selector.split(",")[0]
+    return None
+
+
+def metadata_section(page: Any, art: Article) -> tuple[str, str] | None:
     for value, where in page.md.section:
         if S.GENERIC_SECTION.match(value):
             continue
         parts = [p.strip() for p in value.split(",") if p.strip()]
         if len(parts) > 1 and all(len(p) <= 30 for p in parts):
             value = parts[-1]  # "Kinh doanh, Tài chính": the deepest section
-        art.category = value
-        page.sources["category"] = where
-        return
+        return value, where
+    return None
+
+
+# The cascade, first answer wins (see the module docstring).
+CASCADE = (profile_category, breadcrumb_classes, jsonld_breadcrumb, breadcrumb_trail, label_before_title,
+           section_selectors, metadata_section)
 
 
 def label_text(el: Any) -> str:

@@ -107,17 +107,9 @@ def extract_article(
         step(page, art)
     if not art.title:
         page.warnings.append("no headline found")
-    art.extraction = Extraction(method=METHOD, warnings=_dedupe(page.warnings), sources=page.sources,
+    art.extraction = Extraction(method=METHOD, warnings=list(dict.fromkeys(page.warnings)), sources=page.sources,
                                 confidence=page.confidence)
     return art.finalise()
-
-
-def _dedupe(items: list[str]) -> list[str]:
-    out: list[str] = []
-    for item in items:
-        if item not in out:
-            out.append(item)
-    return out
 
 
 def classify_page(html: bytes | str, url: str, headers: Mapping[str, Any] | None = None) -> str:
