@@ -18,7 +18,7 @@ from lxml import etree
 from newsarchive.extract import selectors as S
 from newsarchive.extract.charset import decode_html
 from newsarchive.extract.classify import NotAnArticle
-from newsarchive.extract.metadata import Metadata, read_metadata
+from newsarchive.extract.metadata import MICRODATA_PROPS, Metadata, read_metadata, read_microdata
 
 MAX_BYTES = 6_000_000          # larger pages are cut (with a warning) so no page takes over a second
 
@@ -183,7 +183,7 @@ def load_page(html: bytes | str, *, url: str, headers: Mapping[str, Any] | None 
 
     text, warnings = to_text(html, headers, url)
     root = parse_html(text, warnings)
-    md = read_metadata(root)
+    md = read_metadata(root, microdata=False)   # microdata: read below from the page's index
     base = final_url or url
     for link in root.iter("base"):
         if link.get("href"):
@@ -203,4 +203,9 @@ def load_page(html: bytes | str, *, url: str, headers: Mapping[str, Any] | None 
             for m in M._URL_IN_TEXT.finditer(t):
                 page.script_videos.append((script.getparent(), m.group(0)))
     etree.strip_elements(root, "script", "style", "noscript", "template", with_tail=True)
+    if "itemprop" in page.indexed_attributes:
+        index = page.index = S.SelectorIndex(root, page.indexed_attributes,
+                                             tuple(a for a in S._INDEXED_ATTRS if a not in page.indexed_attributes))
+        found = [el for prop in MICRODATA_PROPS for el in index.attrs.get(("itemprop", prop), ())]
+        read_microdata(sorted(found, key=index.order.__getitem__), md)
     return page
