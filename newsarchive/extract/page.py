@@ -30,7 +30,15 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
 
 def to_text(html: bytes | str, headers: Mapping[str, Any] | None, url: str) -> tuple[str, list[str]]:
     """The page as text (charset decided by ``charset.decode_html``) and the warnings on the way."""
+    text, warnings, _utf8 = _decoded(html, headers, url)
+    return text, warnings
+
+
+def _decoded(html: bytes | str, headers: Mapping[str, Any] | None, url: str) -> tuple[str, list[str], bytes | None]:
+    """``to_text``, and the page's own bytes when they are exactly the text in UTF-8 (the parser then
+    reads them as they are, without encoding the text again)."""
     warnings: list[str] = []
+    utf8: bytes | None = None
     if html is None:
         raise NotAnArticle("empty page", "empty", url)
     if isinstance(html, (bytearray, memoryview)):
@@ -47,6 +55,9 @@ def to_text(html: bytes | str, headers: Mapping[str, Any] | None, url: str) -> t
             html = html[:MAX_BYTES]
         text, codec, cw = decode_html(html, headers)
         warnings.extend(cw)
+        if not cw and (codec or "").lower().replace("_", "-") in ("utf-8", "utf8", "ascii", "us-ascii") \
+                and not html.startswith(b"\xef\xbb\xbf") and "\ufffd" not in text:
+            utf8 = html   # (no replacement character: the bytes decoded cleanly)
     elif isinstance(html, str):
         text = html
         if len(text) > MAX_BYTES:
@@ -57,11 +68,13 @@ def to_text(html: bytes | str, headers: Mapping[str, Any] | None, url: str) -> t
     if not text[:4096].strip() and not text.strip():
         raise NotAnArticle("empty page", "empty", url)
     sample = text[:2048]
-    if sample.count("\x00") > 16 or sum(1 for ch in sample if ch == "\ufffd") > 200:
+    if sample.count("\x00") > 16 or sample.count("\ufffd") > 200:
         raise NotAnArticle("binary content, not HTML", "binary", url)
     if "<" not in text[:100_000]:
         raise NotAnArticle("no HTML markup", "binary", url)
-    return text.replace("\x00", ""), warnings
+    if "\x00" in text:
+        text, utf8 = text.replace("\x00", ""), None
+    return text, warnings, utf8
 
 
 # A plain lxml.etree parser: elements are lxml's C-level ``_Element`` (lxml.html's HtmlElement
@@ -99,13 +112,13 @@ def _premature_end(text: str) -> bool:
     return _END_TAG.search(text, 0, head) is not None
 
 
-def parse_html(text: str, warnings: list[str] | None = None) -> Any:
-    """The page's tree. A page nested deeper than libxml2's default limit (256 levels) would be cut
-    there silently: it is parsed again without the limit (the page size is bounded by MAX_BYTES),
-    with a warning."""
+def parse_html(text: str, warnings: list[str] | None = None, utf8: bytes | None = None) -> Any:
+    """The page's tree (``utf8``: the same text as UTF-8 bytes, when the caller has them). A page
+    nested deeper than libxml2's default limit (256 levels) would be cut there silently: it is
+    parsed again without the limit (the page size is bounded by MAX_BYTES), with a warning."""
     if _premature_end(text):
-        text = _END_OF_DOCUMENT.sub("", text)
-    data = text.encode("utf-8", "surrogatepass")
+        text, utf8 = _END_OF_DOCUMENT.sub("", text), None
+    data = utf8 if utf8 is not None else text.encode("utf-8", "surrogatepass")
     root = _parse(data, _parser())
     parser = _parser()
     if any("Excessive depth" in e.message for e in parser.error_log):
@@ -181,8 +194,8 @@ def load_page(html: bytes | str, *, url: str, headers: Mapping[str, Any] | None 
     """Decode and parse a page, read its metadata, drop its scripts (after noting the videos they announce)."""
     from newsarchive.extract import media as M
 
-    text, warnings = to_text(html, headers, url)
-    root = parse_html(text, warnings)
+    text, warnings, utf8 = _decoded(html, headers, url)
+    root = parse_html(text, warnings, utf8)
     md = read_metadata(root, microdata=False)   # microdata: read below from the page's index
     base = final_url or url
     for link in root.iter("base"):
