@@ -106,8 +106,8 @@ def reextract(root: str | Path, sources: Iterable[str], *, into: str | Path | No
                 except RecordError as exc:
                     counts[exc.kind] += 1
                     run.count(exc.kind)
-                    if exc.kind == "not_article":
-                        family = exc.family or "other"
+                    if exc.kind in ("not_article", "empty", "binary"):   # as a crawl lists them (pipelines/extract.py)
+                        family = exc.family or (exc.kind if exc.kind != "not_article" else "other")
                         counts[f"not_article/{family}"] += 1
                         run.count(f"not_article/{family}")
                         run.not_article(page, family, exc.reason or exc.message, capture)
