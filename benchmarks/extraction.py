@@ -19,8 +19,8 @@ body holds it: most of its answers leave out the standfirst printed apart under 
 body; its prediction ("newsarchive") is the body, with the lead in front when the lead was read
 from the body's first block (``extraction.sources["lead"] == "first-block"``). The prediction
 "newsarchive-lead+body" (every lead in front of the body) is scored too, so both readings show.
-The pages are extracted as a crawl extracts a page reached as an article (``reached_as``: a sitemap
-listed it), and the pages refused are counted both ways.
+The pages are extracted as a crawl extracts a page a sitemap listed (``reached_as="sitemap"``), and
+the pages refused (judged not articles) are counted.
 
 Speed: the pages are run in interleaved rounds (newsarchive, then trafilatura, page by page), and
 each page's best CPU time (``time.process_time``) over the rounds is kept, so load from other
@@ -173,7 +173,7 @@ def vietnamese(gold_dir: Path, pages_dir: Path, rounds: int) -> None:
     mean = lambda xs, i: sum(x[i] for x in xs) / n  # noqa: E731
     print(f"lead+body P/R/F1   newsarchive {mean(lb_ours, 0):.3f}/{mean(lb_ours, 1):.3f}/{mean(lb_ours, 2):.3f}"
           f"   trafilatura {mean(lb_traf, 0):.3f}/{mean(lb_traf, 1):.3f}/{mean(lb_traf, 2):.3f}")
-    print(f"pages refused (not reached as an article): {len(refused)} {refused if refused else ''}")
+    print(f"pages refused (judged not articles): {len(refused)} {refused if refused else ''}")
     variants = {k: v for k, v in LAYOUT_VARIANTS.items() if v is not None}
     generic = {name: summary for name, (summary, _) in evaluate_variants(gold_dir, pages_dir, ours(False), variants).items()}
     print("\ngeneric path only (classes/ids renamed, catalogue hooks removed; profiles off):")
@@ -193,13 +193,10 @@ def public(bench: Path, rounds: int) -> None:
              for key, v in truth.items()}
     predictions: dict[str, dict] = {"newsarchive": {}, "newsarchive-lead+body": {}, "trafilatura-fast": {}}
     refused: Counter[str] = Counter()
-    refused_unreached: Counter[str] = Counter()
     for key, (data, url) in pages.items():
         body, lead_body, why = newsarchive_text(data, url)
         if why:
             refused[why] += 1
-        if newsarchive_text(data, url, reached_as=None)[2]:
-            refused_unreached[newsarchive_text(data, url, reached_as=None)[2]] += 1
         predictions["newsarchive"][key] = {"articleBody": body}
         predictions["newsarchive-lead+body"][key] = {"articleBody": lead_body}
         predictions["trafilatura-fast"][key] = {"articleBody": trafilatura_text(data, url)}
@@ -217,9 +214,7 @@ def public(bench: Path, rounds: int) -> None:
         print(result.stderr.rstrip())
         sys.exit("the benchmark's evaluate.py failed")
     f1 = {m.group(1): float(m.group(2)) for m in re.finditer(r"^(\S+)\s+(?:\S+\s+)?([01]\.\d{3}) ±", result.stdout, re.M)}
-    print(f"pages refused, reached as an article (sitemap): {sum(refused.values())} {dict(refused) if refused else ''}")
-    print(f"pages refused, nothing known of how they were reached: {sum(refused_unreached.values())} "
-          f"{dict(refused_unreached) if refused_unreached else ''}")
+    print(f"pages refused (judged not articles): {sum(refused.values())} {dict(refused) if refused else ''}")
     print(f"body F1 newsarchive {f1.get('newsarchive', float('nan')):.3f} "
           f"(lead+body {f1.get('newsarchive-lead+body', float('nan')):.3f}) vs trafilatura(fast) "
           f"{f1.get('trafilatura-fast', float('nan')):.3f}; target 0.96")

@@ -58,15 +58,13 @@ def test_help_has_examples() -> None:
         assert result.exit_code == 0 and "Example:" in result.output
 
 
-def test_as_article_keeps_a_page_the_weak_evidence_would_refuse(tmp_path: Path) -> None:
+def test_a_page_in_doubt_is_printed_with_its_confidence(tmp_path: Path) -> None:
     paras = "".join(f"<p>Đoạn {i}: hợp tác xã đã ký hợp đồng bao tiêu với các hộ dân, hỗ trợ giống và phân bón, "
                     "hướng dẫn kỹ thuật canh tác để nâng cao chất lượng và thu nhập.</p>" for i in range(6))
     page = tmp_path / "hop-tac-xa.html"
     page.write_text(f"<html><head><title>Hợp tác xã chè mở rộng vùng nguyên liệu - Báo</title></head><body>"
                     f"<h1>Hợp tác xã chè mở rộng vùng nguyên liệu</h1><div>{paras}</div></body></html>", "utf-8")
-    plain = json.loads(CliRunner().invoke(main, ["extract", str(page)]).output)
-    assert plain["kind"] == "no-text" and plain["not_article"]
-    result = CliRunner().invoke(main, ["extract", str(page), "--as-article"])
+    result = CliRunner().invoke(main, ["extract", str(page)])
     assert result.exit_code == 0, result.output
     record = json.loads(result.output)
     assert record["title"] == "Hợp tác xã chè mở rộng vùng nguyên liệu"

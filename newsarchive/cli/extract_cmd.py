@@ -24,24 +24,19 @@ def _expand(paths: tuple[str, ...]) -> list[Path]:
 @click.option("--site", "site_name", help="Use this outlet's profile from the site registry (e.g. lamdongtv.vn).")
 @click.option("--no-profile", is_flag=True, help="Do not look up an outlet profile for the URL.")
 @click.option("--skip-non-articles", is_flag=True, help="Print nothing for pages that are not articles.")
-@click.option("--as-article", is_flag=True,
-              help="Read the pages as a crawl reads pages it reached as articles (a sitemap or feed listed them): "
-                   "refused only on strong evidence, else kept with a low extraction.confidence and a warning.")
-def extract(paths: tuple[str, ...], url: str | None, site_name: str | None, no_profile: bool, skip_non_articles: bool,
-            as_article: bool) -> None:
+def extract(paths: tuple[str, ...], url: str | None, site_name: str | None, no_profile: bool, skip_non_articles: bool) -> None:
     """Extract article records from saved HTML pages (files or folders of *.html).
 
     Prints one JSON object per page on standard output (JSON Lines). A page that is not an
     article (home page, category listing, empty or binary file) gives
     {"path": ..., "not_article": reason, "kind": ...} unless --skip-non-articles is set.
-    Each record says in extraction.confidence how sure the extractor is that the page is an
-    article (docs/extraction.md).
+    A page is refused only on strong evidence (no text, a clear listing); one the evidence leaves
+    in doubt is printed with a low extraction.confidence and a warning (docs/extraction.md).
 
     \b
     Example:
         newsarchive extract page.html --url https://lamdongtv.vn/tin-tuc/tap-huan-123.html
         newsarchive extract saved_pages/ > articles.jsonl
-        newsarchive extract saved_pages/ --as-article --skip-non-articles
     """
     from newsarchive.extract import NotAnArticle, extract_article
 
@@ -61,7 +56,7 @@ def extract(paths: tuple[str, ...], url: str | None, site_name: str | None, no_p
         except OSError as exc:
             raise click.ClickException(f"cannot read {f}: {exc.strerror or exc}")
         try:
-            article = extract_article(data, url=page_url, site=site, reached_as="command line" if as_article else None)
+            article = extract_article(data, url=page_url, site=site)
         except NotAnArticle as exc:
             if not skip_non_articles:
                 click.echo(json.dumps({"path": str(f), "url": page_url, "not_article": exc.reason, "kind": exc.kind}, ensure_ascii=False))

@@ -22,11 +22,11 @@ Refused whatever the page was reached as (**strong** evidence, :func:`strong_ref
 - a section page: its headline is the name of a section (a short menu / breadcrumb item, or its
   own category), with 10 headline links or more, no article metadata and no picture.
 
-Refused only when nothing says the page is an article (**weak** evidence, :func:`weak_refusal`):
-no article metadata and no date with under 400 words, or under 80 words without media or byline
-on a page of 15 headline links or more. A page *reached as an article* (sitemap, feed, a listing's
-item, a learned article URL pattern: ``reached_as``) is archived then, with its confidence and a
-warning, instead of being lost to a guess.
+Never refused on **weak** evidence (:func:`weak_doubt`: no article metadata and no date with under
+400 words, or under 80 words without media or byline on a page of 15 headline links or more): such
+a page is kept, with a confidence of at most 0.4 and a warning giving the doubt, instead of being
+lost to a guess; the warning says whether a crawl reached it as an article (``reached_as``: a
+sitemap, a feed, a listing's item listed it).
 
 ``NotAnArticle`` is raised for pages refused; its ``reason`` says why and ``kind`` names the
 family ("empty", "binary", "unparseable", "no-text", "listing").
@@ -142,19 +142,20 @@ def strong_refusal(page: Any, art: Article, c: Counts) -> NotAnArticle | None:
     return None
 
 
-def weak_refusal(page: Any, art: Article, c: Counts) -> NotAnArticle | None:
+def weak_doubt(page: Any, art: Article, c: Counts) -> str | None:
+    """Why the page may not be an article, when the evidence is weak either way (or None)."""
     evident = page.md.jsonld_article or art.published_at is not None
     if not evident and c.body < 400:
         if c.links >= 10:
-            return NotAnArticle("listing page (headline links, no article date or metadata)", "listing", page.url)
-        return NotAnArticle("no article date, metadata or long text", "no-text", page.url)
+            return "headline links, no article date or metadata"
+        return "no article date, metadata or long text"
     if c.body < 80 and not c.media and not (art.authors or art.sources) and c.links >= 15:
-        return NotAnArticle("listing page (many headline links, little text)", "listing", page.url)
+        return "many headline links, little text"
     return None
 
 
 def judge(page: Any, art: Article) -> None:
-    """Step: raise NotAnArticle for pages the evidence refuses; set ``page.confidence``."""
+    """Step: raise NotAnArticle for pages strong evidence refuses; set ``page.confidence``."""
     c = Counts.of(page, art)
     refused = strong_refusal(page, art, c)
     if refused is not None:
@@ -164,12 +165,11 @@ def judge(page: Any, art: Article) -> None:
     if c.link_words > 3 * max(c.own, 20):
         points -= 1  # headline links carry three times the words of the article's own text
     page.confidence = round(max(points, 0) / 5, 2)
-    doubt = weak_refusal(page, art, c)
+    doubt = weak_doubt(page, art, c)
     if doubt is not None:
-        if page.reached_as is None:
-            raise doubt
-        page.warnings.append(f"not sure this page is an article ({doubt.reason}); archived because the crawl "
-                             "reached it as an article")
+        # weak evidence: kept, with a low confidence and the reason, never lost to a guess
+        how = "the crawl reached it as an article" if page.reached_as else "the evidence is weak either way"
+        page.warnings.append(f"not sure this page is an article ({doubt}); kept: {how}")
         page.confidence = min(page.confidence, 0.4)
     elif page.confidence < UNSURE:
         missing = [e for e in ("article metadata", "publication date", "headline", "running text", "byline") if e not in found]

@@ -95,10 +95,10 @@ def extract_article(
 
     ``site`` is an optional outlet profile: any object or mapping with optional ``selectors``
     (field -> list of CSS selectors; fields: title, lead, body, date, byline, category, tags)
-    and ``month_first``. ``reached_as`` says how a crawl reached the page as an article
-    ("sitemap", "feed", "listing"...): such a page is refused only on strong evidence, and
-    archived with a low ``extraction.confidence`` and a warning when the evidence is weak
-    (see ``newsarchive.extract.classify``).
+    and ``month_first``. A page is refused only on strong evidence that it is not an article;
+    when the evidence is weak it is kept with a low ``extraction.confidence`` and a warning (see
+    ``newsarchive.extract.classify``). ``reached_as`` says how a crawl reached the page as an
+    article ("sitemap", "feed", "listing"...), for that warning.
     """
     page = load_page(html, url=url, headers=headers, site=site, final_url=final_url, reached_as=reached_as)
     art = Article(url=url, final_url=final_url or url)
