@@ -68,8 +68,8 @@ def outlet_profile(page: dict[str, Any]) -> Any:
 def reached_as(page: dict[str, Any]) -> str | None:
     """How the crawl reached the page as an article: the ``source`` of the spider's ``discovery`` hint
     ("sitemap", "news_sitemap", "feed", "listing", "home"...), or None for a page fetched for another reason.
-    Only article candidates carry the hint; such a page is refused only on strong evidence
-    (``newsarchive.extract.classify``)."""
+    Only article candidates carry the hint; the extractor says so in the warning of a record it keeps
+    in doubt (``newsarchive.extract.classify``: a page is refused only on strong evidence)."""
     hint = page.get("discovery")
     if not hint:
         return None
