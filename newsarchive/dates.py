@@ -1129,10 +1129,13 @@ def _nearest_year(day: int, month: int, now: datetime) -> date | None:
 def _atoms(text: str, ctx: _Ctx) -> list[dict]:
     """Every atom of the text (see the section comment), without overlaps, in text order."""
     atoms: list[dict] = []
-    taken: list[tuple[int, int]] = []
+    occupied = bytearray(len(text) + 1)   # 1 where an atom (or a rejected date) already stands
 
     def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
+        return occupied.find(1, a, b) == -1
+
+    def take(a: int, b: int) -> None:
+        occupied[a:b] = b"\x01" * (b - a)
 
     for pattern in (_DIGIT_SCAN, _WORD_SCAN):
         for m in pattern.finditer(text):
@@ -1145,22 +1148,22 @@ def _atoms(text: str, ctx: _Ctx) -> list[dict]:
                 if free(start, end):
                     atoms.append({"kind": "date", "start": start, "end": end, "value": value, "family": family,
                                   "precision": precision, "warnings": list(ctx.warnings)})
-                    taken.append((start, end))
+                    take(start, end)
             elif isinstance(found, str):
-                taken.append(m.span())  # recognised and rejected (invalid, lunar, a month without a day)
+                take(*m.span())  # recognised and rejected (invalid, lunar, a month without a day)
     for m in RELATIVE_NUMBER.finditer(text):
         if free(*m.span()) and not (m.start() and text[m.start() - 1] in "/.,"):  # "1/2 năm trước": half a year
             atoms.append({"kind": "ago", "start": m.start(), "end": m.end(), "m": m})
-            taken.append(m.span())
+            take(*m.span())
     for m in PROSE_PART.finditer(text):
         if free(*m.span()):
             atoms.append({"kind": "part", "start": m.start(), "end": m.end(), "part": _fold_words(m.group("part")),
                           "rel": _fold_words(m.group("rel")) if m.group("rel") else None})
-            taken.append(m.span())
+            take(*m.span())
     for m in PROSE_REL.finditer(text):
         if free(*m.span()):
             atoms.append({"kind": "rel", "start": m.start(), "end": m.end(), "rel": _fold_words(m.group("rel"))})
-            taken.append(m.span())
+            take(*m.span())
     for m in PROSE_DAY_MONTH.finditer(text):
         if not free(*m.span()):
             continue
@@ -1169,11 +1172,11 @@ def _atoms(text: str, ctx: _Ctx) -> list[dict]:
         if not (1 <= d <= 31 and 1 <= mo <= 12):
             continue
         if LUNAR_AFTER.match(text, m.end()) or LUNAR_BEFORE.search(text[max(0, m.start() - 25): m.start()]):
-            taken.append(m.span())  # a lunar-calendar day: not a solar date
+            take(*m.span())  # a lunar-calendar day: not a solar date
             continue
         cue = PROSE_DATE_CUE.search(text, max(0, m.start() - 14), m.start()) is not None
         atoms.append({"kind": "daymonth", "start": m.start(), "end": m.end(), "d": d, "mo": mo, "cue": cue})
-        taken.append(m.span())
+        take(*m.span())
     for m in PROSE_TIME.finditer(text):
         if not free(*m.span()):
             continue
@@ -1182,7 +1185,7 @@ def _atoms(text: str, ctx: _Ctx) -> list[dict]:
         atoms.append({"kind": "time", "start": m.start(), "end": m.end(), "H": int(m.group("H")),
                       "M": int(minutes) if minutes else None, "S": int(m.group("S")) if m.group("S") else None,
                       "AP": m.group("AP"), "cue": cue})
-        taken.append(m.span())
+        take(*m.span())
     atoms.sort(key=lambda a: a["start"])
     return atoms
 

@@ -623,3 +623,11 @@ def test_parse_date_stays_strict_where_find_dates_reads_the_sentence():
     # a dateline reader gives the one date; the sentence reader also attaches the bulletin's hour
     assert parse_date("Bản tin 19h (ngày 05/01/2022)") == date(2022, 1, 5)
     assert parse_date("Chiều 7/6") is None
+
+
+def test_find_dates_reads_a_long_text_whole():
+    text = " ".join(f"Sáng {d % 28 + 1}/{d % 12 + 1}, lúc 7h{d % 60:02d} có {d} người, giá 1.{d:03d} đồng." for d in range(3000))
+    found = find_dates(text, now=PROSE_NOW)
+    assert [(m.text, m.iso) for m in found[:2]] == [("Sáng 1/1, lúc 7h00", "2024-01-01T07:00:00+07:00"),
+                                                     ("Sáng 2/2, lúc 7h01", "2024-02-02T07:01:00+07:00")]
+    assert len(found) == 3000 and all(text[a:b] == m.text for m in found for a, b in [m.span])
