@@ -234,7 +234,7 @@ class RunWriter:
 
     def not_article(self, page: dict[str, Any], kind: str, reason: str, capture: Capture | dict | None = None) -> None:
         """List a page fetched as an article that was judged not one (in not_articles.tsv.zst, with its
-        capture pointer), counted as ``not_articles``."""
+        capture pointer), counted as ``not_articles_listed``."""
         self._check_open()
         if self._not_articles is None:
             self._not_articles = LineAppender(self.dir / L.NOT_ARTICLES, self._fsync_every)
