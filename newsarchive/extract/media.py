@@ -51,6 +51,22 @@ def largest_candidate(srcset: str) -> str | None:
     return best
 
 
+def _other_lazy_source(img: Any) -> str | None:
+    """No known lazy attribute: any other ``data-*`` attribute holding a picture's URL
+    ("data-echo", "data-lazyload", "data-hi-res-src"), else the ``<source srcset>`` of its ``<picture>``."""
+    for name, value in img.items():
+        value = (value or "").strip()
+        if name.startswith("data-") and value and not value.startswith("data:") and _IMAGE_FILE.search(value.split()[0]):
+            return value.split()[0] if "srcset" not in name else largest_candidate(value)
+    parent = img.getparent()
+    if parent is not None and parent.tag == "picture":
+        for source in parent.iter("source"):
+            value = source.get("srcset") or source.get("data-srcset")
+            if value:
+                return largest_candidate(value)
+    return None
+
+
 def image_url(img: Any, base: str) -> str | None:
     """Absolute URL of the picture an <img> shows (lazy-load attributes resolved), or None."""
     src = (img.get("src") or "").strip()
@@ -65,6 +81,8 @@ def image_url(img: Any, base: str) -> str | None:
                         continue
                 src = value
                 break
+    if not src:
+        src = _other_lazy_source(img) or ""
     if not src or src.startswith("data:"):
         return None
     try:
