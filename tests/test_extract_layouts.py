@@ -82,7 +82,10 @@ p0, p1, p2, p3 = [f"<p>{p}</p>" for p in PARAS]
      [("a.jpg", "Quang cảnh hội nghị", None)]),
     (p0 + "<p><a href='/a-big.jpg'><img src='/a.jpg'></a></p><p><i>Quang cảnh hội nghị</i></p>" + p1 + p2 + p3,
      [("a.jpg", "Quang cảnh hội nghị", None)]),
-], ids=["figure", "table", "data-src", "data-original", "srcset-largest", "gallery-row", "centred", "zoom-link"])
+    (p0 + f"<figure><img src='{PLACEHOLDER}' data-echo='/a.jpg?w=900'><figcaption>Quang cảnh hội nghị</figcaption></figure>" + p1 + p2 + p3,
+     [("a.jpg?w=900", "Quang cảnh hội nghị", None)]),
+], ids=["figure", "table", "data-src", "data-original", "srcset-largest", "gallery-row", "centred", "zoom-link",
+        "other-lazy-attribute"])
 def test_picture_shapes(body: str, images: list[tuple]) -> None:
     a = extract_article(page(body), url=URL)
     assert [(i.url.rsplit("/", 1)[-1], i.caption, i.credit) for i in a.images] == images
