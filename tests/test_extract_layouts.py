@@ -91,3 +91,19 @@ def test_picture_shapes(body: str, images: list[tuple]) -> None:
     assert [(i.url.rsplit("/", 1)[-1], i.caption, i.credit) for i in a.images] == images
     assert a.body.split("\n\n") == PARAS, "captions are not body text"
     assert all(i.url.startswith("https://baotinh.example/") for i in a.images)
+
+
+HEADLINE = "Hợp tác xã chè mở rộng vùng nguyên liệu"
+
+
+@pytest.mark.parametrize("head, body_top", [
+    (f"<title>Báo Lâm Đồng - {HEADLINE}</title>", ""),                                  # the outlet first, no <h1>
+    (f"<title>BaoLamDong.vn | {HEADLINE}</title>", f"<div>{HEADLINE}</div>"),           # the host's name first
+    (f"<title>{HEADLINE} - Báo Lâm Đồng</title>", f"<h1><a href='/'>Báo Lâm Đồng</a></h1><h2>{HEADLINE}</h2>"),
+    (f"<meta property='og:site_name' content='Lâm Đồng Online'><title>Lâm Đồng Online » {HEADLINE}</title>", ""),
+], ids=["outlet-first", "host-first", "logo-h1", "site-name-first"])
+def test_headline_shapes(head: str, body_top: str) -> None:
+    html = (f"<html><head><meta charset='utf-8'>{head}</head><body>{body_top}<div>Thứ hai, 06/01/2025 09:30</div>"
+            f"<div>{P}</div></body></html>")
+    a = extract_article(html, url="https://baolamdong.vn/hop-tac-xa-che-123.html")
+    assert a.title == HEADLINE

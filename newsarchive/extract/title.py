@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from newsarchive.article import Article
 from newsarchive.extract import body as B
@@ -28,8 +29,47 @@ from newsarchive.extract.tree import first_in, in_noise
 _SITE_SUFFIX = re.compile(r"\s+[-|–—:»]\s+[^-|–—:»]{2,60}$")
 
 
-def strip_site(title: str, site_name: str | None) -> str:
-    """"Headline - Báo Tỉnh" -> "Headline"."""
+_SEGMENT_SEP = re.compile(r"\s+[-|–—»:]\s+|\s+\|\s*|\s*\|\s+")
+# Words that open the name of an outlet, not a headline ("Báo Lâm Đồng", "Đài PT-TH Tây Ninh").
+_OUTLET_NAME = re.compile(r"^(?:báo|đài|tạp\s*chí|truyền\s*hình|phát\s*thanh|cổng\s*thông\s*tin|trang\s*tin|kênh|"
+                          r"thông\s*tấn|tin\s*tức|news)\b", re.I)
+
+
+def _folded(text: str) -> str:
+    from newsarchive.extract.tags import fold
+
+    return re.sub(r"[^a-z0-9]", "", fold(text))
+
+
+def is_site_segment(segment: str, site_name: str | None, host: str | None) -> bool:
+    """A piece of a ``<title>`` that names the outlet: its og:site_name, its host's name
+    ("Báo Lâm Đồng" on baolamdong.vn), or a short name opening with an outlet word."""
+    seg = clean(segment)
+    if not seg:
+        return True
+    if site_name and similar(seg, site_name):
+        return True
+    label = (host or "").split(".")[0] if host else ""
+    folded = _folded(seg)
+    if label and len(label) >= 4 and folded.startswith(label) and len(folded) - len(label) <= 4:
+        return True  # "BaoLamDong.vn", "Báo Lâm Đồng" on baolamdong.vn
+    return len(seg.split()) <= 6 and bool(_OUTLET_NAME.match(seg))
+
+
+def headline_segments(title: str, site_name: str | None, host: str | None) -> list[str]:
+    """The pieces of a ``<title>`` / og:title that are not the outlet's name, in order."""
+    parts = [clean(p) for p in _SEGMENT_SEP.split(clean(title)) if clean(p)]
+    return [p for p in parts if not is_site_segment(p, site_name, host)] if len(parts) > 1 else parts
+
+
+def strip_site(title: str, site_name: str | None, host: str | None = None) -> str:
+    """"Headline - Báo Tỉnh" -> "Headline"; "Báo Tỉnh | Headline" -> "Headline"."""
+    title = clean(title)
+    parts = [clean(p) for p in _SEGMENT_SEP.split(title) if clean(p)]
+    if len(parts) > 1 and is_site_segment(parts[0], site_name, host) and not is_site_segment(parts[-1], site_name, host):
+        rest = headline_segments(title, site_name, host)
+        if rest and len(" - ".join(rest)) > 15:
+            return " - ".join(rest)  # the outlet's name first
     title = clean(title)
     if site_name and title.endswith(site_name) and len(title) > len(site_name) + 5:
         return clean(title[: -len(site_name)]).rstrip("-|–—:» ").strip()
@@ -37,6 +77,11 @@ def strip_site(title: str, site_name: str | None) -> str:
     if m and len(title) - len(m.group(0)) > 15:
         return title[: m.start()].strip()
     return title
+
+
+def _host(page: Any) -> str | None:
+    host = urlsplit(page.url).hostname if page.url else None
+    return host[4:] if host and host.startswith("www.") else host
 
 
 def find_headline(page: Any, art: Article) -> None:
@@ -62,7 +107,11 @@ def headline_element(page: Any) -> Any:
         if any(starts_loose(mt, t) for mt in meta_titles):
             page.sources["title"] = "h1"
             return h1
-    heads = [re.split(r"\s+[-|–—»]\s+", mt)[0] for mt in meta_titles]
+    host = _host(page)
+    heads = []
+    for mt in meta_titles:
+        segments = headline_segments(mt, page.md.site_name, host)
+        heads.append(segments[0] if segments else re.split(r"\s+[-|–—»]\s+", mt)[0])
     # 1. h2/h3 or an element with a title-like class whose text starts og:title / <title>;
     # 2. (unseen templates) any small text element whose text is the head of og:title / <title>
     for classed in (True, False):
@@ -100,12 +149,12 @@ def fill_title(page: Any, art: Article) -> None:
         page.skip.add(title_el)
         return
     for value, where in page.md.title:
-        t = strip_site(value, page.md.site_name)
+        t = strip_site(value, page.md.site_name, _host(page))
         if t:
             art.title = t
             page.sources["title"] = where
             return
     t = page.root.find(".//title")
     if t is not None and clean(text_of(t)):
-        art.title = strip_site(text_of(t), page.md.site_name)
+        art.title = strip_site(text_of(t), page.md.site_name, _host(page))
         page.sources["title"] = "title"
