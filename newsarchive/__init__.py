@@ -3,6 +3,8 @@
 The library API (importable without Scrapy running):
 
 - ``parse_date(text, now=None, tz=VN_TZ)``: Vietnamese date strings -> aware datetime / date / None
+- ``find_dates(text, now=None)``: every date and time in running text ("7h15 sáng qua", "chiều 7/6"),
+  with span, precision and the words resolved against ``now``
 - ``extract_article(html, url=..., headers=None, site=None)``: a page -> ``Article`` (or a not-an-article result)
 - ``Article`` and friends: the archive record (``newsarchive.article``)
 """
@@ -24,6 +26,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "parse_date",
     "parse_date_detailed",
+    "find_dates",
     "extract_article",
     "__version__",
 ]
@@ -32,6 +35,7 @@ __all__ = [
 _LAZY = {
     "parse_date": "newsarchive.dates",
     "parse_date_detailed": "newsarchive.dates",
+    "find_dates": "newsarchive.dates",
     "VN_TZ": "newsarchive.dates",
     "extract_article": "newsarchive.extract",
     "load": "newsarchive.archive",

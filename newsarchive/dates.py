@@ -50,6 +50,8 @@ __all__ = [
     "ParsedDate",
     "parse_date",
     "parse_date_detailed",
+    "find_dates",
+    "DateMention",
     "to_iso",
     "MAX_CHARS",
     "WHOLE_FAMILIES",
@@ -300,15 +302,16 @@ def _zone(minutes: int) -> timezone:
 
 
 class _Ctx:
-    __slots__ = ("text", "tz", "now", "month_first", "warnings", "final")
+    __slots__ = ("text", "tz", "now", "month_first", "warnings", "final", "prose")
 
-    def __init__(self, text: str, tz: tzinfo, now: datetime | None, month_first: bool) -> None:
+    def __init__(self, text: str, tz: tzinfo, now: datetime | None, month_first: bool, prose: bool = False) -> None:
         self.text = text
         self.tz = tz
         self.now = now
         self.month_first = month_first
         self.warnings: list[str] = []
         self.final = False  # a rejection that ends the scan (a range: the next date is its other end)
+        self.prose = prose  # find_dates: every date of a text, the two ends of a range included
 
 
 # A found value: (value, start, end, family, precision). A builder returns one, or a str (the
@@ -432,6 +435,12 @@ def _finish_calendar(y: int, mo: int, d: int, start: int, end: int, family: str,
         value = _make_datetime(y, mo, d, hh, mi, ss, zone, ctx)
         family += "_hm"
     # (the checks below look only at what is there: nothing after the end, nothing before the start)
+    if ctx.prose:  # running text: each end of a range is a date of its own; lunar dates are still not solar
+        if (last < len(text) and LUNAR_AFTER.match(text, last)) or (
+                first and LUNAR_BEFORE.search(text[max(0, first - 25): first])):
+            return f"lunar-calendar date {text[start:end]!r}: not a solar calendar date"
+        _check_weekday(text, first, day, ctx)
+        return (value, first, last, family, precision)
     if last < len(text) and (LUNAR_AFTER.match(text, last) or RANGE_AFTER.match(text, last)):
         ctx.final = True
         if LUNAR_AFTER.match(text, last):
@@ -987,3 +996,356 @@ def parse_date_detailed(text: Any, *, now: datetime | None = None, tz: tzinfo = 
         at = text.find(piece)
         span = (at, at + len(piece)) if at >= 0 else None
     return ParsedDate(value, text, span, family, precision, tuple(warnings))
+
+
+# --------------------------------------------------------------------------------------------
+# Dates in running text
+# --------------------------------------------------------------------------------------------
+#
+# ``parse_date`` reads a date line and stays strict: one calendar date with a year, or None.
+# ``find_dates`` reads prose ("Chiều nay 12/5, Sở Y tế...", "lúc 9h45phút ngày 3 tháng 2 năm 2015",
+# "7h15 sáng qua", "Bản tin 19h (ngày 05/01/2022)", "từ 18h ngày 6/6 đến 6h ngày 7/6") and returns
+# every mention of a date or a time of day in it, in text order. A mention is built from atoms
+# standing side by side (only spaces, punctuation, brackets and the words "lúc", "vào", "ngày",
+# "hôm" between them):
+#
+# - a calendar date with a year (every family of ``SCAN_FAMILIES``, a time next to it included);
+# - a day and month without a year ("7/6", "28.5", "ngày 3 tháng 2") after a word that makes it a
+#   date ("sáng", "chiều", "ngày", "hôm", "từ", "đến", a weekday, "("): the year is the one that
+#   puts the date nearest to ``now``;
+# - a time of day ("7h15", "9h45phút", "10:30", "10 giờ 30"; a bare hour "19h" only next to a
+#   date, a day part or a word such as "lúc" that makes it a clock time, not a duration);
+# - a day part, alone or with a relative day ("sáng", "trưa", "chiều", "tối", "đêm", "khuya";
+#   "sáng nay", "tối qua", "chiều mai"), which also moves an hour to the afternoon or evening
+#   ("2h chiều" = 14:00, "8h tối" = 20:00);
+# - a relative day ("hôm nay", "hôm qua", "hôm kia", "ngày mai", "ngày kia", "today",
+#   "yesterday", "tomorrow") or a relative time ("5 phút trước", "2 giờ trước").
+#
+# Relative words and year-less dates are resolved against ``now``; without it the mention is still
+# reported, with ``value`` None and a warning. A time with no date is reported with ``value`` None.
+
+#: Precision of a mention: a day part is vaguer than a time, finer than a day.
+PROSE_PRECISIONS = ("second", "minute", "hour", "part-of-day", "day")
+
+#: Longest texts find_dates reads (a long article body is well inside).
+FIND_MAX_CHARS = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """One date or time found by :func:`find_dates`."""
+
+    value: datetime | date | None
+    """Aware datetime (a time of day is known), date (a day, or a day part of it), or None (a time
+    without a date, or relative words without ``now``)."""
+    span: tuple[int, int]
+    """(start, end) of the mention in the text."""
+    text: str
+    """The mention as written."""
+    precision: str
+    """"second", "minute", "hour", "part-of-day" or "day"."""
+    part_of_day: str | None = None
+    """The day part written ("sáng", "trưa", "chiều", "tối", "đêm", "khuya"), or None."""
+    resolved: tuple[str, ...] = ()
+    """The words read against ``now`` or that moved the time: day parts and relative days as
+    written ("sáng qua"), and a year-less date ("7/6") whose year came from ``now``."""
+    family: str | None = None
+    """Format family of the calendar date in it ("dmy", "long_vi"...), "day_month", "relative", or None."""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def iso(self) -> str | None:
+        return to_iso(self.value)
+
+
+_DAY_PARTS = r"rạng\s+sáng|sáng\s+sớm|sáng|trưa|chiều|tối|đêm|khuya"
+_REL_AFTER_PART = r"hôm\s+nay|hôm\s+qua|hôm\s+kia|ngày\s+mai|ngày\s+kia|nay|qua|mai|mốt"
+#: A day part, with the relative day right after it ("sáng nay", "tối qua", "chiều mai").
+PROSE_PART = _rx(r"(?<![^\W\d_])(?P<part>" + _DAY_PARTS + r")(?:\s+(?P<rel>" + _REL_AFTER_PART + r"))?(?![^\W\d_])")
+#: A relative day standing alone.
+PROSE_REL = _rx(r"(?<![^\W\d_])(?P<rel>hôm\s+nay|hôm\s+qua|hôm\s+kia|ngày\s+mai|ngày\s+kia|today|yesterday|tomorrow|tonight)(?![^\W\d_])")
+#: A time of day: "7h15", "9h45phút", "19h", "10:30", "10:30:15", "10 giờ 30 phút", "3 PM".
+PROSE_TIME = _rx(
+    r"(?<![\d:.,/])(?P<H>[01]?\d|2[0-3])(?:"
+    r":(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?(?!\d)"
+    r"|\s*[hg](?P<M2>[0-5]\d)?\s*(?:phút|ph|p|')?(?![^\W\d_])"
+    r"|\s*giờ(?:\s*(?P<M3>[0-5]?\d)\s*(?:phút)?)?(?![^\W\d_])"
+    r")(?:\s*(?P<AP>a\.m\.|p\.m\.|am|pm|sa|ch)(?![^\W\d_]))?"
+)
+#: A day and month without a year: "7/6", "28.5", "2-1", "ngày 3 tháng 2" (a year after it is a full date).
+PROSE_DAY_MONTH = _rx(
+    r"(?<![\d/.\-,])(?P<d>[0-3]?\d)(?:\s*(?P<sep>[/.\-])\s*(?P<m>[01]?\d)(?![\d%]|[/.\-,]\d)"
+    r"|\s+tháng\s+(?P<mw>1[0-2]|0?[1-9])(?![\d/]))"
+)
+#: Words before a year-less day/month that make it a date ("sáng 7/6", "ngày 28.5", "từ 1-3", "(7/6)").
+PROSE_DATE_CUE = _rx(
+    r"(?:(?<![^\W\d_])(?:" + _DAY_PARTS + r"|ngày|hôm|nay|qua|mai|từ|đến|tới|lúc|vào|thứ\s*(?:hai|ba|tư|bốn|năm|sáu|bảy|[2-7])"
+    r"|chủ\s*nhật|cn|t[2-7])|\()[\s,.:]*\Z"
+)
+#: Words before a bare hour that make it a clock time ("lúc 19h", "bản tin 19h", "từ 8h").
+PROSE_TIME_CUE = _rx(r"(?<![^\W\d_])(?:lúc|vào|từ|đến|tới|khoảng|bản\s+tin|trước|sau|at|by)\s*\Z")
+#: What may stand between the atoms of one mention.
+PROSE_GLUE = _rx(
+    r"[\s,\-–—|()\[\]]*(?:(?:vào|lúc|ngày|hôm|on|at|thứ\s*(?:hai|ba|tư|bốn|năm|sáu|bảy|[2-7])|chủ\s*nhật|cn|t[2-7]"
+    r"|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?)(?![^\W\d_])[\s,\-–—|()\[\]]*)*\Z")
+
+#: An upper-case abbreviation right after a time: a zone ("ET", "CET") when ZONE does not know it.
+_UNKNOWN_ZONE = re.compile(r"\s*\(?[A-Z]{2,4}\)?(?![^\W\d_])")
+
+_REL_DAYS = {"nay": 0, "hôm nay": 0, "today": 0, "tonight": 0, "qua": -1, "hôm qua": -1, "yesterday": -1,
+             "hôm kia": -2, "mai": 1, "ngày mai": 1, "tomorrow": 1, "ngày kia": 2, "mốt": 2}
+
+
+def _fold_words(s: str) -> str:
+    return " ".join(s.lower().split())
+
+
+def _part_hour(hour: int, part: str | None) -> int:
+    """An hour moved by its day part ("2h chiều" = 14, "8h tối" = 20, "11h đêm" = 23)."""
+    if not part:
+        return hour
+    p = part.split()[-1] if part.startswith(("rạng", "sáng sớm")) else part
+    if p in ("chiều", "tối"):
+        return hour + 12 if 1 <= hour < 12 else hour
+    if p == "trưa":
+        return hour + 12 if 1 <= hour <= 4 else hour
+    if p in ("đêm", "khuya"):
+        return hour + 12 if 6 <= hour <= 11 else (0 if hour == 12 else hour)
+    return hour  # sáng: the morning
+
+
+def _nearest_year(day: int, month: int, now: datetime) -> date | None:
+    """The date of day/month nearest to ``now`` (this year, the last or the next)."""
+    today = now.date()
+    best = None
+    for y in (today.year - 1, today.year, today.year + 1):
+        if _valid_date(y, month, day):
+            d = date(y, month, day)
+            if best is None or abs((d - today).days) < abs((best - today).days):
+                best = d
+    return best
+
+
+def _atoms(text: str, ctx: _Ctx) -> list[dict]:
+    """Every atom of the text (see the section comment), without overlaps, in text order."""
+    atoms: list[dict] = []
+    occupied = bytearray(len(text) + 1)   # 1 where an atom (or a rejected date) already stands
+
+    def free(a: int, b: int) -> bool:
+        return occupied.find(1, a, b) == -1
+
+    def take(a: int, b: int) -> None:
+        occupied[a:b] = b"\x01" * (b - a)
+
+    for pattern in (_DIGIT_SCAN, _WORD_SCAN):
+        for m in pattern.finditer(text):
+            if not free(m.start(), m.end()):
+                continue
+            ctx.warnings = []
+            found = _SCAN_BUILDERS[m.lastgroup](m, ctx)  # type: ignore[index]
+            if isinstance(found, tuple):
+                value, start, end, family, precision = found
+                if free(start, end):
+                    atoms.append({"kind": "date", "start": start, "end": end, "value": value, "family": family,
+                                  "precision": precision, "warnings": list(ctx.warnings)})
+                    take(start, end)
+            elif isinstance(found, str):
+                take(*m.span())  # recognised and rejected (invalid, lunar, a month without a day)
+    for m in RELATIVE_NUMBER.finditer(text):
+        if free(*m.span()) and not (m.start() and text[m.start() - 1] in "/.,"):  # "1/2 năm trước": half a year
+            atoms.append({"kind": "ago", "start": m.start(), "end": m.end(), "m": m})
+            take(*m.span())
+    for m in PROSE_PART.finditer(text):
+        if free(*m.span()):
+            atoms.append({"kind": "part", "start": m.start(), "end": m.end(), "part": _fold_words(m.group("part")),
+                          "rel": _fold_words(m.group("rel")) if m.group("rel") else None})
+            take(*m.span())
+    for m in PROSE_REL.finditer(text):
+        if free(*m.span()):
+            atoms.append({"kind": "rel", "start": m.start(), "end": m.end(), "rel": _fold_words(m.group("rel"))})
+            take(*m.span())
+    for m in PROSE_DAY_MONTH.finditer(text):
+        if not free(*m.span()):
+            continue
+        d = int(m.group("d"))
+        mo = int(m.group("m") or m.group("mw"))
+        if not (1 <= d <= 31 and 1 <= mo <= 12):
+            continue
+        if LUNAR_AFTER.match(text, m.end()) or LUNAR_BEFORE.search(text[max(0, m.start() - 25): m.start()]):
+            take(*m.span())  # a lunar-calendar day: not a solar date
+            continue
+        cue = PROSE_DATE_CUE.search(text, max(0, m.start() - 14), m.start()) is not None
+        atoms.append({"kind": "daymonth", "start": m.start(), "end": m.end(), "d": d, "mo": mo, "cue": cue})
+        take(*m.span())
+    for m in PROSE_TIME.finditer(text):
+        if not free(*m.span()):
+            continue
+        minutes = m.group("M") or m.group("M2") or m.group("M3")
+        cue = PROSE_TIME_CUE.search(text, max(0, m.start() - 12), m.start()) is not None
+        atoms.append({"kind": "time", "start": m.start(), "end": m.end(), "H": int(m.group("H")),
+                      "M": int(minutes) if minutes else None, "S": int(m.group("S")) if m.group("S") else None,
+                      "AP": m.group("AP"), "cue": cue})
+        take(*m.span())
+    atoms.sort(key=lambda a: a["start"])
+    return atoms
+
+
+def _groups(text: str, atoms: list[dict]) -> list[list[dict]]:
+    """Atoms side by side (glue only between them), at most one of each kind, form one mention."""
+    groups: list[list[dict]] = []
+    for atom in atoms:
+        if groups:
+            last = groups[-1]
+            kinds = {a["kind"] for a in last}
+            dated = kinds & {"date", "daymonth", "rel", "ago"}
+            written = kinds & {"date", "daymonth"}
+            joins = (PROSE_GLUE.match(text[last[-1]["end"]: atom["start"]]) is not None
+                     and atom["kind"] not in kinds and atom["kind"] != "ago" and "ago" not in kinds
+                     # one written date; a relative day may stand beside it ("hôm nay 7/3/2026")
+                     and not (atom["kind"] in ("date", "daymonth") and written)
+                     and not (atom["kind"] == "rel" and (dated - {"date", "daymonth"}
+                                                          or any(a["kind"] == "part" and a["rel"] for a in last))))
+            if joins:
+                last.append(atom)
+                continue
+        groups.append([atom])
+    return groups
+
+
+def _mention(text: str, group: list[dict], ctx: _Ctx) -> DateMention | None:
+    by = {a["kind"]: a for a in group}
+    start, end = group[0]["start"], group[-1]["end"]
+    warnings: list[str] = []
+    resolved: list[str] = []
+    now = ctx.now
+    if now is not None:
+        now = now.replace(tzinfo=ctx.tz) if now.tzinfo is None else now.astimezone(ctx.tz)
+    part = by.get("part")
+    time = by.get("time")
+    if "ago" in by:  # "5 phút trước": the relative-time path of parse_date
+        sub = _Ctx(text[start:end], ctx.tz, now, ctx.month_first)
+        found = _relative(sub)
+        if not isinstance(found, tuple):
+            return DateMention(None, (start, end), text[start:end], "minute", None, (text[start:end],), "relative",
+                               (found,) if isinstance(found, str) else ())
+        return DateMention(found[0], (start, end), text[start:end], found[4], None, (text[start:end],), "relative")
+    # a mention needs a date, a relative day, or a time that is a clock time
+    daymonth = by.get("daymonth")
+    has_day = "date" in by or "rel" in by or (part is not None and part["rel"])
+    before = [a for a in group if a["start"] < (daymonth["start"] if daymonth else 0) and a["kind"] in ("part", "time", "rel")]
+    if daymonth is not None and not (daymonth["cue"] or before):
+        # "12.5" or "2-1" with nothing saying it is a date: a number (a score, a fraction)
+        group = [a for a in group if a is not daymonth]
+        daymonth = None
+        if not group:
+            return None
+        start, end = group[0]["start"], group[-1]["end"]
+    if not has_day and daymonth is None:
+        if time is None:
+            return None  # a day part alone ("buổi sáng") names no date
+        if time["M"] is None and not time["cue"] and part is None and not time["AP"]:
+            return None  # "3h" alone is as likely a duration as a clock time
+    # the day
+    family = None
+    day: date | None = None
+    value_time: datetime | None = None
+    precision = "day"
+    if "date" in by:
+        a = by["date"]
+        family = a["family"]
+        warnings += a["warnings"]
+        if isinstance(a["value"], datetime):
+            value_time, precision = a["value"], a["precision"]
+        else:
+            day = a["value"]
+    elif daymonth is not None:
+        family = "day_month"
+        resolved.append(text[daymonth["start"]: daymonth["end"]])
+        if now is None:
+            warnings.append("a day and month without a year: needs a reference time (now)")
+        else:
+            day = _nearest_year(daymonth["d"], daymonth["mo"], now)
+            if day is None:
+                warnings.append(f"invalid date {text[daymonth['start']: daymonth['end']]!r}")
+    rel_word = (by["rel"]["rel"] if "rel" in by else part["rel"] if part is not None and part["rel"] else None)
+    if rel_word is not None:
+        family = family or "relative"
+        if now is None:
+            warnings.append(f"relative day {rel_word!r} needs a reference time (now)")
+        else:
+            rel_day = now.date() + timedelta(days=_REL_DAYS[rel_word])
+            if day is None and value_time is None:
+                day = rel_day
+            elif (day or value_time.date()) != rel_day:
+                warnings.append(f"{rel_word!r} is {rel_day.isoformat()}, the text says {(day or value_time.date()).isoformat()}; kept the written date")
+    if part is not None:
+        resolved.insert(0, text[part["start"]: part["end"]])
+    elif "rel" in by:
+        resolved.insert(0, text[by["rel"]["start"]: by["rel"]["end"]])
+    part_word = part["part"] if part is not None else None
+    # the time of day
+    if time is not None and value_time is None:
+        hour = time["H"]
+        if time["AP"]:
+            hour = _apply_meridiem(hour, time["AP"], ctx)
+        else:
+            hour = _part_hour(hour, part_word)
+        minute = time["M"] or 0
+        second = time["S"] or 0
+        precision = "second" if time["S"] is not None else ("minute" if time["M"] is not None else "hour")
+        zone = None
+        zm = ZONE.match(text, time["end"])
+        if zm is not None:
+            zone = _zone_of(zm)
+            end = max(end, zm.end())
+        elif _UNKNOWN_ZONE.match(text, time["end"]):
+            # "9:24 pm ET": a zone this module does not know; the hour cannot be placed in time
+            warnings.append(f"time {text[time['start']: time['end']]!r} in an unknown zone; kept the day")
+            time = None
+        if time is not None and day is not None:
+            value_time = _make_datetime(day.year, day.month, day.day, hour, minute, second, zone, ctx)
+        elif time is not None:
+            warnings.append("a time without a date")
+            return DateMention(None, (start, end), text[start:end], precision, part_word, tuple(resolved), family,
+                               tuple(warnings))
+        else:
+            precision = "day"
+    if value_time is not None:
+        return DateMention(value_time, (start, end), text[start:end], precision, part_word, tuple(resolved), family,
+                           tuple(warnings))
+    if part_word is not None:
+        precision = "part-of-day"
+    return DateMention(day, (start, end), text[start:end], precision, part_word, tuple(resolved), family, tuple(warnings))
+
+
+def find_dates(text: Any, *, now: datetime | None = None, tz: tzinfo = VN_TZ,
+               month_first: bool = False) -> list[DateMention]:
+    """Every date and time of day mentioned in a text (a paragraph, a headline, a caption), in text order.
+
+    Unlike :func:`parse_date`, which reads one date line and refuses what is not one calendar date
+    with a year, this reads running text: "Chiều nay 12/5", "7h15 sáng qua", "20h tối mai",
+    "hết ngày 15.3.2020", "lúc 9h45phút ngày 3 tháng 2 năm 2015", "Bản tin 19h (ngày 05/01/2022)",
+    "từ 18h ngày 6/6 đến 6h ngày 7/6" (two mentions). ``now`` resolves relative days ("hôm qua",
+    "tối mai") and the year of a day/month without one ("chiều 7/6": the year that puts it nearest
+    to ``now``); without it such mentions have ``value`` None and a warning. Spans index the text
+    (NFC-normalised first if it was not). Never raises.
+
+    >>> [m.iso for m in find_dates("Sáng 12/1, Ban Thường vụ họp; 7h15 sáng qua có mưa.", now=datetime(2024, 6, 7, 12, tzinfo=VN_TZ))]
+    ['2024-01-12', '2024-06-06T07:15:00+07:00']
+    """
+    if not isinstance(text, str) or not text:
+        return []
+    try:
+        if len(text) > FIND_MAX_CHARS:
+            text = text[:FIND_MAX_CHARS]
+        if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+        ctx = _Ctx(text, tz, now, month_first, prose=True)
+        out = []
+        for group in _groups(text, _atoms(text, ctx)):
+            mention = _mention(text, group, ctx)
+            if mention is not None:
+                out.append(mention)
+        return out
+    except Exception:  # pragma: no cover - a bug must not reach the caller
+        return []

@@ -23,11 +23,16 @@ HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 
 @dataclass
 class RecordError(Exception):
-    """A page that yields no record. `kind` names the stat counter: not_article, empty, binary, extract_error."""
+    """A page that yields no record. `kind` names the stat counter: not_article, empty, binary, extract_error.
+
+    For a page judged not an article, `family` is the extractor's kind of page ("listing", "no-text",
+    "unparseable"...) and `reason` its reason, so the run can count and list it by reason."""
 
     kind: str
     message: str
     log_level: int = logging.WARNING
+    family: str | None = None
+    reason: str | None = None
 
     def __str__(self) -> str:
         return self.message
@@ -60,11 +65,24 @@ def outlet_profile(page: dict[str, Any]) -> Any:
         return None
 
 
+def reached_as(page: dict[str, Any]) -> str | None:
+    """How the crawl reached the page as an article: the ``source`` of the spider's ``discovery`` hint
+    ("sitemap", "news_sitemap", "feed", "listing", "home"...), or None for a page fetched for another reason.
+    Only article candidates carry the hint; the extractor says so in the warning of a record it keeps
+    in doubt (``newsarchive.extract.classify``: a page is refused only on strong evidence)."""
+    hint = page.get("discovery")
+    if not hint:
+        return None
+    source = hint.get("source") if isinstance(hint, dict) else None
+    return str(source) if source else "discovery"
+
+
 def record_from_page(page: dict[str, Any], *, run_id: str | None = None, site: Any = None) -> Article:
     """Extract the article in `page` and add fetch metadata; raises RecordError when there is none.
 
     `site` is the outlet profile (selector overrides, month-first dates, name and province); by
-    default it is looked up in the registry from the page's outlet or host.
+    default it is looked up in the registry from the page's outlet or host. A page that carries the
+    spider's ``discovery`` hint was reached as an article (see `reached_as`).
     """
     from newsarchive.extract import NotAnArticle, extract_article
 
@@ -78,9 +96,9 @@ def record_from_page(page: dict[str, Any], *, run_id: str | None = None, site: A
     if ctype not in HTML_TYPES or _looks_binary(body):
         raise RecordError("binary", f"not an HTML page ({ctype or 'binary body'})")
     try:
-        article = extract_article(body, url=url, headers=page.get("headers"), site=site)
+        article = extract_article(body, url=url, headers=page.get("headers"), site=site, reached_as=reached_as(page))
     except NotAnArticle as exc:
-        raise RecordError("not_article", f"not an article ({exc.reason})", logging.INFO) from None
+        raise RecordError("not_article", f"not an article ({exc.reason})", logging.INFO, exc.kind, exc.reason) from None
     except Exception as exc:  # an extractor bug must not stop the crawl; it is counted and logged
         logging.getLogger(__name__).debug("extractor failed on %s", url, exc_info=True)
         raise RecordError("extract_error", f"extraction failed: {exc!r}", logging.ERROR) from None
@@ -103,7 +121,7 @@ def record_from_page(page: dict[str, Any], *, run_id: str | None = None, site: A
 # fields `record_from_page` reads (body bytes, headers, URLs, status, time) one way, and either
 # ``("ok", Article.to_dict())`` or ``("error", kind, message, log_level, traceback_text)`` back.
 
-PAGE_FIELDS = ("url", "final_url", "status", "headers", "body", "fetched_at", "outlet")
+PAGE_FIELDS = ("url", "final_url", "status", "headers", "body", "fetched_at", "outlet", "discovery")
 
 
 def page_for_worker(page: dict[str, Any]) -> dict[str, Any]:
@@ -114,7 +132,7 @@ def page_for_worker(page: dict[str, Any]) -> dict[str, Any]:
 def record_outcome(page: dict[str, Any], run_id: str | None = None) -> tuple:
     """`record_from_page` as a picklable outcome; never raises (runs inside a worker process).
 
-    ``("ok", record_dict)`` or ``("error", kind, message, log_level, debug_text)``; an unexpected
+    ``("ok", record_dict)`` or ``("error", kind, message, log_level, debug_text, family, reason)``; an unexpected
     failure outside the extractor (a bug here) is an ``extract_error`` too, with its traceback kept
     for the DEBUG log only.
     """
@@ -123,7 +141,7 @@ def record_outcome(page: dict[str, Any], run_id: str | None = None) -> tuple:
     try:
         return ("ok", record_from_page(page, run_id=run_id).to_dict())
     except RecordError as exc:
-        return ("error", exc.kind, exc.message, exc.log_level, None)
+        return ("error", exc.kind, exc.message, exc.log_level, None, exc.family, exc.reason)
     except BaseException as exc:  # noqa: BLE001 - a worker must answer for every page
         return ("error", "extract_error", f"extraction failed: {exc!r}", logging.ERROR, traceback.format_exc())
 
@@ -135,9 +153,10 @@ def article_from_outcome(outcome: tuple, url: str | None = None) -> Article:
     if outcome and outcome[0] == "error" and len(outcome) >= 4:
         _tag, kind, message, level = outcome[:4]
         debug = outcome[4] if len(outcome) > 4 else None
+        family, reason = (outcome[5], outcome[6]) if len(outcome) > 6 else (None, None)
         if debug:
             logging.getLogger(__name__).debug("extractor failed on %s:\n%s", url, debug)
-        raise RecordError(kind, message, level)
+        raise RecordError(kind, message, level, family, reason)
     raise RecordError("extract_error", f"extraction failed: unreadable worker answer {outcome!r:.200}",
                       logging.ERROR)
 

@@ -11,7 +11,12 @@ Settings (read in `from_crawler`):
 
 Whatever the mode, a page that yields no record is a counted skip (``newsarchive/skipped/<kind>``)
 with its URL in the log, never a traceback: an extractor exception or a worker that died is an
-``extract_error``. The pool is shut down when the spider closes (after the pages in hand are done);
+``extract_error``. A page judged not an article (or empty, or not HTML) is also counted by the extractor's kind
+of page (``newsarchive/not_article/<family>``: listing, no-text, empty, binary...) and handed on with
+``item["not_article"] = {"kind", "reason"}``: the store pipeline keeps it in the WARC and lists it in
+the run's ``not_articles.tsv.zst``, so that ``newsarchive reextract --not-articles`` can try it again.
+An article archived although the extractor is not sure it is one (``extraction.confidence`` under
+0.5) is counted in ``newsarchive/articles_unsure``. The pool is shut down when the spider closes (after the pages in hand are done);
 workers ignore Ctrl-C/SIGTERM (the crawl process decides when they stop) and exit on their own if
 the crawl process is killed.
 """
@@ -22,10 +27,15 @@ import logging
 
 from scrapy.exceptions import DropItem, NotConfigured
 
+from newsarchive.extract.classify import UNSURE
 from newsarchive.records import (RecordError, RecordPool, article_from_outcome, default_workers, page_for_worker,
                                  record_outcome)
 
 logger = logging.getLogger(__name__)
+
+# Pages fetched as articles that yield no record because of what they hold (not a failure of ours):
+# counted by kind, kept in the WARC and listed with their capture (an extractor error is not among them).
+JUDGED = ("not_article", "empty", "binary")
 
 
 def extract_workers(settings) -> int:
@@ -89,9 +99,16 @@ class ExtractPipeline:
             article = article_from_outcome(outcome, url)
         except RecordError as exc:
             self.stats.inc_value(f"newsarchive/skipped/{exc.kind}")
+            if exc.kind in JUDGED:
+                family = exc.family or (exc.kind if exc.kind != "not_article" else "other")
+                self.stats.inc_value(f"newsarchive/not_article/{family}")
+                item["not_article"] = {"kind": family, "reason": exc.reason or exc.message}
             raise DropItem(exc.message, log_level=exc.log_level) from None
         item["article"] = article
         self.stats.inc_value("newsarchive/articles_extracted")
+        confidence = article.extraction.confidence
+        if confidence is not None and confidence < UNSURE:
+            self.stats.inc_value("newsarchive/articles_unsure")
         return item
 
     async def _in_pool(self, item):

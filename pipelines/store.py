@@ -250,7 +250,11 @@ class StorePipeline:
 
     async def _capture_dropped(self, item, spider) -> None:
         try:
-            await self._capture(item)
+            capture = await self._capture(item)
+            judged = item.get("not_article")
+            if judged and self.writer is not None and not self.writer.closed:
+                # fetched as an article, judged not one: listed with its capture (reextract --not-articles)
+                self.writer.not_article(item, judged.get("kind"), judged.get("reason"), capture)
         except (DiskFullError, ArchiveError) as exc:
             if not self.failed and not (self.writer is not None and self.writer.closed):
                 self._fail(exc, spider)

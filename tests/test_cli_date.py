@@ -69,3 +69,20 @@ def test_help_has_an_example():
     assert result.exit_code == 0
     assert "Example:" in result.output
     assert "newsarchive date" in result.output.split("Example:")[1]
+
+
+def test_find_prints_every_mention_of_running_text():
+    result = run("--find", "Chiều 6/6 họp; 20h tối mai khai mạc", "--now", "2024-06-07T12:00:00+07:00")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["text"], r["value"], r["precision"]) for r in rows] == [
+        ("Chiều 6/6", "2024-06-06", "part-of-day"), ("20h tối mai", "2024-06-08T20:00:00+07:00", "hour")]
+    assert rows[1]["resolved"] == ["tối mai"] and rows[1]["part_of_day"] == "tối"
+    # without --now the relative mention is printed with a null value and the reason
+    rows = [json.loads(line) for line in run("--find", "20h tối mai").output.splitlines()]
+    assert rows[0]["value"] is None and rows[0]["warnings"]
+
+
+def test_find_help_has_an_example():
+    result = CliRunner().invoke(main, ["date", "--help"])
+    assert "--find" in result.output and 'newsarchive date --find' in result.output

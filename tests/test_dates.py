@@ -16,7 +16,9 @@ from newsarchive.dates import (
     SCAN_FAMILIES,
     VN_TZ,
     WHOLE_FAMILIES,
+    DateMention,
     ParsedDate,
+    find_dates,
     parse_date,
     parse_date_detailed,
     to_iso,
@@ -545,3 +547,87 @@ def test_module_docstring_examples():
 
     result = doctest.testmod(newsarchive.dates)
     assert result.attempted >= 3 and result.failed == 0
+
+
+# --- dates in running text: find_dates ----------------------------------------------------------
+
+
+PROSE_NOW = datetime(2024, 6, 7, 12, 0, tzinfo=VN_TZ)
+
+
+@pytest.mark.parametrize(
+    "text, mention, value, precision, part, resolved",
+    [
+        ("sáng nay", "sáng nay", "2024-06-07", "part-of-day", "sáng", ("sáng nay",)),
+        ("Mưa lớn từ tối qua.", "tối qua", "2024-06-06", "part-of-day", "tối", ("tối qua",)),
+        ("Chiều 7/6, đoàn đến thăm", "Chiều 7/6", "2024-06-07", "part-of-day", "chiều", ("Chiều", "7/6")),
+        ("hạn nộp hết ngày 15.3.2020", "15.3.2020", "2020-03-15", "day", None, ()),
+        ("Lúc 7h15 sáng qua, xe tải", "7h15 sáng qua", "2024-06-06T07:15:00+07:00", "minute", "sáng", ("sáng qua",)),
+        ("khai mạc 20h tối mai", "20h tối mai", "2024-06-08T20:00:00+07:00", "hour", "tối", ("tối mai",)),
+        ("vụ cháy lúc 9h45phút ngày 3 tháng 2 năm 2015", "9h45phút ngày 3 tháng 2 năm 2015",
+         "2015-02-03T09:45:00+07:00", "minute", None, ()),
+        ("Bản tin 19h (ngày 05/01/2022)", "19h (ngày 05/01/2022", "2022-01-05T19:00:00+07:00", "hour", None, ()),
+        ("Sáng 28.5, HĐND tỉnh khai mạc kỳ họp thứ 12", "Sáng 28.5", "2024-05-28", "part-of-day", "sáng", ("Sáng", "28.5")),
+        ("Sáng thứ Hai 3/6, đoàn làm việc", "Sáng thứ Hai 3/6", "2024-06-03", "part-of-day", "sáng", ("Sáng", "3/6")),
+        ("khoảng 2h chiều hôm qua", "2h chiều hôm qua", "2024-06-06T14:00:00+07:00", "hour", "chiều", ("chiều hôm qua",)),
+        ("cập nhật 2 giờ trước", "2 giờ trước", "2024-06-07T10:00:00+07:00", "minute", None, ("2 giờ trước",)),
+        # English and Vietnamese abbreviations mixed: weekday, month
+        ("T6, 07 Jun 2024", "07 Jun 2024", "2024-06-07", "day", None, ()),
+        ("Fri, 07 Th6 2024 - 10:30", "07 Th6 2024 - 10:30", "2024-06-07T10:30:00+07:00", "minute", None, ()),
+        ("CN, 09 thg 6, 2024", "09 thg 6, 2024", "2024-06-09", "day", None, ()),
+    ],
+)
+def test_find_dates_in_running_text(text, mention, value, precision, part, resolved):
+    (m,) = find_dates(text, now=PROSE_NOW)
+    assert isinstance(m, DateMention)
+    assert (m.text, m.iso, m.precision, m.part_of_day, m.resolved) == (mention, value, precision, part, resolved)
+    assert text[m.span[0]: m.span[1]] == m.text
+
+
+def test_find_dates_gives_every_mention_in_order():
+    text = "Tính từ 18h ngày 6/6 đến 6h ngày 7/6, Việt Nam có 44 ca mắc mới; hôm nay 7/6/2024 họp."
+    found = find_dates(text, now=PROSE_NOW)
+    assert [m.iso for m in found] == ["2024-06-06T18:00:00+07:00", "2024-06-07T06:00:00+07:00", "2024-06-07"]
+    assert [m.text for m in found] == ["18h ngày 6/6", "6h ngày 7/6", "hôm nay 7/6/2024"]
+
+
+def test_find_dates_does_not_take_numbers_for_dates():
+    text = "Giá 14.990.000 đồng, tăng 12.5% so với 1/2 năm trước; thắng 2-1; mất 3h để đến; Tin tức 24h; lần thứ 12."
+    assert find_dates(text, now=PROSE_NOW) == []
+
+
+def test_find_dates_without_now_reports_what_it_cannot_resolve():
+    (m,) = find_dates("7h15 sáng qua")
+    assert m.value is None and m.text == "7h15 sáng qua" and m.part_of_day == "sáng"
+    assert any("needs a reference time" in w for w in m.warnings)
+    (m,) = find_dates("chiều 7/6")
+    assert m.value is None and any("without a year" in w for w in m.warnings)
+    # a full date needs no reference
+    assert [m.iso for m in find_dates("ngày 07/06/2024 lúc 10:30")] == ["2024-06-07T10:30:00+07:00"]
+
+
+def test_find_dates_year_nearest_to_now_and_a_disagreeing_relative_word():
+    (m,) = find_dates("Sáng 28/12, lễ khai mạc", now=datetime(2025, 1, 3, tzinfo=VN_TZ))
+    assert m.iso == "2024-12-28"   # the last December, not the coming one
+    (m,) = find_dates("Chiều nay 12/5, Sở Y tế họp", now=PROSE_NOW)
+    assert m.iso == "2024-05-12" and any("kept the written date" in w for w in m.warnings)
+
+
+def test_find_dates_rejects_lunar_dates_and_never_raises():
+    assert find_dates("Rằm tháng Giêng, ngày 15/1 âm lịch") == []
+    for bad in (None, 12, "", "<" * 10_000, "7" * 5000):
+        assert isinstance(find_dates(bad), list)
+
+
+def test_parse_date_stays_strict_where_find_dates_reads_the_sentence():
+    # a dateline reader gives the one date; the sentence reader also attaches the bulletin's hour
+    assert parse_date("Bản tin 19h (ngày 05/01/2022)") == date(2022, 1, 5)
+    assert parse_date("Chiều 7/6") is None
+
+
+def test_find_dates_reads_a_long_text_whole():
+    text = " ".join(f"Sáng {d % 28 + 1}/{d % 12 + 1}, lúc 7h{d % 60:02d} có {d} người, giá 1.{d:03d} đồng." for d in range(3000))
+    found = find_dates(text, now=PROSE_NOW)
+    assert [(m.text, m.iso) for m in found[:2]] == [("Sáng 1/1, lúc 7h00", "2024-01-01T07:00:00+07:00"),
+                                                     ("Sáng 2/2, lúc 7h01", "2024-02-02T07:01:00+07:00")]
+    assert len(found) == 3000 and all(text[a:b] == m.text for m in found for a, b in [m.span])

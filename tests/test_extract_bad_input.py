@@ -176,3 +176,12 @@ def test_classify_page_never_raises() -> None:
     assert classify_page(b"", URL) == "empty"
     assert classify_page(simple_page().encode(), URL) == "article"
     assert classify_page(b"\x00\x01\x02" * 1000, URL) == "binary"
+
+
+def test_a_page_nested_deeper_than_the_parser_limit_is_read_whole() -> None:
+    """libxml2 stops at 256 levels by default and would cut the page there silently."""
+    deep = "<div>" * 600 + "".join(f"<p>{p}</p>" for p in PARAS) + "</div>" * 600
+    html = simple_page(body_html=deep)
+    article = extract_article(html, url=URL)
+    assert all(p in article.body for p in PARAS)
+    assert any("deeper than 256 levels" in w for w in article.extraction.warnings)

@@ -56,3 +56,17 @@ def test_help_has_examples() -> None:
     for cmd in ("extract", "eval"):
         result = CliRunner().invoke(main, [cmd, "--help"])
         assert result.exit_code == 0 and "Example:" in result.output
+
+
+def test_a_page_in_doubt_is_printed_with_its_confidence(tmp_path: Path) -> None:
+    paras = "".join(f"<p>Đoạn {i}: hợp tác xã đã ký hợp đồng bao tiêu với các hộ dân, hỗ trợ giống và phân bón, "
+                    "hướng dẫn kỹ thuật canh tác để nâng cao chất lượng và thu nhập.</p>" for i in range(6))
+    page = tmp_path / "hop-tac-xa.html"
+    page.write_text(f"<html><head><title>Hợp tác xã chè mở rộng vùng nguyên liệu - Báo</title></head><body>"
+                    f"<h1>Hợp tác xã chè mở rộng vùng nguyên liệu</h1><div>{paras}</div></body></html>", "utf-8")
+    result = CliRunner().invoke(main, ["extract", str(page)])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    assert record["title"] == "Hợp tác xã chè mở rộng vùng nguyên liệu"
+    assert record["extraction"]["confidence"] < 0.5
+    assert any("not sure this page is an article" in w for w in record["extraction"]["warnings"])

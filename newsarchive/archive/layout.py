@@ -8,6 +8,7 @@
       runs/<run_id>/unchanged.tsv.zst    articles re-fetched with an unchanged content hash (id, version, ...)
       runs/<run_id>/listed.tsv.zst       archived articles the run discovered but did not fetch (same columns)
       runs/<run_id>/rejects.jsonl.zst    records that failed the schema, with their errors
+      runs/<run_id>/not_articles.tsv.zst pages fetched as articles but judged not articles, why, and their capture
       runs/<run_id>/captures.warc.gz     raw HTTP request/response records (WARC 1.1, one gzip member each)
       runs/<run_id>/discovery.json.zst   what discovery remembers for the next run (newsarchive.discovery.memory)
       runs/<run_id>/manifest.json        written last: counts, options, software, sha256 of every file
@@ -45,6 +46,11 @@ REJECTS = "rejects.jsonl.zst"
 # What discovery remembers for the next run (validators, walks, unfinished articles): derived crawl
 # state, see newsarchive.discovery.memory. Written before the manifest, so it is in its file table.
 DISCOVERY = "discovery.json.zst"
+# Pages the crawl fetched as articles that the extractor judged not articles (listing, no text...):
+# url, final url, fetched_at, kind, reason, WARC file, offset, length, WARC-Record-ID. Their raw response is in
+# the run's WARC like every fetch, so `newsarchive reextract --not-articles` can try them again.
+NOT_ARTICLES = "not_articles.tsv.zst"
+NOT_ARTICLE_COLUMNS = ("url", "final_url", "fetched_at", "kind", "reason", "warc_file", "offset", "length", "record_id")
 CAPTURES = "captures.warc.gz"
 MANIFEST = "manifest.json"
 TORN_SUFFIX = ".torn"  # a torn tail set aside by recovery: <file>.torn

@@ -5,6 +5,13 @@ Each response record is turned back into a page item and goes through the same c
 Versioning is as in a crawl: same content hash -> counted unchanged; different -> version n+1.
 A capture older than the article's latest fetch is skipped (counted "superseded"): re-extracting it
 would make old text the latest version. Re-extraction runs never decide which articles exist.
+
+Every response in a crawl's WARC was fetched as an article candidate (discovery documents are not
+captured), so each is re-extracted as a page reached as an article: refused only on strong evidence
+(``newsarchive.extract.classify``). Pages judged not articles are listed in the new run's
+``not_articles.tsv.zst`` as a crawl lists them; ``not_articles_only`` re-extracts only the captures the
+runs of `sources` listed there (``newsarchive reextract --not-articles``: try them again once the
+extractor has improved).
 """
 
 from __future__ import annotations
@@ -40,6 +47,25 @@ def warc_files(root: Path | None, sources: Iterable[str]) -> list[Path]:
     return out
 
 
+# How a re-extracted capture was reached (``reached_as``): every capture of a crawl is an article candidate.
+REEXTRACTED = "re-extracted capture"
+
+
+def not_articles(run_dir: str | Path) -> list[dict[str, str]]:
+    """The pages a run listed as not articles (``not_articles.tsv.zst``), one dict per line
+    (columns ``layout.NOT_ARTICLE_COLUMNS``); [] when the run listed none."""
+    from newsarchive.archive.lines import iter_lines
+
+    path = Path(run_dir) / L.NOT_ARTICLES
+    if not path.exists():
+        return []
+    out = []
+    for _n, line in iter_lines(path):
+        values = line.rstrip("\n").split("\t")
+        out.append(dict(zip(L.NOT_ARTICLE_COLUMNS, values + [""] * (len(L.NOT_ARTICLE_COLUMNS) - len(values)))))
+    return out
+
+
 def _latest_fetch(index: Index, aid: str) -> str | None:
     row = index.db.execute("SELECT MAX(fetched_at) FROM sightings s JOIN runs r USING (run_id) "
                            "WHERE s.id = ? AND r.kind = 'crawl'", (aid,)).fetchone()
@@ -47,8 +73,10 @@ def _latest_fetch(index: Index, aid: str) -> str | None:
 
 
 def reextract(root: str | Path, sources: Iterable[str], *, into: str | Path | None = None,
-              run_id: str | None = None, include_superseded: bool = False) -> dict:
-    """Re-extract the captures of `sources` into a new run of `into` (default: the same archive)."""
+              run_id: str | None = None, include_superseded: bool = False, not_articles_only: bool = False) -> dict:
+    """Re-extract the captures of `sources` into a new run of `into` (default: the same archive).
+
+    ``not_articles_only``: only the captures the runs of `sources` listed as not articles."""
     from newsarchive.records import RecordError, record_from_page
 
     root = Path(root)
@@ -56,16 +84,33 @@ def reextract(root: str | Path, sources: Iterable[str], *, into: str | Path | No
     files = warc_files(root if L.is_archive(root) else None, sources)
     counts: Counter[str] = Counter()
     same = target.resolve() == root.resolve()
-    with RunWriter(target, run_id, kind="reextract", targets=[str(f) for f in files],
-                   options={"sources": list(map(str, sources)), "archive": str(root)}) as run:
+    options = {"sources": list(map(str, sources)), "archive": str(root)}
+    if not_articles_only:
+        options["not_articles_only"] = True
+    with RunWriter(target, run_id, kind="reextract", targets=[str(f) for f in files], options=options) as run:
         for wf in files:
+            wanted = {row["record_id"] for row in not_articles(Path(wf).parent)} if not_articles_only else None
+            if wanted is not None and not wanted:
+                continue
             for stored in iter_responses(wf):
+                if wanted is not None and stored.record_id not in wanted:
+                    continue
                 counts["captures"] += 1
+                page = dict(stored.page)
+                page.setdefault("discovery", {"source": REEXTRACTED})
+                warc_rel = L.relative(target, Path(stored.path).resolve()) if not same else L.relative(root, stored.path)
+                capture = Capture(warc_file=warc_rel, offset=stored.offset, length=stored.length,
+                                  record_id=stored.record_id)
                 try:
-                    article = record_from_page(stored.page, run_id=run.run_id)
+                    article = record_from_page(page, run_id=run.run_id)
                 except RecordError as exc:
                     counts[exc.kind] += 1
                     run.count(exc.kind)
+                    if exc.kind in ("not_article", "empty", "binary"):   # as a crawl lists them (pipelines/extract.py)
+                        family = exc.family or (exc.kind if exc.kind != "not_article" else "other")
+                        counts[f"not_article/{family}"] += 1
+                        run.count(f"not_article/{family}")
+                        run.not_article(page, family, exc.reason or exc.message, capture)
                     continue
                 if same and not include_superseded:
                     latest = _latest_fetch(run.index, article.id)
@@ -73,9 +118,6 @@ def reextract(root: str | Path, sources: Iterable[str], *, into: str | Path | No
                         counts["superseded"] += 1
                         run.count("superseded")
                         continue
-                warc_rel = L.relative(target, Path(stored.path).resolve()) if not same else L.relative(root, stored.path)
-                capture = Capture(warc_file=warc_rel, offset=stored.offset, length=stored.length,
-                                  record_id=stored.record_id)
                 outcome = run.add(article, capture=capture)
                 counts[outcome] += 1
         manifest_counts = dict(counts)

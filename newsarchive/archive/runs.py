@@ -274,7 +274,7 @@ def seal_interrupted(root: Path, run: Path) -> dict[str, Any]:
     """Finish an interrupted run: set torn tails aside, write its manifest (status "interrupted")."""
     info = read_json(run / L.RUN_INFO) or {"run_id": run.name}
     torn_report = []
-    for name in (L.ARTICLES, L.UNCHANGED, L.LISTED, L.REJECTS):
+    for name in (L.ARTICLES, L.UNCHANGED, L.LISTED, L.REJECTS, L.NOT_ARTICLES):
         path = run / name
         if path.exists():
             torn: list[TornTail] = []
@@ -293,6 +293,7 @@ def seal_interrupted(root: Path, run: Path) -> dict[str, Any]:
         "articles_unchanged": _count(run / L.UNCHANGED),
         "articles_seen_archived": _count(run / L.LISTED),
         "rejects": _count(run / L.REJECTS),
+        "not_articles_listed": _count(run / L.NOT_ARTICLES),
     }
     manifest = {
         **info,

@@ -93,6 +93,7 @@ class RunWriter:
         self._unchanged: LineAppender | None = None
         self._listed: LineAppender | None = None
         self._rejects: LineAppender | None = None
+        self._not_articles: LineAppender | None = None
         self._warc: CaptureWriter | None = None
         self._pending = 0
         self.broken: Exception | None = None
@@ -231,6 +232,19 @@ class RunWriter:
         self._rejects.write(dumps({"errors": errors, "record": record}))
         self.counts["rejects"] += 1
 
+    def not_article(self, page: dict[str, Any], kind: str, reason: str, capture: Capture | dict | None = None) -> None:
+        """List a page fetched as an article that was judged not one (in not_articles.tsv.zst, with its
+        capture pointer), counted as ``not_articles_listed``."""
+        self._check_open()
+        if self._not_articles is None:
+            self._not_articles = LineAppender(self.dir / L.NOT_ARTICLES, self._fsync_every)
+        cap = capture.__dict__ if isinstance(capture, Capture) else (capture or {})
+        fields = [page.get("url") or "", page.get("final_url") or "", page.get("fetched_at") or "", kind or "",
+                  reason or "", str(cap.get("warc_file") or ""), str(cap.get("offset", "")), str(cap.get("length", "")),
+                  str(cap.get("record_id") or "")]
+        self._not_articles.write("\t".join(str(f).replace("\t", " ").replace("\n", " ") for f in fields))
+        self.counts["not_articles_listed"] += 1
+
     def note(self, **info: Any) -> None:
         """Add facts learnt after the run started (e.g. ``targets``, ``shared_crawl``) to run.json, rewritten
         atomically, so that a run killed later still has them; the manifest carries them too."""
@@ -281,13 +295,13 @@ class RunWriter:
             return read_json(self.dir / L.MANIFEST) or {}
         self.closed = True
         errors: list[BaseException] = []
-        for closer in (self._articles, self._unchanged, self._listed, self._rejects, self._warc):
+        for closer in (self._articles, self._unchanged, self._listed, self._rejects, self._not_articles, self._warc):
             if closer is not None:
                 try:
                     closer.close()
                 except (OSError, ArchiveError) as exc:
                     errors.append(exc)
-        for closer in (self._articles, self._unchanged, self._listed, self._rejects, self._warc):
+        for closer in (self._articles, self._unchanged, self._listed, self._rejects, self._not_articles, self._warc):
             if closer is not None and closer.broken is not None and not errors:
                 errors.append(DiskFullError(str(closer.broken)) if getattr(closer.broken, "errno", None) in NO_SPACE
                               else ArchiveError(str(closer.broken)))

@@ -140,6 +140,20 @@ class Progress:
             self.live.stop()
 
 
+def not_article_lines(stats: dict[str, Any]) -> list[str]:
+    """The summary's lines about pages fetched as articles that the extractor judged not articles (by
+    kind of page), and about articles archived although it was not sure (see newsarchive.extract.classify)."""
+    lines = []
+    judged = {k.rsplit("/", 1)[-1]: v for k, v in stats.items() if k.startswith("newsarchive/not_article/") and v}
+    if judged:
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(judged.items(), key=lambda kv: (-kv[1], kv[0])))
+        lines.append(f"Judged not articles: {sum(judged.values())} ({kinds}); kept in the WARC and listed in the run's "
+                     "not_articles.tsv.zst (`newsarchive reextract RUN --not-articles` tries them again).")
+    if stats.get("newsarchive/articles_unsure"):
+        lines.append(f"Archived with a warning, not sure they are articles: {stats['newsarchive/articles_unsure']}.")
+    return lines
+
+
 def summarise(stats: dict[str, Any], failures: list[tuple[str, str, str]], reason: str | None, elapsed: float) -> list[str]:
     lines = [
         f"Crawl {reason or 'did not finish'} in {elapsed:.0f} s: "
@@ -153,6 +167,7 @@ def summarise(stats: dict[str, Any], failures: list[tuple[str, str, str]], reaso
         skipped["out of window (not fetched)"] = stats["newsarchive/discovery/out_of_window"]
     if skipped:
         lines.append("Skipped: " + ", ".join(f"{k} {v}" for k, v in sorted(skipped.items())))
+    lines.extend(not_article_lines(stats))
     if stats.get("newsarchive/revisits"):
         lines.append(f"Revisited (recent articles, revisit schedule): {stats['newsarchive/revisits']}")
     outlets = stats.get("newsarchive/discovery/outlets")

@@ -29,7 +29,9 @@ def extract(paths: tuple[str, ...], url: str | None, site_name: str | None, no_p
 
     Prints one JSON object per page on standard output (JSON Lines). A page that is not an
     article (home page, category listing, empty or binary file) gives
-    {"path": ..., "not_article": reason} unless --skip-non-articles is set.
+    {"path": ..., "not_article": reason, "kind": ...} unless --skip-non-articles is set.
+    A page is refused only on strong evidence (no text, a clear listing); one the evidence leaves
+    in doubt is printed with a low extraction.confidence and a warning (docs/extraction.md).
 
     \b
     Example:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable
 
 from lxml import etree
@@ -43,7 +44,7 @@ _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(bold|[6-9]00)", re.I)
 _ITALIC_STYLE = re.compile(r"font-style\s*:\s*italic", re.I)
 _HIDDEN_CLASS = re.compile(r"(^|\s)(hidden|d-none|hide|hidden-xs|sr-only|visually-hidden)(\s|$)")
 # Class/id words marking a caption node.
-CAPTION_HINT = re.compile(r"caption|figcaption|img-desc|image-desc|photo-desc|imgdesc|chuthich|chu-thich|expNoEdit|PhotoCMS_Caption|desc_image|image_desc", re.I)
+CAPTION_HINT = re.compile(r"caption|figcaption|img-desc|image-desc|photo-desc|imgdesc|chuthich|chu-thich|PhotoCMS_Caption|desc_image|image_desc", re.I)
 FIGURE_HINT = re.compile(r"(^|[\s_-])(figure|photo|image|img|picture|media)([\s_-]|$)|VCSortableInPreviewMode|PhotoCMS|imgBox|image-box|img-box", re.I)
 
 
@@ -78,14 +79,36 @@ def classes(el: Any) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}"
 
 
+# What a class/id string says, worked out once per distinct string: the same few class strings
+# repeat on every element of a page, and the hint patterns are long alternations. (Pure functions
+# of the string, bounded caches: no page's state is kept.)
+@lru_cache(maxsize=16384)
+def class_says(cls: str) -> tuple[bool, bool, bool, bool, bool, bool]:
+    """(furniture, near-headline furniture, caption, figure, positive, negative) hints of a class/id string."""
+    if not cls.strip():
+        return (False, False, False, False, False, False)
+    return (bool(S.NOISE.search(cls)), bool(S.NEAR_NOISE.search(cls)), bool(CAPTION_HINT.search(cls)),
+            bool(FIGURE_HINT.search(cls)), bool(S.POSITIVE.search(cls)), bool(S.NEGATIVE.search(cls)))
+
+
+@lru_cache(maxsize=4096)
+def _hidden_style(style: str) -> bool:
+    return bool(_HIDDEN_STYLE.search(style))
+
+
+@lru_cache(maxsize=4096)
+def _hidden_class(cls: str) -> bool:
+    return bool(_HIDDEN_CLASS.search(cls))
+
+
 def is_hidden(el: Any) -> bool:
     style = el.get("style")
-    if style and _HIDDEN_STYLE.search(style):
+    if style and _hidden_style(style):
         return True
     if el.get("hidden") is not None or el.get("aria-hidden") == "true" and el.tag not in ("i", "span"):
         return True
     cls = el.get("class")
-    return bool(cls and _HIDDEN_CLASS.search(cls))
+    return bool(cls and _hidden_class(cls))
 
 
 def is_noise(el: Any) -> bool:
@@ -97,8 +120,7 @@ def is_noise(el: Any) -> bool:
         return True
     if is_hidden(el):
         return True
-    cls = classes(el)
-    if cls.strip() and S.NOISE.search(cls):
+    if class_says(classes(el))[0]:
         return True
     if el.get("type") in ("RelatedNews", "RelatedOneNews", "Vote", "LinkOutside") or el.get("data-role") in ("related",):
         return True
@@ -183,17 +205,53 @@ FOOTER_TEXT = re.compile(
 _RANKED = 15
 
 
-def _content_images(el: Any) -> int:
+_IMAGES_IN_LINKS = etree.XPath("//a//img")
+
+
+def _twice(text: str, part: str) -> bool:
+    first = text.find(part)
+    return first >= 0 and text.find(part, first + 1) >= 0
+
+
+def _footer_like(text: str) -> bool:
+    """Two footer phrases or more (licence, editor in chief, ©...)."""
+    m = FOOTER_TEXT.search(text)
+    return m is not None and FOOTER_TEXT.search(text, m.end()) is not None
+
+
+def _content_images(el: Any, linked: set | None = None) -> int:
     """Pictures in el that look like article photos: not inside a link (teaser thumbnails), not tiny."""
     n = 0
     for img in el.iter("img"):
-        if any(a.tag == "a" for a in img.iterancestors()):
+        if (img in linked) if linked is not None else any(a.tag == "a" for a in img.iterancestors()):
             continue
         w = (img.get("width") or "").strip().rstrip("px")
         if w.isdigit() and 0 < int(w) < 100:
             continue
         n += 1
     return n
+
+
+def teaser_list(el: Any, limit: int = 40) -> bool:
+    """A list of teasers, not an article: three items or more (children of el, or of the one list it
+    holds), most of which start with a headline link (four words or more) followed by a summary."""
+    items = [c for c in el if isinstance(c.tag, str)]
+    if len(items) == 1:
+        items = [c for c in items[0] if isinstance(c.tag, str)]
+    if len(items) < 3:
+        return False
+    teasers = 0
+    for it in items[:limit]:
+        a = next(it.iter("a"), None)
+        if a is None:
+            continue
+        head = text_of(a).split()
+        if len(head) < 4:
+            continue
+        words = text_of(it).split()
+        if words[: len(head)] == head and len(words) > len(head) + 5:
+            teasers += 1
+    return teasers >= 3 and teasers >= 0.6 * min(len(items), limit)
 
 
 def _depth(el: Any) -> int:
@@ -224,7 +282,22 @@ def title_factor(el: Any, title: Any, order: dict | None = None) -> float:
     return 1.0
 
 
-def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None) -> tuple[Any, float] | None:
+def _holder(el: Any) -> Any:
+    """The element that holds el beside other content: its parent, past wrappers that hold
+    nothing else (``<div class=card><div class=card-content><p>``: each paragraph wrapped on its
+    own scores the element that holds the wrappers, as a bare ``<p>`` scores its parent)."""
+    parent = el.getparent()
+    while parent is not None and el.getprevious() is None and el.getnext() is None and parent.tag not in ("body", "html") \
+            and not (parent.text or "").strip():
+        up = parent.getparent()
+        if up is None:
+            break
+        el, parent = parent, up   # (an only child has no sibling: O(1), where len(parent) counts them all)
+    return parent
+
+
+def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None,
+                      paragraph_scores: dict | None = None) -> tuple[Any, float] | None:
     """The element holding the most paragraph text with the fewest links (Readability-style).
 
     Paragraph-like nodes with enough own text score their parent fully and their grandparent by
@@ -246,35 +319,51 @@ def generic_container(root: Any, exclude: Iterable[Any] = (), title: Any = None)
         if el in excluded:
             continue
         score = 1.0 + commas + min(chars / 100.0, 3.0)
-        parent = el.getparent()
+        parent = _holder(el)
         if parent is None:
             continue
         scores[parent] = scores.get(parent, 0.0) + score
-        grand = parent.getparent()
+        grand = _holder(parent)
         if grand is not None:
             scores[grand] = scores.get(grand, 0.0) + score / 2
+    if paragraph_scores is not None:
+        paragraph_scores.update(scores)
     if not scores:
         return None
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:_RANKED]
-    best = None
+    best: tuple[Any, float] | None = None
+    page_text = None
+    linked_images = None
     link_chars: dict[Any, int] = {}  # the candidates nest: count each link's text once
     for el, score in ranked:
         if el.tag in ("html", "body"):
             score *= 0.5
-        cls = classes(el)
-        if S.POSITIVE.search(cls):
+        noise, _near, _cap, _fig, positive, negative = class_says(classes(el))
+        if positive:
             score *= 1.25
-        if S.NEGATIVE.search(cls) and not S.POSITIVE.search(cls):
+        if negative and not positive:
             score *= 0.6
-        if S.NOISE.search(cls):
+        if noise:
             score *= 0.3
-        score += min(_content_images(el), 10) * 1.0
+        if linked_images is None:
+            linked_images = set(_IMAGES_IN_LINKS(root))
+        score += min(_content_images(el, linked_images), 10) * 1.0
+        if best is not None and score * 1.5 <= best[1]:
+            continue  # even placed best after the headline, with no links, it cannot win: not read
         text = text_of(el)
         total = _chars(text)
-        if total < 1300 and len(FOOTER_TEXT.findall(text)) >= 2:
+        if total < 1300 and _footer_like(text):
             score *= 0.2
         score *= title_factor(el, title)
         score *= 1.0 - link_density(el, total, link_chars)
+        if teaser_list(el) or sum(1 for c in el if c.tag == "article") >= 2:
+            score *= 0.3  # a list of teasers, or of posts (<article> units): not one article's body
+        if best is not None and score <= best[1]:
+            continue
+        if page_text is None:
+            page_text = text_of(root)
+        if len(text) > 200 and _twice(page_text, text[:120]):
+            score *= 0.3  # the same text twice on the page (a ticker in the header and the footer)
         if best is None or score > best[1]:
             best = (el, score)
     return best
@@ -287,30 +376,183 @@ def _inside(el: Any, others: Iterable[Any]) -> bool:
     return False
 
 
-def find_container(root: Any, site: Any = None, title: Any = None) -> tuple[Any, str] | None:
-    """(container element, where it came from) for the article body; ``title`` is the headline
-    element when known (the generic finder prefers text that follows it)."""
-    catalogue = S.profile_selectors(site, "body") + S.BODY
-    for selector, comment in catalogue:
-        found = [el for el in S.select(root, selector) if not is_hidden(el)]
+def find_container(page: Any) -> tuple[Any, str] | None:
+    """(container element, where it came from) for the article body; the headline element, when
+    known (``page.title_el``), lets the generic finder prefer text that follows it. The container
+    is widened over the other chunks of a body split in pieces (:func:`merge_chunks`)."""
+    for selector, comment in page.catalogue("body", S.BODY):
+        found = [el for el in page.select(page.root, selector) if not is_hidden(el)]
         if not found:
             continue
         # several matches (templates, nested wrappers): the one with most text
         best = max(found, key=lambda el: _chars(text_of(el))) if len(found) > 1 else found[0]
         if _chars(text_of(best)) >= 65:
             where = "profile" if comment == "outlet profile" else "selector"
+            if comment != "outlet profile":
+                best = merge_chunks(page, best, {}, 0.0)
             return best, f"{where}:{selector.split(',')[0].strip()}"
-    best = generic_container(root, title=title)
+    scores: dict[Any, float] = {}
+    best = generic_container(page.root, title=page.title_el, paragraph_scores=scores)
     if best is None:
         return None
-    return best[0], "generic"
+    return merge_chunks(page, best[0], scores, scores.get(best[0], 0.0)), "generic"
+
+
+def _same_shape(a: Any, b: Any) -> bool:
+    """Same tag and a class token in common: pieces of one repeated template part."""
+    if a.tag != b.tag:
+        return False
+    ca, cb = (a.get("class") or "").split(), (b.get("class") or "").split()
+    return bool(ca and cb and set(ca) & set(cb))
+
+
+def merge_chunks(page: Any, best: Any, scores: dict, best_score: float, levels: int = 2) -> Any:
+    """The body split in pieces: templates that cut the text into chunks (an ad or a "read more"
+    box between them: ``<div class=body-chunk>`` x 3), or put each paragraph group in its own block.
+
+    Looking up to ``levels`` ancestors from ``best`` (wrappers holding nothing else not counted), siblings of the branch holding it that read as
+    more of the same text (few links, 80 characters or more, and either the same shape as the branch,
+    or a paragraph score at least a fifth of the best's) are the same body. The container becomes
+    their parent; its children before the first piece and after the last are left out (added to
+    ``page.skip``), what stands between them is read (furniture there is dropped as anywhere)."""
+    top = best
+    cache: dict[Any, int] = {}
+    for _ in range(levels):
+        parent = top.getparent()
+        while parent is not None and parent.tag not in ("body", "html") and top.getprevious() is None and top.getnext() is None:
+            top, parent = parent, parent.getparent()  # wrappers holding nothing else do not count as a level
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        children = [c for c in parent if isinstance(c.tag, str)]
+        pieces = []
+        for sib in children:
+            if sib is top:
+                pieces.append(sib)
+                continue
+            if sib.tag in SKIP_TAGS or is_noise(sib):
+                continue
+            n = _chars(text_of(sib))
+            if n < 80 or link_density(sib, n, cache) >= 0.25:
+                continue
+            if _same_shape(sib, top) or (best_score and scores.get(sib, 0.0) >= max(10.0, 0.2 * best_score)):
+                pieces.append(sib)
+        if len(pieces) > 1:
+            first, last = children.index(pieces[0]), children.index(pieces[-1])
+            for c in children[:first] + children[last + 1:]:
+                page.skip.add(c)
+            return parent
+        top = parent
+    return best
+
+
+def locate_body(page: Any, art: Any) -> None:
+    """Step: ``page.container`` (the body) and ``page.scope`` (the article around headline and body).
+
+    Raises NotAnArticle when the page holds no text block at all."""
+    from newsarchive.extract.classify import NotAnArticle
+    from newsarchive.extract.tree import common_ancestor
+
+    found = find_container(page)
+    if found is None:
+        raise NotAnArticle("no article text found", "no-text", page.url)
+    container, page.body_from = found
+    title_el = page.title_el
+    scope = common_ancestor(title_el, container) if title_el is not None else None
+    if scope is None or scope.tag in ("html",):
+        scope = container.getparent() if container.getparent() is not None else container
+        if scope.getparent() is not None and scope.tag != "body":
+            scope = scope.getparent()
+    page.sources["body"] = page.body_from
+    page.container, page.scope = container, scope
+
+
+RELATED_LINE = re.compile(r"^(>>|»|>)\s*|^(xem\s+thêm|đọc\s+thêm|tin\s+liên\s+quan|bài\s+liên\s+quan)\s*[:>]", re.I)
+
+
+def drop_furniture(blocks: list[Block], title: str | None) -> list[Block]:
+    """Blocks that are page furniture wherever they stand: "Xem thêm" lines, related links,
+    link-only lines, the headline repeated."""
+    from newsarchive.extract.byline import is_byline_block
+
+    out = []
+    linked_tail: list[Block] = []   # link-only lines after the last text: a linked byline is kept
+    for b in blocks:
+        if b.kind == "image":
+            out.append(b)
+            continue
+        t = b.text
+        if S.FURNITURE_TEXT.match(t) or RELATED_LINE.match(t):
+            continue
+        if b.link_ratio > 0.7 and b.kind != "caption" and len(t) < 300:
+            linked_tail.append(b)
+            continue
+        if title and t == title:
+            continue
+        out.append(b)
+        linked_tail = []
+    # the authors' names linked to their pages, on the lines after the text ("<a
+    # href=/tac-gia/..>SONG MAI</a>"): kept for the byline step, which cuts them from the body
+    out.extend(b for b in linked_tail[:4] if len(b.text) < 80 and _author_link(b) and is_byline_block(b))
+    return out
+
+
+AUTHOR_HREF = re.compile(r"tac-?gia|author|writer|reporter|phong-?vien|/profile|/user/|/people/", re.I)
+
+
+def _author_link(block: Block) -> bool:
+    """A line that is one link to an author's page (or to nowhere: "#")."""
+    el = block.element
+    links = list(el.iter("a")) if el is not None else []
+    if len(links) != 1:
+        return False
+    href = (links[0].get("href") or "").strip()
+    return href in ("", "#") or href.startswith("javascript") or bool(AUTHOR_HREF.search(href))
+
+
+def drop_excerpts(blocks: list[Block], first: int = 3) -> list[Block]:
+    """A block among the first ones that repeats the start of the text after it (an excerpt the CMS
+    cut from the article, "<sapo> <subheading> <first words...>" ending mid-word): left out."""
+    from newsarchive.extract.text import _key
+
+    out = list(blocks)
+    for i in range(min(first, len(out))):
+        b = out[i]
+        if b.kind == "image" or len(b.text) < 80:
+            continue
+        key = _key(b.text)[:-4]  # its last word may be cut short
+        following = [x for x in out[i + 1: i + 6] if x.kind != "image"]
+        after = _key(" ".join(x.text for x in following))
+        nxt = _key(following[0].text) if following else ""
+        if len(key) >= 60 and (after.startswith(key) or (len(nxt) >= 40 and key.startswith(nxt) and len(key) > 1.2 * len(nxt))):
+            return out[:i] + out[i + 1:]  # (or: the next block, the sapo, is its start, and it runs on)
+    return out
+
+
+def read_body(page: Any, art: Any) -> None:
+    """Step: ``page.blocks``, the container read in reading order, fields already taken (headline,
+    sapo, date line, byline elements), furniture and a leading excerpt left out."""
+    page.blocks = drop_excerpts(drop_furniture(read_blocks(page.container, page.skip), art.title))
+
+
+def join_body(page: Any, art: Any) -> None:
+    """Step: ``art.body``, the text blocks joined by blank lines (captions only when nothing else)."""
+    blocks = page.blocks
+    text_blocks = [b.text for b in blocks if b.kind not in ("image", "caption")]
+    if not text_blocks:
+        captions = [b.text for b in blocks if b.kind == "caption"]
+        if captions:
+            text_blocks = captions
+            page.warnings.append("no running text: image captions used as the body")
+    art.body = "\n\n".join(text_blocks)
 
 
 # --- blocks -------------------------------------------------------------------------------------
 
 class _Reader:
-    def __init__(self, skip: set[Any]):
+    def __init__(self, skip: set[Any], container: Any = None):
         self.skip = skip
+        self.container = container
+        self._total: int | None = None
         self.blocks: list[Block] = []
         self.buf: list[str] = []
         self.link = 0
@@ -321,6 +563,27 @@ class _Reader:
         self.kind = "p"
         self.figure: Any = None
         self.pending_br = False
+
+    def furniture(self, el: Any) -> bool:
+        """Is this child left out? A block with a furniture class (unless it holds the text); an
+        inline element only when hidden or never text (a link or span inside a sentence is text
+        whatever its class: "<a class=cms-relate>Nguyễn Phước Lộc</a>")."""
+        if el.tag in BLOCK_TAGS:
+            return is_noise(el) and not self.holds_the_text(el)
+        return not isinstance(el.tag, str) or el.tag in SKIP_TAGS or is_hidden(el)
+
+    def holds_the_text(self, el: Any) -> bool:
+        """A node with a furniture class name ("field--label-hidden", "elementor-widget-container")
+        that holds most of the container's text, with few links, is the text's wrapper, not
+        furniture: a class name is weaker evidence than where the text is."""
+        if is_hidden(el) or el.tag in SKIP_TAGS:
+            return False
+        if self._total is None:
+            self._total = _chars(text_of(self.container)) if self.container is not None else 0
+        if not self._total:
+            return False
+        n = _chars(text_of(el))
+        return n >= 0.5 * self._total and n >= 200 and link_density(el, n) < 0.3
 
     def flush(self) -> None:
         text = clean("".join(self.buf))
@@ -373,9 +636,9 @@ class _Reader:
                 kind = "heading"
             elif tag == "li":
                 kind = "li"
-            elif tag in ("figcaption", "caption") or CAPTION_HINT.search(classes(el)):
+            elif tag in ("figcaption", "caption") or class_says(classes(el))[2]:
                 kind = "caption"
-            if tag == "figure" or tag == "table" or (figure is None and FIGURE_HINT.search(classes(el))):
+            if tag == "figure" or tag == "table" or (figure is None and class_says(classes(el))[3]):
                 figure = el
             block_el = el
         else:
@@ -386,7 +649,7 @@ class _Reader:
                 italic = True
             if tag == "a":
                 in_link = True
-            if kind != "caption" and CAPTION_HINT.search(classes(el)):
+            if kind != "caption" and class_says(classes(el))[2]:
                 self.flush()
                 kind = "caption"
                 own_caption = True
@@ -403,7 +666,7 @@ class _Reader:
                 else:
                     self.buf.append(" ")
                     self.pending_br = True
-            elif child in self.skip or (ctag != "img" and is_noise(child)):
+            elif child in self.skip or (ctag != "img" and self.furniture(child)):
                 pass
             else:
                 self.walk(child, ctx, depth + 1)
@@ -416,7 +679,7 @@ class _Reader:
 
 def read_blocks(container: Any, skip: Iterable[Any] = ()) -> list[Block]:
     """Text blocks and image markers of a container, in document order."""
-    reader = _Reader(set(skip))
+    reader = _Reader(set(skip), container)
     reader.walk(container, (False, False, False, "", "p", None, container), 0)
     reader.flush()
     return reader.blocks

@@ -21,6 +21,15 @@ ROLE_PREFIX = re.compile(
     r"(?:\s*(?:,|và|&|\+|/)\s*(?:bài|tin|ảnh|video|clip|đồ\s*họa|đồ\s*hoạ|thực\s*hiện))*\s*[:：]\s*)+",
     re.I,
 )
+# Credits of a role that is not writing ("Ảnh: X", "Video: X", "Đồ họa: X", "Thiết kế: X"): a byline
+# "Tin: A - Ảnh: B" credits A as the writer and B for the photos; B is no author. Roles that include
+# writing ("Bài và ảnh:", "Tin, ảnh:", "Thực hiện:") are writers (ROLE_PREFIX).
+NON_WRITER_ROLE = re.compile(
+    r"^(?:ảnh|ảnh\s*minh\s*họa|ảnh\s*minh\s*hoạ|video|clip|quay\s*phim|dựng\s*phim|đồ\s*họa|đồ\s*hoạ|thiết\s*kế|"
+    r"trình\s*bày|kỹ\s*thuật|photo|photos|graphics?|design)"
+    r"(?:\s*(?:,|và|&|\+|/)\s*(?:ảnh|video|clip|đồ\s*họa|đồ\s*hoạ|thiết\s*kế|trình\s*bày))*\s*[:：]",
+    re.I,
+)
 # Words meaning "according to / source" before an outlet or author.
 SOURCE_PREFIX = re.compile(r"^(?:nguồn|source)\s*[:：]?\s*", re.I)
 THEO_PREFIX = re.compile(r"^theo\s+", re.I)
@@ -55,7 +64,7 @@ OUTLET_WORDS = re.compile(
 WIDGET_WORDS = re.compile(r"\s*(?:[|•·]\s*)?(?:chia sẻ|copy link|lấy link|sao chép liên kết|sao chép link|theo dõi|lưu bài|in bài|gửi bài|bình luận)\b.*$", re.I)
 _DOMAIN = re.compile(r"\b[\w-]+\.(?:vn|com|net|org|info|gov|edu)\b", re.I)
 _UPPER_INITIAL = re.compile(r"^[A-ZĐÀ-ỸĂÂÊÔƠƯ]", re.U)
-_SEPARATORS = re.compile(r"\s+[-–—]\s+|\s*[,;/&|]\s*|\s+và\s+|\s+\+\s+")
+_SEPARATORS = re.compile(r"\s+[-–—]\s+|\s*[,;/&|]\s*|\s+(?:và|and)\s+|\s+\+\s+")
 
 
 def _is_upper_word(word: str) -> bool:
@@ -92,10 +101,17 @@ def looks_like_source(name: str) -> bool:
     return False
 
 
+# A role written before a name without a colon: "PV Minh Anh", "Phóng viên Minh Anh", "By Phil Helsel".
+ROLE_WORD = re.compile(r"^(?:(?:nhóm\s+)?(?:pv|phóng\s+viên|ctv|btv|cộng\s+tác\s+viên)|by|written\s+by|reporting\s+by)\s+(?=[^\W\d_])", re.I)
+
+
 def _clean_piece(piece: str) -> str:
     piece = ROLE_NOTE.sub("", piece)
     piece = clean(piece).strip(" .,-–—:()[]")
     piece = ROLE_PREFIX.sub("", piece).strip(" .,-–—:")
+    rest = ROLE_WORD.sub("", piece)
+    if rest != piece and rest[:1].isupper():
+        piece = rest  # "PV Minh Anh" -> "Minh Anh" (a lower-case word after "PV" is a sentence)
     return piece
 
 
@@ -126,6 +142,8 @@ def split_byline(text: str) -> tuple[list[str], list[str]]:
     elif THEO_PREFIX.match(text):
         text = THEO_PREFIX.sub("", text)
         mode = "theo"
+    # pieces crediting a role that is not writing ("Ảnh: B") name no author
+    text = " - ".join(x for x in re.split(r"\s+[-–—|]\s+|\s*[;/]\s*", text) if not NON_WRITER_ROLE.match(x.strip()))
     text = ROLE_PREFIX.sub("", text)
     parts = [p for p in (_clean_piece(x) for x in _SEPARATORS.split(text)) if p]
     for i, part in enumerate(parts):
@@ -161,7 +179,7 @@ def _dedupe(items: list[str]) -> list[str]:
 
 BYLINE_LINE = re.compile(
     r"^(?:theo\s|nguồn\s*:|nguồn\s|bài\s*(?:và|,|&)?\s*ảnh\s*:|bài\s*:|tin\s*(?:và|,|&)?\s*ảnh\s*:|tin\s*:|"
-    r"ảnh\s*:|thực\s*hiện\s*:|nhóm\s*pv\b|pv\b|ctv\b)",
+    r"ảnh\s*:|thực\s*hiện\s*:|nhóm\s*pv\b|pv\b|ctv\b|phóng\s+viên\s|by\s)",
     re.I,
 )
 
@@ -176,7 +194,9 @@ def is_byline_block(block: Any) -> bool:
         return False
     authors, sources = split_byline(stripped)
     if not authors and not sources:
-        return bool(ROLE_ONLY.match(stripped.strip(" .")))
+        # "Nhóm PV", or a photo / graphics credit line ("Ảnh: Quốc Thanh"): byline furniture, no author
+        return bool(ROLE_ONLY.match(stripped.strip(" ."))) or (
+            bool(NON_WRITER_ROLE.match(stripped)) and looks_like_person(NON_WRITER_ROLE.sub("", stripped).strip(" .")))
     if BYLINE_LINE.match(stripped) or ROLE_NOTE.search(text):
         return True
     if block.align == "right" or block.bold or block.italic:

@@ -253,9 +253,11 @@ def neutralise_layout(html: bytes | str, *, metadata: bool = True, semantic: boo
 
     from newsarchive.extract.charset import decode_html
 
+    from newsarchive.extract.page import _END_OF_DOCUMENT
+
     if isinstance(html, bytes):
         html, _, _ = decode_html(html)
-    root = lxml.html.document_fromstring(html)
+    root = lxml.html.document_fromstring(_END_OF_DOCUMENT.sub("", html))
     rng = random.Random(seed)
     names: dict[str, str] = {}
 

@@ -30,6 +30,43 @@ CREDIT = re.compile(
 _URL_IN_TEXT = re.compile(r"""https?:\\?/\\?/[^\s"'<>()]+\.(?:m3u8|mp4)(?:\?[^\s"'<>]*)?""", re.I)
 
 
+_DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$")
+
+
+def largest_candidate(srcset: str) -> str | None:
+    """The biggest picture of a ``srcset`` ("a-320.jpg 320w, a-960.jpg 960w" -> "a-960.jpg"; "2x" over
+    "1x"); the first one when none says its size."""
+    best, best_size = None, -1.0
+    for part in srcset.split(","):
+        bits = part.strip().split()
+        if not bits or bits[0].startswith("data:"):
+            continue
+        size = 0.0
+        if len(bits) > 1:
+            m = _DESCRIPTOR.match(bits[-1])
+            if m:
+                size = float(m.group(1)) * (1 if m.group(2) == "w" else 1000)
+        if size > best_size:
+            best, best_size = bits[0], size
+    return best
+
+
+def _other_lazy_source(img: Any) -> str | None:
+    """No known lazy attribute: any other ``data-*`` attribute holding a picture's URL
+    ("data-echo", "data-lazyload", "data-hi-res-src"), else the ``<source srcset>`` of its ``<picture>``."""
+    for name, value in img.items():
+        value = (value or "").strip()
+        if name.startswith("data-") and value and not value.startswith("data:") and _IMAGE_FILE.search(value.split()[0]):
+            return value.split()[0] if "srcset" not in name else largest_candidate(value)
+    parent = img.getparent()
+    if parent is not None and parent.tag == "picture":
+        for source in parent.iter("source"):
+            value = source.get("srcset") or source.get("data-srcset")
+            if value:
+                return largest_candidate(value)
+    return None
+
+
 def image_url(img: Any, base: str) -> str | None:
     """Absolute URL of the picture an <img> shows (lazy-load attributes resolved), or None."""
     src = (img.get("src") or "").strip()
@@ -39,9 +76,13 @@ def image_url(img: Any, base: str) -> str | None:
             value = (img.get(attr) or "").strip()
             if value and not value.startswith("data:"):
                 if "srcset" in attr:
-                    value = value.split(",")[0].strip().split(" ")[0]
+                    value = largest_candidate(value)
+                    if not value:
+                        continue
                 src = value
                 break
+    if not src:
+        src = _other_lazy_source(img) or ""
     if not src or src.startswith("data:"):
         return None
     try:
@@ -106,8 +147,18 @@ def video_kind(url: str) -> str:
 WIDGET_IFRAME = re.compile(r"facebook\.com/plugins/(like|share|comments|page)|googleads|doubleclick|/ads?/|platform\.twitter|zalo\.me/|widget|banner", re.I)
 
 
-def find_videos(scope: Any, base: str, extra_urls: list[str] = ()) -> list[ArticleVideo]:
-    """Players and streams inside an element: iframes, <video>/<source>, m3u8/mp4 in attributes."""
+def _video_candidates(scope: Any, attributes: bool) -> Any:
+    """The elements that can announce a video: players (found in C), and, when the page mentions a
+    stream or a video file at all, any element with one in an attribute."""
+    if not attributes:
+        return scope.iter("iframe", "video")
+    return (el for el in scope.iter() if el.tag in ("iframe", "video") or any(
+        ".m3u8" in v or ".mp4" in v for v in el.values()))
+
+
+def find_videos(scope: Any, base: str, extra_urls: list[str] = (), attributes: bool = True) -> list[ArticleVideo]:
+    """Players and streams inside an element: iframes, <video>/<source>, m3u8/mp4 in attributes
+    (``attributes=False``: the page's text names no .m3u8 / .mp4, so no attribute is read)."""
     from newsarchive.extract.body import is_noise
 
     out: list[ArticleVideo] = []
@@ -128,7 +179,7 @@ def find_videos(scope: Any, base: str, extra_urls: list[str] = ()) -> list[Artic
         seen.add(url)
         out.append(ArticleVideo(url=url, kind=kind or video_kind(url), poster=urljoin(base, poster) if poster else None))
 
-    for el in scope.iter():
+    for el in _video_candidates(scope, attributes):
         tag = el.tag
         if not isinstance(tag, str):
             continue
@@ -173,3 +224,24 @@ def _ancestors_to(el: Any, stop: Any):
 def make_image(url: str, caption: str | None, alt: str | None) -> ArticleImage:
     cap, credit = split_credit(caption)
     return ArticleImage(url=url, caption=cap, credit=credit, alt=clean(alt) or None)
+
+
+def fill_videos(page: Any, art: Any) -> None:
+    """Step: ``art.videos``: players in the body; beside it in the article's scope (a broadcaster's
+    ``<video>`` between the sapo and the text) when video-like; else ``og:video``."""
+    from newsarchive.extract.tree import is_inside
+
+    container, scope = page.container, page.scope
+    extra = [u for parent, u in page.script_videos if parent is not None and (parent is container or is_inside(parent, scope))]
+    streams = page.mentions_streams
+    art.videos = find_videos(container, page.base, extra, streams)
+    if scope is not container and is_inside(container, scope):
+        # players beside the body: the whole article region in document order; iframes outside
+        # the body only when video-like
+        inner = {v.url for v in art.videos}
+        art.videos = [
+            v for v in find_videos(scope, page.base, extra, streams)
+            if v.url in inner or v.kind != "iframe" or "video" in v.url.lower() or "player" in v.url.lower()
+        ]
+    if not art.videos and page.md.videos:
+        art.videos = find_videos(container, page.base, page.md.videos[:1])

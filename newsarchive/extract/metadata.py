@@ -59,11 +59,14 @@ class Metadata:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_metadata(root: Any) -> Metadata:
+def read_metadata(root: Any, microdata: bool = True) -> Metadata:
+    """The page's metadata. ``microdata=False`` leaves the microdata out, for a caller that reads it
+    from its own index (:func:`read_microdata` with the elements)."""
     md = Metadata()
     _read_jsonld(root, md)
     _read_meta(root, md)
-    _read_microdata(root, md)
+    if microdata:
+        _read_microdata(root, md)
     return md
 
 
@@ -281,8 +284,16 @@ def _read_meta(root: Any, md: Metadata) -> None:
 
 # --- microdata ----------------------------------------------------------------------------
 
+MICRODATA_PROPS = ("datePublished", "dateModified", "dateCreated", "headline")
+
+
 def _read_microdata(root: Any, md: Metadata) -> None:
-    for el in root.xpath("//*[@itemprop]"):
+    read_microdata(root.xpath("//*[@itemprop]"), md)
+
+
+def read_microdata(elements: Any, md: Metadata) -> None:
+    """Dates and headline of the microdata ``itemprop`` elements given, in document order."""
+    for el in elements:
         if el.tag == "meta":
             continue
         prop = el.get("itemprop", "").strip()

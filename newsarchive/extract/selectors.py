@@ -79,6 +79,7 @@ BREADCRUMB = [
 SECTION = [
     ("[data-role=cate-name]", "VCCorp/ChannelVN platform category"),
     (".cms-cate, .category-name, .cate-name, .detail-cate, .news-cate, .categories1, .cat-name, .section-name", "category label conventions"),
+    ("[class*=chuyenmuc], [class*=chuyen-muc], [class*=chuyen_muc]", "Vietnamese 'chuyên mục' (section) class names"),
     ("a[rel~=category]", "WordPress category link (rel=\"category tag\")"),
     ("li.active > a, li.current > a, li.selected > a, .current-menu-item > a, .current-menu-parent > a, .current-post-ancestor > a, li.on > a", "the highlighted item of the section menu"),
 ]
@@ -88,6 +89,10 @@ TAGS = [
     ("a[rel=tag]", "rel=tag links (WordPress and other blog engines; not rel=\"category tag\")"),
     (".tags a, .tag-list a, .tags-list a, .list-tags a, .detail-tag a, .detail__tag a, .box-tag a, .tags-item a, .article-tags a, .news-tags a, .tag a, .keyword a, .keywords a, .tukhoa a, .tag-item, [itemprop=keywords] a", "tag list conventions"),
 ]
+
+# Class/id words of a breadcrumb, in any case ("breadCrumb", "BreadCrumbs", "bread-crumb"): the
+# generic fallback after BREADCRUMB, whose CSS class matches are case-sensitive.
+BREADCRUMB_HINT = re.compile(r"bread[\s_-]?crumb|duong-?dan|path-?way", re.I)
 
 # Section values that name no section ("News" on every page of some CMSs).
 GENERIC_SECTION = re.compile(r"^(news|tin tức|tin|article|bài viết|home|trang chủ|default)$", re.I)
@@ -139,37 +144,69 @@ def compile_css(selector: str) -> CSSSelector | None:
         return None
 
 
-_INDEX: dict[int, tuple[Any, dict]] = {}
+# Attributes whose values the index keeps (besides class tokens). ``rel`` is not among them: the
+# catalogues ask for it on links only (``a[rel=tag]``), answered from the page's <a> elements.
+_INDEXED_ATTRS = ("id", "data-role", "itemprop", "data-field")
 
 
-_INDEXED_ATTRS = frozenset(("id", "data-role", "itemprop", "data-field", "rel"))
+class SelectorIndex:
+    """One document's index: class token / id / attribute value -> elements, plus document order.
 
+    Built once per page (``newsarchive.extract.page.Page.index``) and passed to :func:`select`; it
+    belongs to that page alone, so pages extracted at the same time in several threads never share
+    one (there is no module-level index). One walk over the elements: ``attributes`` names the
+    attributes to index besides ``class``; ``absent`` those the page has none of (a page whose text
+    never says ``itemprop`` need not read it on every element), answered as matching nothing."""
 
-def _index(top: Any) -> dict:
-    """Per-document index: class token / id / attribute value -> elements, plus document order."""
-    key = id(top)
-    cached = _INDEX.get(key)
-    if cached is not None and cached[0] is top:
-        return cached[1]
-    if len(_INDEX) > 4:
-        _INDEX.clear()
-    elements = list(top.iter(etree.Element))  # elements only, in document order (C-level walk)
-    order: dict[Any, int] = {el: i for i, el in enumerate(elements)}
-    by: dict[tuple, list] = {}
-    for el in elements:
-        items = el.items()
-        if not items:
-            continue
-        for attr, v in items:
-            if attr == "class":
-                if v:
-                    for token in set(v.split()):
-                        by.setdefault(("cls", token), []).append(el)
-            elif attr in _INDEXED_ATTRS and v:
-                by.setdefault((attr, v.strip()), []).append(el)
-    idx = {"top": top, "order": order, "by": by, "ends": {}, "sub": {}}
-    _INDEX[key] = (top, idx)
-    return idx
+    __slots__ = ("top", "order", "classes", "attrs", "indexed", "absent", "tags", "ends", "sub", "_joined")
+
+    def __init__(self, top: Any, attributes: tuple[str, ...] = _INDEXED_ATTRS, absent: tuple[str, ...] = ()):
+        self.top = top
+        self.indexed = frozenset(attributes)
+        self.absent = frozenset(absent)           # attributes the page is known not to have
+        order: dict[Any, int] = {}
+        classes: dict[str, list] = {}             # class token -> elements, in document order
+        attrs: dict[tuple[str, str], list] = {}   # (attribute, value) -> elements
+        i = 0
+        for el in top.iter(etree.Element):        # elements only, in document order (C-level walk)
+            order[el] = i
+            i += 1
+            value = el.get("class")
+            if value:
+                for token in value.split():
+                    found = classes.get(token)
+                    if found is None:
+                        classes[token] = [el]
+                    elif found[-1] is not el:     # a token written twice in one class attribute
+                        found.append(el)
+            for attr in attributes:
+                value = el.get(attr)
+                if value:
+                    key = (attr, value.strip())
+                    found = attrs.get(key)
+                    if found is None:
+                        attrs[key] = [el]
+                    else:
+                        found.append(el)
+        self.order = order
+        self.classes = classes
+        self.attrs = attrs
+        self.tags: dict[str, list] = {}
+        self.ends: dict[Any, int] = {}
+        self.sub: dict[str, list] = {}
+        self._joined: str | None = None
+
+    def tokens_with(self, part: str) -> list[str]:
+        """Class tokens of the page containing ``part`` (one search over all tokens joined, in C)."""
+        if self._joined is None:
+            self._joined = "\n" + "\n".join(self.classes) + "\n"
+        joined, out = self._joined, []
+        at = joined.find(part)
+        while at != -1:
+            start, end = joined.rfind("\n", 0, at) + 1, joined.find("\n", at)
+            out.append(joined[start:end])
+            at = joined.find(part, end)
+        return out
 
 
 # --- selectors answered from the index -------------------------------------------------------
@@ -233,25 +270,26 @@ def _matches(el: Any, compound: tuple) -> bool:
     return value in v and value in _XML_SPACE.split(v)
 
 
-def _candidates(idx: dict, compound: tuple) -> list[Any] | None:
+def _candidates(idx: SelectorIndex, compound: tuple) -> list[Any] | None:
     """Elements of the document that may match a compound (a superset), from the index; None when
     the index cannot narrow it down."""
     tag, attr, op, value = compound
-    by = idx["by"]
     if attr == "class" and op == "~=":
-        return by.get(("cls", value), [])
+        return idx.classes.get(value, [])
     if attr == "class" and op == "*=":
         # [class*=x]: every element with a class token containing x (cached per page)
-        found = idx["sub"].get(value)
+        found = idx.sub.get(value)
         if found is None:
-            found = idx["sub"][value] = [el for (k, token), els in by.items() if k == "cls" and value in token for el in els]
+            found = idx.sub[value] = [el for token in idx.tokens_with(value) for el in idx.classes[token]]
         return found
-    if op == "=" and attr in _INDEXED_ATTRS:
-        return by.get((attr, value), [])
+    if attr in idx.absent:
+        return []
+    if op == "=" and attr in idx.indexed:
+        return idx.attrs.get((attr, value), [])
     if tag is not None:
-        found = by.get(("tag", tag))
+        found = idx.tags.get(tag)
         if found is None:
-            found = by[("tag", tag)] = list(idx["top"].iter(tag))
+            found = idx.tags[tag] = list(idx.top.iter(tag))
         return found
     return None
 
@@ -274,18 +312,16 @@ def _chain_up(el: Any, chain: tuple, i: int, scope: Any) -> bool:
     return False
 
 
-def _fast(root: Any, selector: str) -> list[Any] | None:
-    """``select`` from the per-page index, or None when the selector needs cssselect."""
+def _fast(root: Any, selector: str, idx: SelectorIndex) -> list[Any] | None:
+    """``select`` from the page's index, or None when the selector needs cssselect."""
     plan = _plan(selector)
     if plan is None:
         return None
-    top = root.getroottree().getroot()
-    idx = _index(top)
-    order = idx["order"]
+    order = idx.order
     start = order.get(root)
     if start is None:
         return None
-    end = idx["ends"].get(root)
+    end = idx.ends.get(root)
     if end is None:
         # the last element of root's subtree in document order: follow the last element children
         node = root
@@ -294,7 +330,7 @@ def _fast(root: Any, selector: str) -> list[Any] | None:
             if child is None:
                 break
             node = child
-        end = idx["ends"][root] = order[node]
+        end = idx.ends[root] = order[node]
     found: dict[Any, int] = {}
     for chain in plan:
         last = chain[-1][1]
@@ -320,17 +356,19 @@ def _fast(root: Any, selector: str) -> list[Any] | None:
     return sorted(found, key=found.get)
 
 
-def select(root: Any, selector: str) -> list[Any]:
+def select(root: Any, selector: str, index: SelectorIndex | None = None) -> list[Any]:
     """Elements under root matching a CSS selector list, in document order.
 
-    Selector lists of compound parts (tag, .class, #id, [attr=x], [attr*=x], [attr~=x]) joined by
-    " " or ">" are answered from a per-document index (one pass over the tree), with the same
-    result as cssselect; others go through cssselect.
+    With ``index`` (the page's :class:`SelectorIndex`), selector lists of compound parts (tag,
+    .class, #id, [attr=x], [attr*=x], [attr~=x]) joined by " " or ">" are answered from it, with
+    the same result as cssselect; others (and every look-up without an index) go through cssselect.
     """
-    try:
-        fast = _fast(root, selector)
-    except Exception:
-        fast = None
+    fast = None
+    if index is not None:
+        try:
+            fast = _fast(root, selector, index)
+        except Exception:
+            fast = None
     if fast is not None:
         return fast
     sel = compile_css(selector)

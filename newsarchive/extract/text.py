@@ -27,8 +27,9 @@ text_of = etree.XPath("string()", smart_strings=False)
 
 
 def fold(text: str) -> str:
-    """Fold runs of white space (including no-break spaces) to one space and trim."""
-    return _SPACES.sub(" ", text).strip()
+    """Fold runs of white space (including no-break spaces) to one space and trim. (``str.split``
+    splits on exactly the characters of ``_SPACES``: Unicode white space; it is several times faster.)"""
+    return " ".join(text.split())
 
 
 def clean(text: str | None) -> str:
