@@ -70,6 +70,15 @@ def test_weak_evidence_never_refuses_a_page() -> None:
                    and w.endswith(how) for w in article.extraction.warnings)
 
 
+def test_weak_evidence_refuses_a_page_nothing_listed_as_an_article() -> None:
+    """The crawl read the page as a possible section page (a hub) and nothing listed it as an article:
+    in doubt, it is refused (and listed with the run's not-articles, so reextract can try it again)."""
+    html = UNDATED.format(n="Tân Cương")
+    with pytest.raises(NotAnArticle) as info:
+        extract_article(html, url="https://baotinh.example/hop-tac-xa", reached_as="hub")
+    assert "nothing listed it as one" in info.value.reason
+
+
 def test_no_text_is_strong_evidence() -> None:
     html = "<html><body><h1>Trang không tồn tại</h1><p>Xin lỗi.</p></body></html>"
     with pytest.raises(NotAnArticle) as info:

@@ -23,8 +23,9 @@ Refused whatever the page was reached as (**strong** evidence, :func:`strong_ref
   own category), with 10 headline links or more, no article metadata and no picture.
 
 Never refused on **weak** evidence (:func:`weak_doubt`: no article metadata and no date with under
-400 words, or under 80 words without media or byline on a page of 15 headline links or more): such
-a page is kept, with a confidence of at most 0.4 and a warning giving the doubt, instead of being
+400 words, or under 80 words without media or byline on a page of 15 headline links or more), unless
+nothing listed it as an article (``reached_as`` is ``"hub"``: the crawl read it as a possible
+section page that reads as an article): such a page is kept, with a confidence of at most 0.4 and a warning giving the doubt, instead of being
 lost to a guess; the warning says whether a crawl reached it as an article (``reached_as``: a
 sitemap, a feed, a listing's item listed it).
 
@@ -44,6 +45,9 @@ from newsarchive.extract.text import _key, similar, text_of
 
 # Records below this confidence carry a warning ("not sure this page is an article").
 UNSURE = 0.5
+# ``reached_as`` of a page the crawl read as a possible listing (a hub) that reads as an article: no
+# source listed it as an article, so weak evidence refuses it (newsarchive.discovery.frontier)
+NOT_PRESUMED = "hub"
 
 
 class NotAnArticle(Exception):
@@ -166,6 +170,11 @@ def judge(page: Any, art: Article) -> None:
         points -= 1  # headline links carry three times the words of the article's own text
     page.confidence = round(max(points, 0) / 5, 2)
     doubt = weak_doubt(page, art, c)
+    if doubt is not None and page.reached_as == NOT_PRESUMED:
+        # read as a section page (a hub) by the crawl, not listed as an article by anything: the doubt
+        # decides (it is listed with the run's not-articles and kept in the WARC, for reextract)
+        raise NotAnArticle(f"not sure this page is an article ({doubt}) and nothing listed it as one",
+                           "listing", page.url)
     if doubt is not None:
         # weak evidence: kept, with a low confidence and the reason, never lost to a guess
         how = "the crawl reached it as an article" if page.reached_as else "the evidence is weak either way"
