@@ -35,11 +35,19 @@ COOKIES_ENABLED = False
 # (newsarchive/scrapy_ext/metarefresh.py); same position in the chain as Scrapy's own (580).
 # Scrapy's robots.txt middleware, saying in one line (not a traceback) when robots.txt cannot be
 # fetched (newsarchive/scrapy_ext/robotstxt.py); same position as Scrapy's own (100).
+# Every response, as received (robots.txt, sitemaps, redirects, errors, pages of any kind), into the
+# run's WARC file: next to the downloader, before any middleware changes or consumes it
+# (pipelines/capture.py); its spider middleware gives a page item the pointer to its capture.
 DOWNLOADER_MIDDLEWARES = {
+    "pipelines.capture.CaptureMiddleware": 950,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "newsarchive.scrapy_ext.metarefresh.MetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "newsarchive.scrapy_ext.robotstxt.RobotsTxtMiddleware": 100,
+}
+
+SPIDER_MIDDLEWARES = {
+    "pipelines.capture.CaptureClaimMiddleware": 950,
 }
 
 # Items processed at once per response. Scrapy's default (100) starts 100 asyncio tasks for every
