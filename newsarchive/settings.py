@@ -57,14 +57,21 @@ CONCURRENT_ITEMS = 16
 TELNETCONSOLE_ENABLED = False
 REDIRECT_MAX_TIMES = 10
 
-# Vietnamese text: UTF-8 exports, never \uXXXX escapes.
+# Vietnamese text: UTF-8 exports, never \uXXXX escapes. `scrapy crawl outlet -O x.jsonl|csv|parquet`
+# exports the archive records (pipelines/feed.py): CSV with every field flattened, Parquet typed.
 FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORTERS = {
+    "csv": "pipelines.feed.RecordCsvItemExporter",
+    "parquet": "pipelines.feed.ParquetItemExporter",
+}
 
 # Pipelines: page -> record -> schema check -> archive.
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,
     "pipelines.store.StorePipeline": 300,
+    # last: the item leaves as its archive record (what item_scraped and the feed exports receive)
+    "pipelines.feed.RecordItemPipeline": 1000,
 }
 
 # Where archives go unless told otherwise (relative to the working directory).

@@ -266,12 +266,13 @@ class StorePipeline:
                     record["capture"] = capture.__dict__.copy()
                 self.writer.reject(record, list(item["invalid"]))
                 return item
-            outcome = self.writer.add(article, capture=capture)
+            outcome, record = self.writer.add_record(article, capture=capture)
         except (DiskFullError, ArchiveError) as exc:
             if not self.failed:
                 self._fail(exc, spider)
             raise DropItem(f"not archived: {exc}") from None
         item["archive_outcome"] = outcome
+        item["record"] = record     # what the feed exports get (pipelines.feed.RecordItemPipeline)
         self.stats.inc_value(f"newsarchive/archive/{outcome}")
         if outcome != "unchanged":
             self.stats.inc_value("newsarchive/articles_archived")

@@ -646,7 +646,8 @@ class OutletSpider(scrapy.Spider):
         """item_scraped / item_dropped / item_error: the article's extracted date reaches discovery."""
         if self.window.since is None or not isinstance(item, dict):
             return
-        when = getattr(item.get("article"), "published_at", None)
+        # (item_scraped gets the archive record, pipelines/feed.py; dropped items are page items)
+        when = getattr(item.get("article"), "published_at", None) if "article" in item else item.get("published_at")
         if when is not None and not isinstance(when, datetime):
             when = parse_when(str(when))
         self._article_resolved(item.get("url"), when)

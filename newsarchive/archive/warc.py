@@ -217,6 +217,10 @@ class CaptureWriter:
         self.records += len(members)
         return out
 
+    def append_members(self, members: list[bytes]) -> list[tuple[int, int]]:
+        """Append complete gzip members (records copied byte for byte from another WARC file)."""
+        return self._append(members)
+
     def prepare(self, page: dict[str, Any], *, digest: str | None = None,
                 revisit_of: EarlierCapture | None = None, role: str | None = None) -> "PendingCapture":
         """Serialise the response and request records of a page item (uncompressed). Thread-safe.

@@ -164,6 +164,12 @@ class RunWriter:
     def add(self, article: Article | dict[str, Any], capture: Capture | dict | None = None) -> str:
         """Archive a record: "unchanged" (same content hash as the latest version: counted, not written),
         "new" (version 1) or "changed" (version n+1)."""
+        return self.add_record(article, capture)[0]
+
+    def add_record(self, article: Article | dict[str, Any], capture: Capture | dict | None = None
+                   ) -> tuple[str, dict[str, Any]]:
+        """`add`, also returning the record: as written for "new" and "changed"; for "unchanged" the
+        record of this fetch with the version it matches (nothing of it is written)."""
         self._check_open()
         try:
             return self._add(article, capture)
@@ -192,6 +198,10 @@ class RunWriter:
             self.index.add_unchanged(self.run_id, aid, latest[0], site, rec.get("fetched_at"), rec.get("url") or "")
             self.counts["articles_unchanged"] += 1
             outcome = "unchanged"
+            rec["version"] = latest[0]
+            rec["run_id"] = self.run_id
+            if capture is not None:
+                rec["capture"] = capture.__dict__.copy() if isinstance(capture, Capture) else dict(capture)
         else:
             rec["version"] = latest[0] + 1 if latest else 1
             rec["run_id"] = self.run_id
@@ -205,7 +215,7 @@ class RunWriter:
         if self._pending >= COMMIT_EVERY:
             self.index.commit()
             self._pending = 0
-        return outcome
+        return outcome, rec
 
     def seen_archived(self, url: str) -> int:
         """The crawl discovered `url` (sitemap, feed, listing) and did not fetch it because it is
