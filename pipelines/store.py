@@ -111,6 +111,7 @@ class StorePipeline:
         self.compress_in_thread = compress_in_thread
         self._dropped: set = set()   # Deferreds of captures still in progress (waited for at close)
         self._seen_before_open: list[str] = []   # archived URLs discovered before the run was open
+        self._payloads: dict[tuple, CaptureHandle] = {}   # (url, payload digest) -> its capture under way
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -209,12 +210,23 @@ class StorePipeline:
     async def _capture_page(self, page: dict, role: str | None = None, dedup: bool = True):
         from newsarchive.archive.warc import payload_digest
 
+        mine = key = None
         try:
             body = page.get("body") or b""
             digest = await self._in_thread(lambda: payload_digest(body)) if len(body) > 65536 else payload_digest(body)
             if self.writer.closed:
                 raise ArchiveError("the run was closed while a capture was being prepared")
+            key = (page.get("final_url") or page.get("url"), digest)
+            first = self._payloads.get(key) if dedup else None
+            if first is not None:   # the same payload of the same URL is being captured (two fetches at once)
+                try:
+                    await first.wait()
+                except Exception:  # noqa: BLE001 - that capture failed: this one is written in full
+                    pass
             earlier = self.writer.earlier_capture(page, digest) if dedup else None
+            mine = None
+            if dedup and earlier is None and key not in self._payloads:
+                mine = self._payloads[key] = CaptureHandle(None)
             captures = self.writer.capture_writer()
             if earlier is not None:   # headers only: small, done here
                 pending = captures.prepare(page, digest=digest, revisit_of=earlier, role=role).compress()
@@ -223,9 +235,17 @@ class StorePipeline:
                     lambda: captures.prepare(page, digest=digest, role=role).compress())
             if self.writer.closed:
                 raise ArchiveError("the run was closed while a capture was being compressed")
-            return self.writer.write_capture(pending)
-        except (DiskFullError, ArchiveError) as exc:
-            if not self.failed and not (self.writer is not None and self.writer.closed):
+            capture = self.writer.write_capture(pending)
+            if mine is not None:
+                del self._payloads[key]
+                mine.set(capture)
+            return capture
+        except BaseException as exc:
+            if mine is not None and self._payloads.get(key) is mine:
+                del self._payloads[key]
+                mine.fail(exc)
+            if isinstance(exc, (DiskFullError, ArchiveError)) and not self.failed \
+                    and not (self.writer is not None and self.writer.closed):
                 self._fail(exc, None)
             raise
 
