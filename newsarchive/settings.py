@@ -12,6 +12,8 @@ NEWSPIDER_MODULE = "spiders"
 # `scrapy crawl` that records a crawl that could not start as a failed run and exits 1 on failure
 # (newsarchive/commands/crawl.py), so that Scrapyd's log and the manifest both show it.
 COMMANDS_MODULE = "newsarchive.commands"
+# `scrapy check` runs the spider's contracts offline, on the bundled sample site (newsarchive/contracts.py).
+SPIDER_CONTRACTS = {"newsarchive.contracts.SampleSiteContract": 10}
 
 # Who we are, and how to reach us: outlets must be able to tell who crawls them.
 NEWSARCHIVE_CONTACT_URL = "https://github.com/newsarchive/newsarchive#contact"

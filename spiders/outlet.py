@@ -381,6 +381,12 @@ class OutletSpider(scrapy.Spider):
 
     # -- robots.txt and sitemaps -----------------------------------------------------------------
     def parse_robots(self, response: Response):
+        """robots.txt: its Sitemap lines become sitemap requests.
+
+        @sample_site /robots.txt
+        @returns requests 1 1
+        @returns items 0 0
+        """
         run = self._done(response)
         declared: list[str] = []
         if response.status == 200 and isinstance(response, TextResponse):
@@ -424,6 +430,12 @@ class OutletSpider(scrapy.Spider):
                              cb_kwargs={"depth": depth} if role == "listing" else None)
 
     def parse_sitemap(self, response: Response):
+        """A sitemap (or index): article URLs in the date window become requests.
+
+        @sample_site /sitemap.xml
+        @returns requests 13
+        @returns items 0 0
+        """
         run = self._done(response)
         try:
             sitemap = parse_sitemap(response.body, response.url, run.profile.month_first, self.max_sitemap_bytes)
@@ -465,6 +477,12 @@ class OutletSpider(scrapy.Spider):
 
     # -- home page and feeds ---------------------------------------------------------------------
     def parse_home(self, response: Response):
+        """The home page: its articles, feed links and sections.
+
+        @sample_site /
+        @returns requests 5
+        @returns items 0 0
+        """
         run = self._done(response)
         run.home_done = True
         if isinstance(response, HtmlResponse):
@@ -495,6 +513,12 @@ class OutletSpider(scrapy.Spider):
         return path.strip("/").count("/") <= 1
 
     def parse_feed(self, response: Response):
+        """An RSS/Atom feed: its entries in the window become article requests.
+
+        @sample_site /rss/tin-moi.rss
+        @returns requests 1
+        @returns items 0 0
+        """
         run = self._done(response)
         try:
             entries = parse_feed(response.body, response.url, run.profile.month_first, self.max_sitemap_bytes)
@@ -515,6 +539,12 @@ class OutletSpider(scrapy.Spider):
 
     # -- listings ----------------------------------------------------------------------------------
     def parse_listing(self, response: Response, depth: int = 0):
+        """A listing page: its articles, then its next page (see the module doc for when the walk stops).
+
+        @sample_site /chuyen-muc/kinh-doanh/
+        @returns requests 2
+        @returns items 0 0
+        """
         run = self._done(response)
         if not isinstance(response, HtmlResponse):
             self.note_failure("parse", response.url, "listing page is not HTML")
@@ -767,6 +797,13 @@ class OutletSpider(scrapy.Spider):
                              meta={"revisit": status == "due", "discovery": hint})
 
     def parse_article(self, response: Response):
+        """An article page: one page item for the pipelines.
+
+        @sample_site /bai-viet/co-phieu-flc-duoc-giao-dich-tro-lai-2495349.html
+        @returns items 1 1
+        @returns requests 0 0
+        @scrapes url final_url status headers body fetched_at outlet
+        """
         self._done(response)
         if not isinstance(response, HtmlResponse):
             ctype = response.headers.get("Content-Type", b"").decode("latin-1")
