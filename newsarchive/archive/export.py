@@ -65,7 +65,8 @@ def export(root: str | Path, out: str | Path, fmt: str | None = None, *, partiti
            **snapshot_args) -> int:
     """Write the snapshot (see `iter_snapshot_lines` for as_of/site/cumulative) to `out`; returns records.
 
-    `partition` (Parquet only): hive partition keys, `out` is then a folder."""
+    `partition` (Parquet only, and the default format then): hive partition keys, `out` is then a folder."""
+    fmt = fmt or ("parquet" if partition else None)
     fmt = format_for(out, fmt)
     if fmt not in FORMATS:
         raise ArchiveError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")

@@ -38,7 +38,7 @@ def export(archive: str, fmt: str | None, as_of: str | None, site: str | None, c
     from newsarchive.archive.export import csv_note, export as do_export, format_for
 
     with user_errors():
-        kind = format_for(output, fmt)
+        kind = format_for(output, fmt or ("parquet" if partition else None))
         if run_id is not None:
             if kind != "wacz":
                 raise click.UsageError("--run packs a run as WACZ: give --format wacz or an .wacz file")
