@@ -161,7 +161,8 @@ def _parquet_dataset(lines: Iterator[str], out: Path, keys: list[str]) -> int:
     try:
         ds.write_dataset(batches(), tmp, schema=schema, format="parquet",
                          partitioning=ds.partitioning(part_schema, flavor="hive"),
-                         basename_template="part-{i}.parquet", max_rows_per_group=65536,
+                         # row groups of 1,024 to 65,536 rows: few, not tiny, and little held per open file
+                         basename_template="part-{i}.parquet", min_rows_per_group=1024, max_rows_per_group=65536,
                          file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"),
                          existing_data_behavior="overwrite_or_ignore")
         tmp.mkdir(exist_ok=True)
