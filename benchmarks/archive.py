@@ -443,7 +443,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=100_000)
     ap.add_argument("--versions", type=int, default=1_000_000, help="size of the scale benchmark's archive")
-    ap.add_argument("--pandas-memory", type=float, default=12, help="GB the pandas peers may use (scale)")
+    ap.add_argument("--pandas-memory", type=float, default=8, help="GB the pandas peers may use (scale)")
     ap.add_argument("--only", default="write,diff,load")
     args = ap.parse_args()
     only = set(args.only.split(","))

@@ -79,7 +79,7 @@ def export(root: str | Path, out: str | Path, fmt: str | None = None, *, partiti
     out = Path(out)
     tmp = out.with_name(out.name + ".tmp")
     if partition:
-        return _parquet_dataset(iter_snapshot_lines(root, **snapshot_args), out, partition)
+        return _parquet_dataset(iter_snapshot_lines(root, raw=True, **snapshot_args), out, partition)
     lines = iter_snapshot_lines(root, **snapshot_args)
     try:
         if fmt == "jsonl":
@@ -156,13 +156,14 @@ def _parquet_dataset(lines: Iterator[str], out: Path, keys: list[str]) -> int:
         for table in iter_batches(lines):
             table = _partition_columns(table.select(arrow_schema().names).cast(arrow_schema()), keys)
             count[0] += table.num_rows
-            yield from table.cast(schema).to_batches()
+            yield from table.cast(schema).to_batches(max_chunksize=1024)
 
     try:
         ds.write_dataset(batches(), tmp, schema=schema, format="parquet",
                          partitioning=ds.partitioning(part_schema, flavor="hive"),
                          # row groups of 1,024 to 65,536 rows: few, not tiny, and little held per open file
                          basename_template="part-{i}.parquet", min_rows_per_group=1024, max_rows_per_group=65536,
+                         use_threads=False,   # (threads: slower here, the batches come from one Python thread)
                          file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"),
                          existing_data_behavior="overwrite_or_ignore")
         tmp.mkdir(exist_ok=True)

@@ -211,15 +211,17 @@ def load(source: str | Path = "data/archive", *, as_of: str | None = None, site:
     return to_pandas(read_table(source, as_of=as_of, site=site, cumulative=cumulative, columns=columns), tz=tz)
 
 
-def iter_batches(lines: Iterable[str], size: int = 20000) -> Iterable[Any]:
-    """Arrow tables of up to `size` records each, from raw JSON lines (for streaming exports)."""
+def iter_batches(lines: Iterable[str | bytes], size: int = 20000, max_bytes: int = 4 << 20) -> Iterable[Any]:
+    """Arrow tables of up to `size` records or about `max_bytes` of JSON each, from raw JSON lines (for
+    streaming exports: parsing a batch takes several times its size in memory, so batches are cut by
+    bytes too, which keeps an export of any size within a few hundred MB)."""
     buf = io.BytesIO()
     n = 0
     for line in lines:
-        buf.write(line.encode("utf-8"))
+        buf.write(line.encode("utf-8") if isinstance(line, str) else line)
         n += 1
-        if n >= size:
-            yield _read_json_bytes(io.BytesIO(buf.getvalue()))
+        if n >= size or buf.tell() >= max_bytes:
+            yield _read_json_bytes(buf)
             buf, n = io.BytesIO(), 0
     if n:
-        yield _read_json_bytes(io.BytesIO(buf.getvalue()))
+        yield _read_json_bytes(buf)
