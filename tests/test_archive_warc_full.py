@@ -16,10 +16,8 @@ import gzip
 import json
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -36,6 +34,7 @@ from crawling import run_spider
 from newsarchive.archive import layout as L
 from newsarchive.archive.warc import read_response
 from newsarchive.samples.server import _Handler
+from services import free_port, running
 
 BIN = Path(sys.executable).parent
 PYWB_BIN = BIN.parent / "pywb" / "bin"     # pywb's own venv (see Makefile)
@@ -223,12 +222,6 @@ def test_warcio_check_and_cdxj_indexer(crawled):
         assert sum(e.get("mime") == "warc/revisit" for e in entries) == sum(r["type"] == "revisit" for r in captured)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url: str) -> tuple[int, dict, bytes]:
     try:
         with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept-Encoding": "identity"}),
@@ -249,29 +242,11 @@ def pywb(crawled):
     res = subprocess.run([str(PYWB_BIN / "wb-manager"), "add", "news", *map(str, crawled["warcs"].values())],
                          cwd=work, capture_output=True, text=True, env=env)
     assert res.returncode == 0, res.stdout + res.stderr
-    port = _free_port()
-    log = open(work / "wayback.log", "w")
-    proc = subprocess.Popen([str(PYWB_BIN / "wayback"), "-b", "127.0.0.1", "-p", str(port)], cwd=work, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if _get(base + "/news/")[0] in (200, 404):
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("wayback did not start:\n" + (work / "wayback.log").read_text())
-        time.sleep(0.2)
-    yield base + "/news"
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with running([str(PYWB_BIN / "wayback"), "-b", "127.0.0.1", "-p", str(port)], work, work / "wayback.log",
+                 lambda: _get(base + "/news/")[0] in (200, 404), "wayback", env=env):
+        yield base + "/news"
 
 
 def _ts(warc_date: str) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,15 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from services import free_port, running
+
 ROOT = Path(__file__).parent.parent
 BIN = Path(sys.executable).parent
 PROJECT_FILES = ("newsarchive", "spiders", "pipelines", "pyproject.toml", "setup.py", "scrapy.cfg", "README.md")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _tool(name: str) -> str:
@@ -95,7 +90,7 @@ def _api(base: str, endpoint: str, data: dict | list | None = None, files: dict 
 def scrapyd(tmp_path):
     """A real scrapyd on 127.0.0.1 (free port, its own eggs/logs/dbs dirs); yields its base URL."""
     exe = _tool("scrapyd")
-    port = _free_port()
+    port = free_port()
     home = tmp_path / "scrapyd"
     home.mkdir()
     (home / "scrapyd.conf").write_text(
@@ -105,27 +100,10 @@ def scrapyd(tmp_path):
         "eggs_dir = eggs\nlogs_dir = logs\ndbs_dir = dbs\nitems_dir =\n"
         "max_proc = 1\npoll_interval = 0.5\n"
     )
-    log = open(home / "scrapyd.out", "w")
-    proc = subprocess.Popen([exe], cwd=home, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if _api(base, "daemonstatus.json")["status"] == "ok":
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("scrapyd did not start:\n" + (home / "scrapyd.out").read_text())
-        time.sleep(0.1)
-    yield base, home
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with running([exe], home, home / "scrapyd.out", lambda: _api(base, "daemonstatus.json")["status"] == "ok",
+                 "scrapyd", timeout=30):
+        yield base, home
 
 
 def _wait_finished(base: str, job: str, timeout: float = 180) -> None:

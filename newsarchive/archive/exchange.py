@@ -14,14 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from newsarchive.archive.warc import DECODED_ENCODINGS, ORIG
-
-
-def _headers(headers: Any) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for name, values in headers.items():
-        key = name.decode("latin-1") if isinstance(name, bytes) else str(name)
-        out[key] = [v.decode("latin-1") if isinstance(v, bytes) else str(v) for v in values]
-    return out
+from newsarchive.page import _headers   # {name: [values]} from Scrapy's Headers
 
 
 def _decode_zstd(body: bytes) -> bytes | None:
