@@ -6,8 +6,10 @@
   requests Scrapy's RobotsTxtMiddleware makes itself), sitemaps, feeds, home and listing pages,
   each redirect (3xx) before RedirectMiddleware follows it, each 4xx/5xx (also those
   RetryMiddleware retries), pages that turn out not to be articles. It hands each exchange to the
-  store pipeline (`StorePipeline.capture_exchange`), which writes it in a thread, and leaves a
-  `CaptureHandle` in ``request.meta["newsarchive_capture"]``. The spider knows nothing of it.
+  store pipeline (`StorePipeline.capture_exchange`), which writes it in a thread, and keeps the
+  `CaptureHandle` of the request's capture (`StorePipeline.handles`, keyed weakly by the request
+  object: nothing is added to ``request.meta``, which a JOBDIR queue must be able to pickle and
+  which redirects and retries copy). The spider knows nothing of it.
 - `CaptureClaimMiddleware`, a spider middleware: a page item the callback yields for a response
   (a dict with ``body`` and ``status``: see `newsarchive.page`) takes that response's handle
   (``capture_pending``) and its fetch time, so the record written for it points at exactly its
@@ -25,7 +27,6 @@ from scrapy import signals
 
 from newsarchive.archive.exchange import page_from_exchange
 
-CAPTURE_META = "newsarchive_capture"
 CAPTURE_KEY = "capture_pending"   # in a page item: the CaptureHandle of its response
 
 # sent by the store pipeline once its run is open: archive_opened(store=StorePipeline)
@@ -104,7 +105,7 @@ class CaptureMiddleware:
         store = self.store
         if store is not None:
             page = page_from_exchange(request, response)
-            request.meta[CAPTURE_META] = store.capture_exchange(page, role=role_of(request))
+            store.handles[request] = store.capture_exchange(page, role=role_of(request))
         return response
 
 
@@ -115,10 +116,23 @@ def _is_page_item(item: Any) -> bool:
 class CaptureClaimMiddleware:
     """Spider middleware: a page item takes the capture of the response it was made from."""
 
-    @staticmethod
-    def _claim(response, item) -> None:
-        handle = response.meta.get(CAPTURE_META) if response is not None else None
-        if handle is not None and _is_page_item(item) and "capture" not in item and CAPTURE_KEY not in item:
+    def __init__(self, crawler):
+        self.store = None
+        crawler.signals.connect(self._opened, signal=archive_opened)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _opened(self, store, **kwargs) -> None:
+        self.store = store
+
+    def _claim(self, response, item) -> None:
+        if self.store is None or response is None or not _is_page_item(item):
+            return
+        request = getattr(response, "request", None)
+        handle = self.store.handles.get(request) if request is not None else None
+        if handle is not None and "capture" not in item and CAPTURE_KEY not in item:
             item[CAPTURE_KEY] = handle
             if handle.fetched_at:
                 item["fetched_at"] = handle.fetched_at   # the time the response arrived, as in the WARC

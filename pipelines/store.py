@@ -25,6 +25,7 @@ reason, with the status `run_status` gives it; a run killed outright is sealed b
 from __future__ import annotations
 
 import logging
+import weakref
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
@@ -112,6 +113,8 @@ class StorePipeline:
         self._dropped: set = set()   # Deferreds of captures still in progress (waited for at close)
         self._seen_before_open: list[str] = []   # archived URLs discovered before the run was open
         self._payloads: dict[tuple, CaptureHandle] = {}   # (url, payload digest) -> its capture under way
+        # request -> the handle of its response's capture (pipelines.capture; weak: gone with the request)
+        self.handles: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
     @classmethod
     def from_crawler(cls, crawler):

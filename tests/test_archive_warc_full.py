@@ -129,8 +129,11 @@ def crawled(tmp_path_factory):
     settings = local_crawl_settings(archive, **REVISIT_ALL, RETRY_TIMES=1)
     srv = _Site(site)
     try:
-        first = run_spider("outlet", {**settings, "ARCHIVE_RUN_ID": "run1"}, start_urls=[srv.base + "/"])
-        second = run_spider("outlet", {**settings, "ARCHIVE_RUN_ID": "run2"}, start_urls=[srv.base + "/"])
+        # with a JOBDIR, as `newsarchive crawl` runs: queued requests (redirects, retries) must pickle
+        first = run_spider("outlet", {**settings, "ARCHIVE_RUN_ID": "run1", "JOBDIR": str(tmp / "job1")},
+                           start_urls=[srv.base + "/"])
+        second = run_spider("outlet", {**settings, "ARCHIVE_RUN_ID": "run2", "JOBDIR": str(tmp / "job2")},
+                            start_urls=[srv.base + "/"])
     finally:
         srv.stop()
     assert first.finish_reason == "finished" and second.finish_reason == "finished"
@@ -146,6 +149,7 @@ def test_every_response_of_the_crawl_is_in_the_warc_with_its_request(crawled):
         responses = [r for r in recs if r["type"] in ("response", "revisit")]
         # every response Scrapy's downloader received, whatever became of it
         assert len(responses) == stats["downloader/response_count"], (run, len(responses), stats)
+        assert stats.get("scheduler/unserializable", 0) == 0 and stats.get("scheduler/enqueued/disk", 0) > 0
         manifest = json.loads((L.run_dir(crawled["archive"], run) / L.MANIFEST).read_text("utf-8"))
         assert manifest["counts"]["responses_captured"] == stats["downloader/response_count"]
         requests = {r["to"] for r in recs if r["type"] == "request"}
