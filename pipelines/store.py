@@ -112,7 +112,6 @@ class StorePipeline:
         self.compress_in_thread = compress_in_thread
         self._dropped: set = set()   # Deferreds of captures still in progress (waited for at close)
         self._seen_before_open: list[str] = []   # archived URLs discovered before the run was open
-        self._payloads: dict[tuple, CaptureHandle] = {}   # (url, payload digest) -> its capture under way
         # request -> the handle of its response's capture (pipelines.capture; weak: gone with the request)
         self.handles: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -178,8 +177,9 @@ class StorePipeline:
     # A response's WARC records are serialised, digested and gzipped in a thread of the reactor's pool
     # (hashing and zlib release the GIL, so most of it runs beside the crawl on another core: ~3 ms
     # for a 270 KB page), then appended at the end of the WARC file back on the reactor. The payload
-    # digest is computed first (in the thread too) and looked up in the archive's capture table on the
-    # reactor: a payload archived already is written as a revisit record (headers only). A record is
+    # digest (computed in the thread with the rest) is looked up in the archive's capture table on the
+    # reactor: a payload archived already is written as a revisit record (headers only; the full
+    # record prepared in the thread is then dropped: a few ms of the other core). A record is
     # written after the capture it points to is appended, so the pointer is exact and the record still
     # follows its capture on disk.
     def capture_exchange(self, page: dict, role: str | None = None) -> CaptureHandle:
@@ -211,44 +211,21 @@ class StorePipeline:
         return await maybe_deferred_to_future(deferToThread(fn))
 
     async def _capture_page(self, page: dict, role: str | None = None, dedup: bool = True):
-        from newsarchive.archive.warc import payload_digest
-
-        mine = key = None
         try:
-            body = page.get("body") or b""
-            digest = await self._in_thread(lambda: payload_digest(body)) if len(body) > 65536 else payload_digest(body)
-            if self.writer.closed:
-                raise ArchiveError("the run was closed while a capture was being prepared")
-            key = (page.get("final_url") or page.get("url"), digest)
-            first = self._payloads.get(key) if dedup else None
-            if first is not None:   # the same payload of the same URL is being captured (two fetches at once)
-                try:
-                    await first.wait()
-                except Exception:  # noqa: BLE001 - that capture failed: this one is written in full
-                    pass
-            earlier = self.writer.earlier_capture(page, digest) if dedup else None
-            mine = None
-            if dedup and earlier is None and key not in self._payloads:
-                mine = self._payloads[key] = CaptureHandle(None)
             captures = self.writer.capture_writer()
-            if earlier is not None:   # headers only: small, done here
-                pending = captures.prepare(page, digest=digest, revisit_of=earlier, role=role).compress()
-            else:
-                pending = await self._in_thread(
-                    lambda: captures.prepare(page, digest=digest, role=role).compress())
+            # the full response, digested, serialised and gzipped in a thread (one hop: most payloads are new)
+            full = await self._in_thread(lambda: captures.prepare(page, role=role).compress())
             if self.writer.closed:
                 raise ArchiveError("the run was closed while a capture was being compressed")
-            capture = self.writer.write_capture(pending)
-            if mine is not None:
-                del self._payloads[key]
-                mine.set(capture)
-            return capture
-        except BaseException as exc:
-            if mine is not None and self._payloads.get(key) is mine:
-                del self._payloads[key]
-                mine.fail(exc)
-            if isinstance(exc, (DiskFullError, ArchiveError)) and not self.failed \
-                    and not (self.writer is not None and self.writer.closed):
+            # from here to the append nothing awaits: the lookup and the capture table's update are one
+            # step on the reactor, so two fetches of one payload at once give one full record
+            earlier = self.writer.earlier_capture(page, full.digest) if dedup else None
+            pending = full
+            if earlier is not None:   # archived already: a revisit record (headers only, done here)
+                pending = captures.prepare(page, digest=full.digest, revisit_of=earlier, role=role).compress()
+            return self.writer.write_capture(pending)
+        except (DiskFullError, ArchiveError) as exc:
+            if not self.failed and not (self.writer is not None and self.writer.closed):
                 self._fail(exc, None)
             raise
 
