@@ -318,15 +318,13 @@ class StorePipeline:
             logger.exception("Could not capture a dropped page %s", item.get("url"))
 
     # --- closing ---------------------------------------------------------------------------
-    def spider_closed(self, spider, reason):
-        if self._dropped:  # captures of dropped pages still being compressed: wait for them
+    async def spider_closed(self, spider, reason):
+        while self._dropped:  # captures still being compressed: wait for them, then close the run
+            from scrapy.utils.defer import maybe_deferred_to_future
             from twisted.internet.defer import DeferredList
 
-            d = DeferredList(list(self._dropped))
-            d.addCallback(lambda _: self._close_run(spider, reason))
-            return d
+            await maybe_deferred_to_future(DeferredList(list(self._dropped)))
         self._close_run(spider, reason)
-        return None
 
     def _close_run(self, spider, reason):
         if self.writer is None or self.writer.closed:
