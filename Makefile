@@ -8,10 +8,16 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: demo test install clean schema
 
-$(STAMP): pyproject.toml
+# pywb (the replay tests) lives in a venv of its own, .venv/pywb: it pins redis==2.10.6, which the
+# dev extra's scrapy-redis (redis>=4.2) cannot share.
+PYWB_VERSION := pywb==2.10.0
+
+$(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	test -x $(VENV)/pywb/bin/python || $(PYTHON) -m venv $(VENV)/pywb
+	$(VENV)/pywb/bin/python -m pip install --quiet '$(PYWB_VERSION)'
 	touch $(STAMP)
 
 install: $(STAMP)

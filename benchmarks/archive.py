@@ -10,6 +10,14 @@
    both into pandas (`read_json(lines=True)`) and merging on id. Time and peak memory (max RSS of a
    fresh child process each).
 3. load: `newsarchive.load(file)` (pyarrow) in rows/s against `pandas.read_json(lines=True)`.
+4. scale (``--only scale --versions 1000000``): one archive of N article versions (two crawls of 20
+   outlets: the first writes 60% of N as version 1, the second, an incremental crawl, 30% as version
+   2 and 10% new), then, each in a fresh process with its peak RSS: the latest snapshot and the one
+   as of the first crawl (`write_snapshot`), the diff of the two, the export of the latest to Parquet
+   partitioned by site and year, and a DuckDB count per outlet and month over that dataset; each
+   against pandas doing the same (read the runs' JSON Lines, keep the latest version per id; merge;
+   ``to_parquet(partition_cols=...)``; ``read_parquet`` + groupby) in a process limited to
+   ``--pandas-memory`` GB, reported as failed when it runs out.
 
 Synthetic records look like real ones: Vietnamese text, ~2.5 kB of body, images, authors, tags.
 """
@@ -140,18 +148,153 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-TASKS = {f.__name__: f for f in (task_diff_ours, task_diff_pandas, task_load_ours, task_load_pandas)}
+# --- scale: one archive of a million versions ----------------------------------------------------------
+
+SCALE_SITES = [f"bao-tinh-{k:02d}.vn" for k in range(20)]
 
 
-def child(name: str, *args: str) -> dict:
-    """Run a task in a fresh interpreter; returns its result plus its peak memory (MB)."""
-    code = (f"import sys, json, resource; sys.path.insert(0, {str(ROOT)!r}); sys.argv = ['x'];"
+def scale_record(i: int, version: int, rng: random.Random, run_id: str) -> dict:
+    """A synthetic record with the schema's fields (faster to make than Article.finalise, same shape)."""
+    import hashlib
+
+    site = SCALE_SITES[i % len(SCALE_SITES)]
+    url = f"https://{site}/tin-tuc/bai-viet-so-{i}.html"
+    paras = [text(rng, rng.randint(30, 60)) for _ in range(4)]
+    if version > 1:
+        paras[1] = "Cập nhật: " + paras[1]
+    title, lead, body = text(rng, 12), text(rng, 25), "\n\n".join(paras)
+    month = 1 + (i // len(SCALE_SITES)) % 24
+    published = f"{2025 + (month - 1) // 12}-{(month - 1) % 12 + 1:02d}-{1 + i % 28:02d}T0{i % 10}:30:00+07:00"
+    return {
+        "url": url, "id": hashlib.sha256(url.encode()).hexdigest()[:16], "canonical_url": url, "final_url": url,
+        "site": site, "outlet": f"Báo Tỉnh {i % len(SCALE_SITES):02d}", "province": "Lâm Đồng",
+        "title": title, "lead": lead, "body": body, "authors": ["Minh Anh"], "sources": [], "byline_raw": "Minh Anh",
+        "published_at": published, "published_raw": published, "published_from": "meta", "published_precision": "minute",
+        "modified_at": None, "modified_raw": None, "modified_from": None, "category": "Thời sự",
+        "tags": [rng.choice(WORDS) for _ in range(3)],
+        "images": [{"url": f"https://{site}/anh/{i}.jpg", "caption": text(rng, 8), "credit": None, "alt": None}],
+        "videos": [], "language": "vi", "word_count": len(body.split()),
+        "content_hash": hashlib.sha256((title + lead + body).encode()).hexdigest(),
+        "fetched_at": "2026-03-07T02:00:00+00:00", "http_status": 200, "run_id": run_id, "version": version,
+        "capture": None, "extraction": {"method": "newsarchive-1", "warnings": [], "sources": {"title": "h1"}},
+        "schema_version": 1,
+    }
+
+
+def task_scale_build(root: str, n: int) -> dict:
+    from newsarchive.archive.writer import RunWriter
+
+    t = time.perf_counter()
+    n = int(n)
+    first, changed = int(n * 0.6), int(n * 0.3)
+    with RunWriter(root, "20260301T000000Z-0001") as run:               # a complete crawl
+        for i in range(first):
+            run.add(scale_record(i, 1, random.Random(i), run.run_id))
+    # an incremental crawl (a --since window: it adds and changes, removes nothing)
+    with RunWriter(root, "20260308T000000Z-0002", options={"spider.since": "2026-03-01"}) as run:
+        for i in range(changed):
+            run.add(scale_record(i, 2, random.Random(i), run.run_id))
+        for i in range(first, first + (n - first - changed)):
+            run.add(scale_record(i, 1, random.Random(i), run.run_id))
+    return {"seconds": time.perf_counter() - t}
+
+
+def task_scale_snapshot(root: str, out: str, as_of: str) -> dict:
+    from newsarchive.archive.snapshot import write_snapshot
+
+    t = time.perf_counter()
+    n = write_snapshot(root, out, as_of=as_of or None)
+    return {"seconds": time.perf_counter() - t, "rows": n}
+
+
+def _pandas_runs(root: str, up_to: str | None):
+    import io
+
+    import pandas as pd
+    import zstandard
+
+    frames = []
+    for run in sorted(Path(root, "runs").iterdir()):
+        if up_to and run.name > up_to:
+            continue
+        with open(run / "articles.jsonl.zst", "rb") as fh:
+            data = zstandard.ZstdDecompressor().stream_reader(fh).read()
+        frames.append(pd.read_json(io.BytesIO(data), lines=True, dtype=False))
+    return pd.concat(frames, ignore_index=True)
+
+
+def task_scale_snapshot_pandas(root: str, out: str, as_of: str) -> dict:
+    t = time.perf_counter()
+    df = _pandas_runs(root, as_of or None)
+    latest = df.sort_values("version").drop_duplicates("id", keep="last")
+    latest.to_json(out, orient="records", lines=True, force_ascii=False)
+    return {"seconds": time.perf_counter() - t, "rows": len(latest)}
+
+
+def task_scale_export(snapshot_root: str, out: str) -> dict:
+    from newsarchive.archive.export import export
+
+    t = time.perf_counter()
+    n = export(snapshot_root, out, partition=["site", "year"])
+    return {"seconds": time.perf_counter() - t, "rows": n}
+
+
+def task_scale_export_pandas(snapshot: str, out: str) -> dict:
+    import pandas as pd
+
+    t = time.perf_counter()
+    df = pd.read_json(snapshot, lines=True, dtype=False)
+    ts = pd.to_datetime(df["published_at"], utc=True, format="ISO8601").dt.tz_convert("Asia/Ho_Chi_Minh")
+    df["published_at"] = ts
+    df["year"] = ts.dt.year
+    df.to_parquet(out, partition_cols=["site", "year"])
+    return {"seconds": time.perf_counter() - t, "rows": len(df)}
+
+
+def task_scale_count(dataset: str) -> dict:
+    import duckdb
+
+    t = time.perf_counter()
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'Asia/Ho_Chi_Minh'")
+    rows = con.sql(f"SELECT outlet, strftime(published_at, '%Y-%m') AS month, count(*) AS n "
+                   f"FROM read_parquet('{dataset}/**/*.parquet', hive_partitioning = true) GROUP BY ALL").fetchall()
+    return {"seconds": time.perf_counter() - t, "groups": len(rows), "rows": sum(r[2] for r in rows)}
+
+
+def task_scale_count_pandas(dataset: str) -> dict:
+    import pandas as pd
+
+    t = time.perf_counter()
+    df = pd.read_parquet(dataset, columns=["outlet", "published_at"])
+    groups = df.groupby([df["outlet"], df["published_at"].dt.strftime("%Y-%m")]).size()
+    return {"seconds": time.perf_counter() - t, "groups": len(groups), "rows": int(groups.sum())}
+
+
+TASKS = {f.__name__: f for f in (task_diff_ours, task_diff_pandas, task_load_ours, task_load_pandas,
+                                 task_scale_build, task_scale_snapshot, task_scale_snapshot_pandas,
+                                 task_scale_export, task_scale_export_pandas, task_scale_count,
+                                 task_scale_count_pandas)}
+
+
+def child(name: str, *args: str, memory_gb: float | None = None) -> dict:
+    """Run a task in a fresh interpreter; returns its result plus its peak memory (MB). With
+    `memory_gb`, the process's address space is limited to that: a task that runs out is reported
+    as {"failed": why}."""
+    limit = (f"resource.setrlimit(resource.RLIMIT_AS, ({int(memory_gb * 2**30)}, {int(memory_gb * 2**30)}));"
+             if memory_gb else "")
+    code = (f"import sys, json, resource; {limit} sys.path.insert(0, {str(ROOT)!r}); sys.argv = ['x'];"
             f"import importlib.util as u; s = u.spec_from_file_location('b', {str(Path(__file__))!r});"
             f"m = u.module_from_spec(s); s.loader.exec_module(m); r = m.TASKS[{name!r}](*{list(args)!r});"
             f"u = resource.getrusage(resource.RUSAGE_SELF); r['cpu'] = u.ru_utime + u.ru_stime;"
             f"r['peak_mb'] = m.peak_mb(); print(json.dumps(r))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if proc.returncode != 0:
+        if memory_gb is not None:
+            last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+            return {"failed": f"{last[:120]} (limited to {memory_gb:g} GB)"}
+        raise RuntimeError(proc.stderr[-2000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 # --- benchmarks -------------------------------------------------------------------------------------
@@ -242,14 +385,72 @@ def bench_load(path: Path) -> None:
     print(f"  ratio: {peer['seconds'] / ours['seconds']:.1f}x (cpu time {peer['cpu'] / ours['cpu']:.1f}x)")
 
 
+def _line(name: str, r: dict, what: str = "") -> str:
+    if "failed" in r:
+        return f"  {name:40} failed: {r['failed']}"
+    return (f"  {name:40} {r['seconds']:7.1f} s (cpu {r['cpu']:6.1f} s)  peak {r['peak_mb']:6.0f} MB"
+            + (f"   {what}" if what else ""))
+
+
+def _ratio(ours: dict, peer: dict) -> str:
+    if "failed" in peer:
+        return "  ratio: pandas could not do it within its memory limit"
+    return (f"  ratio: {peer['seconds'] / ours['seconds']:.1f}x faster, "
+            f"{peer['peak_mb'] / ours['peak_mb']:.1f}x less memory")
+
+
+def bench_scale(n: int, folder: Path, pandas_gb: float) -> None:
+    root = folder / "scale"
+    build = child("task_scale_build", str(root), str(n))
+    size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 1e6
+    print(f"\nscale: one archive of {n:,} article versions (2 crawls, 20 outlets; {size:,.0f} MB on disk), "
+          f"built in {build['seconds']:.0f} s (peak {build['peak_mb']:.0f} MB)")
+    first = "20260301T000000Z-0001"
+    for label, as_of in (("latest", ""), ("as of the first crawl", first)):
+        ours = child("task_scale_snapshot", str(root), str(folder / f"snap-{as_of or 'latest'}.jsonl"), as_of)
+        peer = child("task_scale_snapshot_pandas", str(root), str(folder / f"snap-pd-{as_of or 'latest'}.jsonl"),
+                     as_of, memory_gb=pandas_gb)
+        print(f" snapshot {label}: {ours['rows']:,} articles")
+        print(_line("newsarchive snapshot (streamed)", ours))
+        print(_line("pandas read_json + drop_duplicates", peer))
+        print(_ratio(ours, peer))
+    a, b = str(folder / f"snap-{first}.jsonl"), str(folder / "snap-latest.jsonl")
+    ours = child("task_diff_ours", a, b)
+    peer = child("task_diff_pandas", a, b, memory_gb=pandas_gb)
+    print(" diff of the two snapshots")
+    print(_line("newsarchive diff (sqlite-backed)", ours,
+                f"added {ours['added']:,}, removed {ours['removed']:,}, changed {ours['changed']:,}"))
+    print(_line("pandas read_json + merge", peer,
+                "" if "failed" in peer else f"added {peer['added']:,}, removed {peer['removed']:,}, changed {peer['changed']:,}"))
+    print(_ratio(ours, peer))
+    ours = child("task_scale_export", str(root), str(folder / "parts"))
+    peer = child("task_scale_export_pandas", b, str(folder / "parts-pd"), memory_gb=pandas_gb)
+    files = len(list((folder / "parts").rglob("*.parquet")))
+    print(f" export of the latest snapshot to Parquet partitioned by site, year ({files} files, "
+          f"{sum(p.stat().st_size for p in (folder / 'parts').rglob('*.parquet')) / 1e6:,.0f} MB)")
+    print(_line("newsarchive export --partition site,year", ours, f"{ours['rows']:,} rows"))
+    print(_line("pandas read_json + to_parquet(partition_cols)", peer))
+    print(_ratio(ours, peer))
+    ours = child("task_scale_count", str(folder / "parts"))
+    peer = child("task_scale_count_pandas", str(folder / "parts"), memory_gb=pandas_gb)
+    print(f" count per outlet and month over the dataset ({ours['groups']} groups, {ours['rows']:,} rows)")
+    print(_line("DuckDB over the hive dataset", ours))
+    print(_line("pandas read_parquet + groupby", peer))
+    print(_ratio(ours, peer))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=100_000)
+    ap.add_argument("--versions", type=int, default=1_000_000, help="size of the scale benchmark's archive")
+    ap.add_argument("--pandas-memory", type=float, default=8, help="GB the pandas peers may use (scale)")
     ap.add_argument("--only", default="write,diff,load")
     args = ap.parse_args()
     only = set(args.only.split(","))
     with tempfile.TemporaryDirectory(prefix="newsarchive-bench-") as tmp:
         folder = Path(tmp)
+        if "scale" in only:
+            bench_scale(args.versions, folder, args.pandas_memory)
         if "write" in only:
             bench_write(min(args.articles, 50_000), folder)
         a = None

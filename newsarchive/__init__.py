@@ -39,6 +39,7 @@ _LAZY = {
     "VN_TZ": "newsarchive.dates",
     "extract_article": "newsarchive.extract",
     "load": "newsarchive.archive",
+    "duckdb_source": "newsarchive.archive.columns",   # read_json(...) with the schema's types, for DuckDB
 }
 
 

@@ -9,6 +9,11 @@ from newsarchive import __version__
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# `scrapy crawl` that records a crawl that could not start as a failed run and exits 1 on failure
+# (newsarchive/commands/crawl.py), so that Scrapyd's log and the manifest both show it.
+COMMANDS_MODULE = "newsarchive.commands"
+# `scrapy check` runs the spider's contracts offline, on the bundled sample site (newsarchive/contracts.py).
+SPIDER_CONTRACTS = {"newsarchive.contracts.SampleSiteContract": 10}
 
 # Who we are, and how to reach us: outlets must be able to tell who crawls them.
 NEWSARCHIVE_CONTACT_URL = "https://github.com/newsarchive/newsarchive#contact"
@@ -35,11 +40,19 @@ COOKIES_ENABLED = False
 # (newsarchive/scrapy_ext/metarefresh.py); same position in the chain as Scrapy's own (580).
 # Scrapy's robots.txt middleware, saying in one line (not a traceback) when robots.txt cannot be
 # fetched (newsarchive/scrapy_ext/robotstxt.py); same position as Scrapy's own (100).
+# Every response, as received (robots.txt, sitemaps, redirects, errors, pages of any kind), into the
+# run's WARC file: next to the downloader, before any middleware changes or consumes it
+# (pipelines/capture.py); its spider middleware gives a page item the pointer to its capture.
 DOWNLOADER_MIDDLEWARES = {
+    "pipelines.capture.CaptureMiddleware": 950,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "newsarchive.scrapy_ext.metarefresh.MetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "newsarchive.scrapy_ext.robotstxt.RobotsTxtMiddleware": 100,
+}
+
+SPIDER_MIDDLEWARES = {
+    "pipelines.capture.CaptureClaimMiddleware": 950,
 }
 
 # Items processed at once per response. Scrapy's default (100) starts 100 asyncio tasks for every
@@ -49,14 +62,21 @@ CONCURRENT_ITEMS = 16
 TELNETCONSOLE_ENABLED = False
 REDIRECT_MAX_TIMES = 10
 
-# Vietnamese text: UTF-8 exports, never \uXXXX escapes.
+# Vietnamese text: UTF-8 exports, never \uXXXX escapes. `scrapy crawl outlet -O x.jsonl|csv|parquet`
+# exports the archive records (pipelines/feed.py): CSV with every field flattened, Parquet typed.
 FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORTERS = {
+    "csv": "pipelines.feed.RecordCsvItemExporter",
+    "parquet": "pipelines.feed.ParquetItemExporter",
+}
 
 # Pipelines: page -> record -> schema check -> archive.
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,
     "pipelines.store.StorePipeline": 300,
+    # last: the item leaves as its archive record (what item_scraped and the feed exports receive)
+    "pipelines.feed.RecordItemPipeline": 1000,
 }
 
 # Where archives go unless told otherwise (relative to the working directory).

@@ -1,6 +1,13 @@
 """Store pipeline: every fetched response into the run's WARC file, every article record into the
 archive with its version and its `capture` pointer (thin glue over `newsarchive.archive.RunWriter`).
 
+Responses reach it from `pipelines.capture.CaptureMiddleware` (every response the downloader
+receives, as received; `capture_exchange`); a page item brings the handle of its response's capture
+(``capture_pending``), and its record points at it. A response whose payload the archive holds
+already for that URL is written as a revisit record, and the record (a new version extracted
+from an unchanged page, e.g. by a newer extractor) points at the earlier response with that payload.
+A page item that comes without a handle (the middleware not installed) is captured from the item.
+
 Settings (read in `from_crawler`):
 - ``ARCHIVE_DIR``: the archive (default ``data/archive``);
 - ``ARCHIVE_RUN_ID``: the run's id (default: UTC start time plus 4 random hex digits);
@@ -9,8 +16,8 @@ Settings (read in `from_crawler`):
 - ``ARCHIVE_COMPRESS_IN_THREAD``: serialise, digest and gzip WARC records in a thread of the reactor's pool
   (default True; False does it on the reactor thread).
 
-Pages dropped by earlier pipelines (not articles, outside the date window) are captured too, through
-the ``item_dropped`` signal. The run is closed, with its manifest, on ``spider_closed`` whatever the
+Without the middleware, pages dropped by earlier pipelines (not articles, outside the date window)
+are captured through the ``item_dropped`` signal. The run is closed, with its manifest, on ``spider_closed`` whatever the
 reason, with the status `run_status` gives it; a run killed outright is sealed by the next crawl or
 ``newsarchive reindex``.
 """
@@ -18,6 +25,7 @@ reason, with the status `run_status` gives it; a run killed outright is sealed b
 from __future__ import annotations
 
 import logging
+import weakref
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
@@ -27,6 +35,7 @@ from newsarchive.archive.lines import DiskFullError
 from newsarchive.archive.writer import RunWriter
 from newsarchive.crawler import OK_REASONS, STOPPED_REASONS
 from newsarchive.crawlstate import archived_url_seen
+from pipelines.capture import CAPTURE_KEY, CaptureHandle, archive_opened
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +110,10 @@ class StorePipeline:
         self.writer: RunWriter | None = None
         self.failed: str | None = None
         self.compress_in_thread = compress_in_thread
-        self._dropped: set = set()   # Deferreds of captures of dropped pages still in progress
+        self._dropped: set = set()   # Deferreds of captures still in progress (waited for at close)
         self._seen_before_open: list[str] = []   # archived URLs discovered before the run was open
+        # request -> the handle of its response's capture (pipelines.capture; weak: gone with the request)
+        self.handles: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -160,27 +171,74 @@ class StorePipeline:
             self.archived_seen(url)
         if self.writer.sealed_on_open:
             self.stats.set_value("newsarchive/archive/sealed_interrupted_runs", len(self.writer.sealed_on_open))
+        self.crawler.signals.send_catch_log(signal=archive_opened, store=self)
+
+    # --- captures ------------------------------------------------------------------------
+    # A response's WARC records are serialised, digested and gzipped in a thread of the reactor's pool
+    # (hashing and zlib release the GIL, so most of it runs beside the crawl on another core: ~3 ms
+    # for a 270 KB page), then appended at the end of the WARC file back on the reactor. The payload
+    # digest (computed in the thread with the rest) is looked up in the archive's capture table on the
+    # reactor: a payload archived already is written as a revisit record (headers only; the full
+    # record prepared in the thread is then dropped: a few ms of the other core). A record is
+    # written after the capture it points to is appended, so the pointer is exact and the record still
+    # follows its capture on disk.
+    def capture_exchange(self, page: dict, role: str | None = None) -> CaptureHandle:
+        """Capture one response (from `CaptureMiddleware`) in the background; its handle."""
+        handle = CaptureHandle(page.get("fetched_at"))
+        if self.failed or self.writer is None or self.writer.closed:
+            handle.fail(ArchiveError(f"not captured: the archive stopped ({self.failed or 'closed'})"))
+            return handle
+        from scrapy.utils.defer import deferred_from_coro
+
+        d = deferred_from_coro(self._capture_page(page, role=role))
+        self._dropped.add(d)
+        d.addCallbacks(handle.set, self._capture_failed, errbackArgs=(handle, page))
+        d.addBoth(self._dropped_done, d)
+        return handle
+
+    def _capture_failed(self, failure, handle: CaptureHandle, page: dict) -> None:
+        if not failure.check(DiskFullError, ArchiveError):   # (those stopped the crawl, said once)
+            logger.error("Could not capture %s: %s", page.get("final_url") or page.get("url"), failure.getErrorMessage(),
+                         exc_info=(failure.type, failure.value, failure.getTracebackObject()))
+        handle.fail(failure.value)
+
+    async def _in_thread(self, fn):
+        if not self.compress_in_thread:
+            return fn()
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet.threads import deferToThread
+
+        return await maybe_deferred_to_future(deferToThread(fn))
+
+    async def _capture_page(self, page: dict, role: str | None = None, dedup: bool = True):
+        try:
+            captures = self.writer.capture_writer()
+            # the full response, digested, serialised and gzipped in a thread (one hop: most payloads are new)
+            full = await self._in_thread(lambda: captures.prepare(page, role=role).compress())
+            if self.writer.closed:
+                raise ArchiveError("the run was closed while a capture was being compressed")
+            # from here to the append nothing awaits: the lookup and the capture table's update are one
+            # step on the reactor, so two fetches of one payload at once give one full record
+            earlier = self.writer.earlier_capture(page, full.digest) if dedup else None
+            pending = full
+            if earlier is not None:   # archived already: a revisit record (headers only, done here)
+                pending = captures.prepare(page, digest=full.digest, revisit_of=earlier, role=role).compress()
+            return self.writer.write_capture(pending)
+        except (DiskFullError, ArchiveError) as exc:
+            if not self.failed and not (self.writer is not None and self.writer.closed):
+                self._fail(exc, None)
+            raise
 
     # --- items ----------------------------------------------------------------------------
-    # A page's WARC records are serialised, digested and gzipped in a thread of the reactor's pool
-    # (hashing and zlib release the GIL, so most of it runs beside the crawl on another core: ~3 ms
-    # for a 270 KB page), then appended at the end of the WARC file back on the reactor, which also
-    # writes the JSON record right after: the pointer (offset, length) is exact and the record still
-    # follows its capture on disk.
     async def _capture(self, item):
+        handle = item.pop(CAPTURE_KEY, None)
+        if handle is not None:     # captured as it arrived (pipelines.capture)
+            item["capture"] = await handle.wait()
+            return item["capture"]
         if "capture" in item or not _is_page(item):
             return item.get("capture")
-        captures = self.writer.capture_writer()
-        if self.compress_in_thread:
-            from scrapy.utils.defer import maybe_deferred_to_future
-            from twisted.internet.threads import deferToThread
-
-            pending = await maybe_deferred_to_future(deferToThread(lambda: captures.prepare(item).compress()))
-        else:
-            pending = captures.prepare(item)
-        if self.writer.closed:
-            raise ArchiveError("the run was closed while a capture was being compressed")
-        item["capture"] = self.writer.write_capture(pending)
+        # no capture middleware: from the item (a full response, as a record must point at one)
+        item["capture"] = await self._capture_page(item, dedup=False)
         return item["capture"]
 
     def _fail(self, exc: Exception, spider) -> None:
@@ -208,12 +266,13 @@ class StorePipeline:
                     record["capture"] = capture.__dict__.copy()
                 self.writer.reject(record, list(item["invalid"]))
                 return item
-            outcome = self.writer.add(article, capture=capture)
+            outcome, record = self.writer.add_record(article, capture=capture)
         except (DiskFullError, ArchiveError) as exc:
             if not self.failed:
                 self._fail(exc, spider)
             raise DropItem(f"not archived: {exc}") from None
         item["archive_outcome"] = outcome
+        item["record"] = record     # what the feed exports get (pipelines.feed.RecordItemPipeline)
         self.stats.inc_value(f"newsarchive/archive/{outcome}")
         if outcome != "unchanged":
             self.stats.inc_value("newsarchive/articles_archived")
@@ -236,7 +295,8 @@ class StorePipeline:
 
     def item_dropped(self, item, response, exception, spider):
         """Capture pages that an earlier pipeline dropped (not an article, outside the window...)."""
-        if self.writer is None or self.writer.closed or self.failed or not _is_page(item) or "capture" in item:
+        if (self.writer is None or self.writer.closed or self.failed or not _is_page(item) or "capture" in item
+                or CAPTURE_KEY in item):   # (captured as it arrived)
             return
         from scrapy.utils.defer import deferred_from_coro
 
@@ -262,15 +322,13 @@ class StorePipeline:
             logger.exception("Could not capture a dropped page %s", item.get("url"))
 
     # --- closing ---------------------------------------------------------------------------
-    def spider_closed(self, spider, reason):
-        if self._dropped:  # captures of dropped pages still being compressed: wait for them
+    async def spider_closed(self, spider, reason):
+        while self._dropped:  # captures still being compressed: wait for them, then close the run
+            from scrapy.utils.defer import maybe_deferred_to_future
             from twisted.internet.defer import DeferredList
 
-            d = DeferredList(list(self._dropped))
-            d.addCallback(lambda _: self._close_run(spider, reason))
-            return d
+            await maybe_deferred_to_future(DeferredList(list(self._dropped)))
         self._close_run(spider, reason)
-        return None
 
     def _close_run(self, spider, reason):
         if self.writer is None or self.writer.closed:

@@ -1,12 +1,13 @@
 """The project deploys to Scrapyd as it is: the egg `scrapyd-deploy` builds holds the spiders, the
-pipelines and the package data, and a real scrapyd on 127.0.0.1 runs a crawl of the local sample site
-scheduled through its HTTP API (addversion.json, schedule.json, listjobs.json)."""
+pipelines and the package data; `scrapyd-deploy` with the shipped scrapy.cfg deploys to a real scrapyd
+on 127.0.0.1, which runs a crawl of the local sample site scheduled through its HTTP API
+(schedule.json, listjobs.json); a job whose crawl cannot start ends as a failure in Scrapyd's log and
+in the archive's manifest."""
 
 from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,15 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from services import free_port, running
+
 ROOT = Path(__file__).parent.parent
 BIN = Path(sys.executable).parent
 PROJECT_FILES = ("newsarchive", "spiders", "pipelines", "pyproject.toml", "setup.py", "scrapy.cfg", "README.md")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _tool(name: str) -> str:
@@ -93,7 +90,7 @@ def _api(base: str, endpoint: str, data: dict | list | None = None, files: dict 
 def scrapyd(tmp_path):
     """A real scrapyd on 127.0.0.1 (free port, its own eggs/logs/dbs dirs); yields its base URL."""
     exe = _tool("scrapyd")
-    port = _free_port()
+    port = free_port()
     home = tmp_path / "scrapyd"
     home.mkdir()
     (home / "scrapyd.conf").write_text(
@@ -103,54 +100,43 @@ def scrapyd(tmp_path):
         "eggs_dir = eggs\nlogs_dir = logs\ndbs_dir = dbs\nitems_dir =\n"
         "max_proc = 1\npoll_interval = 0.5\n"
     )
-    log = open(home / "scrapyd.out", "w")
-    proc = subprocess.Popen([exe], cwd=home, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if _api(base, "daemonstatus.json")["status"] == "ok":
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("scrapyd did not start:\n" + (home / "scrapyd.out").read_text())
-        time.sleep(0.1)
-    yield base, home
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with running([exe], home, home / "scrapyd.out", lambda: _api(base, "daemonstatus.json")["status"] == "ok",
+                 "scrapyd", timeout=30):
+        yield base, home
 
 
-def test_a_crawl_scheduled_through_scrapyd_fills_the_archive(egg, scrapyd, sample_site, tmp_path):
+def _wait_finished(base: str, job: str, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        jobs = _api(base, "listjobs.json?project=newsarchive")
+        if any(j["id"] == job for j in jobs["finished"]):
+            return
+        time.sleep(0.5)
+    pytest.fail(f"the scrapyd job {job} did not finish")
+
+
+def test_scrapyd_deploy_then_a_crawl_fills_the_archive_and_a_failed_one_says_so(egg, scrapyd, sample_site, tmp_path):
     base, home = scrapyd
     path, marker = egg
-    res = _api(base, "addversion.json", {"project": "newsarchive", "version": "1"},
-               files={"egg": ("newsarchive.egg", path.read_bytes())})
-    assert res["status"] == "ok" and res["spiders"] == 1, res
+    project = path.parent
+    # the shipped scrapy.cfg: its default target is a Scrapyd on this machine, `remote` any other
+    listed = subprocess.run([_tool("scrapyd-client"), "targets"], cwd=project, capture_output=True, text=True, timeout=60)
+    assert "default              http://localhost:6800/" in listed.stdout, listed.stdout + listed.stderr
+    env = {**__import__("os").environ, "SCRAPYD_URL": base + "/"}
+    proc = subprocess.run([_tool("scrapyd-deploy"), "remote", "--version", "1"], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and '"status": "ok"' in proc.stdout, proc.stdout + proc.stderr
     assert _api(base, "listspiders.json?project=newsarchive")["spiders"] == ["outlet"]
 
     archive = tmp_path / "archive"
-    res = _api(base, "schedule.json", [
-        ("project", "newsarchive"), ("spider", "outlet"), ("target", sample_site + "/"),
-        ("setting", f"ARCHIVE_DIR={archive}"), ("setting", "NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES=True"),
-        ("setting", "DOWNLOAD_DELAY=0"), ("setting", "AUTOTHROTTLE_ENABLED=False"),
-    ])
+    common = [("project", "newsarchive"), ("spider", "outlet"), ("target", sample_site + "/"),
+              ("setting", f"ARCHIVE_DIR={archive}"), ("setting", "NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES=True"),
+              ("setting", "DOWNLOAD_DELAY=0"), ("setting", "AUTOTHROTTLE_ENABLED=False")]
+    res = _api(base, "schedule.json", common)
     assert res["status"] == "ok", res
     job = res["jobid"]
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        jobs = _api(base, "listjobs.json?project=newsarchive")
-        done = [j for j in jobs["finished"] if j["id"] == job]
-        if done:
-            break
-        time.sleep(0.5)
-    else:
-        pytest.fail("the scrapyd job did not finish")
+    _wait_finished(base, job)
     job_log = next((home / "logs").rglob(f"{job}.log")).read_text("utf-8")
     assert "Traceback" not in job_log, job_log[-4000:]
 
@@ -161,3 +147,17 @@ def test_a_crawl_scheduled_through_scrapyd_fills_the_archive(egg, scrapyd, sampl
     assert manifest["counts"].get("articles_new") == 13, manifest["counts"]
     # the crawl ran the deployed egg's code: its settings module carries the marker
     assert manifest["options"].get("NEWSARCHIVE_EGG_MARKER") == marker
+
+    # a crawl that dies on a missing module: Scrapyd's log says the process died, the manifest says failed
+    res = _api(base, "schedule.json", [*common, ("setting", 'EXTENSIONS={"newsarchive.no_such_module.Ext": 500}')])
+    bad = res["jobid"]
+    _wait_finished(base, bad)
+    time.sleep(0.5)   # (scrapyd writes its own log line as the process ends)
+    daemon_log = (home / "scrapyd.out").read_text("utf-8")
+    assert f"Process died: exitstatus=1 project='newsarchive' spider='outlet' job='{bad}'" in daemon_log, daemon_log[-3000:]
+    bad_log = next((home / "logs").rglob(f"{bad}.log")).read_text("utf-8")
+    assert "Crawl failed: could not start (ModuleNotFoundError: No module named 'newsarchive.no_such_module')" in bad_log
+    failed = [json.loads(p.read_text("utf-8")) for p in archive.glob("runs/*/manifest.json")]
+    failed = [m for m in failed if m["status"] == "failed"]
+    assert len(failed) == 1 and failed[0]["finish_reason"].startswith("could not start: ModuleNotFoundError")
+    assert failed[0]["complete"] is False and failed[0]["targets"] == [sample_site + "/"]

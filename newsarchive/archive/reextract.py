@@ -1,7 +1,12 @@
 """Re-extraction: run today's extractor over stored WARC captures, offline, into a new run.
 
-Each response record is turned back into a page item and goes through the same code as a crawl
-(`newsarchive.records.record_from_page`); the new records keep the pointer to the original capture.
+Each response record of an article page is turned back into a page item and goes through the same
+code as a crawl (`newsarchive.records.record_from_page`); the new records keep the pointer to the
+original capture. A crawl's WARC holds every response (robots.txt, sitemaps, listings, redirects,
+errors): captures whose ``WARC-Newsarchive-Role`` says they were not fetched as articles are counted
+(``other_captures``) and skipped, and so are responses that are not 2xx (``not_ok``). A revisit
+record (an unchanged re-fetch) is re-extracted from the earlier capture it refers to, found through
+the archive's capture table; one whose capture is not in the archive is skipped (``unresolved_revisits``).
 Versioning is as in a crawl: same content hash -> counted unchanged; different -> version n+1.
 A capture older than the article's latest fetch is skipped (counted "superseded"): re-extracting it
 would make old text the latest version. Re-extraction runs never decide which articles exist.
@@ -22,6 +27,7 @@ from pathlib import Path
 from typing import Iterable
 
 from newsarchive.archive import layout as L
+from newsarchive.archive.dedup import CaptureIndex
 from newsarchive.archive.index import Index
 from newsarchive.archive.layout import ArchiveError
 from newsarchive.archive.warc import iter_responses
@@ -88,22 +94,44 @@ def reextract(root: str | Path, sources: Iterable[str], *, into: str | Path | No
     if not_articles_only:
         options["not_articles_only"] = True
     with RunWriter(target, run_id, kind="reextract", targets=[str(f) for f in files], options=options) as run:
+        source_index = None
+        if same:
+            resolve = run.captures.resolver()
+        elif L.is_archive(root):
+            source_index = Index(root)
+            source_captures = CaptureIndex(source_index.db, root)
+            source_captures.catch_up()
+            resolve = source_captures.resolver()
+        else:
+            resolve = None
         for wf in files:
             wanted = {row["record_id"] for row in not_articles(Path(wf).parent)} if not_articles_only else None
             if wanted is not None and not wanted:
                 continue
-            for stored in iter_responses(wf):
+            for stored in iter_responses(wf, resolve=resolve):
                 if wanted is not None and stored.record_id not in wanted:
                     continue
                 counts["captures"] += 1
+                role = stored.page.get("role")
+                # robots.txt, sitemaps, feeds, home pages are no articles; a listing page may be one (a page
+                # the crawl read as a hub that read as an article), read strictly (newsarchive.extract.classify)
+                if wanted is None and role not in (None, "article", "listing"):
+                    counts["other_captures"] += 1
+                    continue
+                if not 200 <= int(stored.page.get("status") or 0) < 300:
+                    counts["not_ok"] += 1
+                    continue
                 page = dict(stored.page)
-                page.setdefault("discovery", {"source": REEXTRACTED})
+                page.setdefault("discovery", {"source": "hub" if role == "listing" else REEXTRACTED})
                 warc_rel = L.relative(target, Path(stored.path).resolve()) if not same else L.relative(root, stored.path)
                 capture = Capture(warc_file=warc_rel, offset=stored.offset, length=stored.length,
                                   record_id=stored.record_id)
                 try:
                     article = record_from_page(page, run_id=run.run_id)
                 except RecordError as exc:
+                    if role == "listing":
+                        counts["listing_pages"] += 1        # a listing page, as the crawl read it
+                        continue
                     counts[exc.kind] += 1
                     run.count(exc.kind)
                     if exc.kind in ("not_article", "empty", "binary"):   # as a crawl lists them (pipelines/extract.py)
@@ -120,5 +148,7 @@ def reextract(root: str | Path, sources: Iterable[str], *, into: str | Path | No
                         continue
                 outcome = run.add(article, capture=capture)
                 counts[outcome] += 1
+        if source_index is not None:
+            source_index.close()
         manifest_counts = dict(counts)
     return {"run_id": run.run_id, "archive": str(target), "warc_files": [str(f) for f in files], **manifest_counts}

@@ -6,13 +6,17 @@ raw lines (multi-threaded C++), then timestamps become timezone-aware.
     df = newsarchive.load("data/archive", as_of="2026-03-01", site="baolamdong.vn")
     df = newsarchive.load("snapshot.jsonl.zst")
 
-Nested fields (images, videos, capture, extraction) stay nested (lists of structs); `extraction.sources`
-(a free-form mapping) is not loaded.
+Every field of the record's JSON Schema is a column with one stable type (`newsarchive.archive.columns`):
+timestamps are ``timestamp[us, tz]`` (published_at/modified_at in Asia/Ho_Chi_Minh, fetched_at in
+UTC), nested fields stay nested (images and videos lists of structs, capture and extraction
+structs, ``extraction.sources`` a map of field -> where it came from).
 """
 
 from __future__ import annotations
 
 import io
+import json
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable
@@ -25,33 +29,83 @@ TIMESTAMPS = ("published_at", "modified_at", "fetched_at")
 
 
 def arrow_schema():
-    """The Arrow schema of a record (the JSON Schema's fields, typed)."""
+    """The Arrow schema of a record (every field of the JSON Schema, typed; see `newsarchive.archive.columns`)."""
+    from newsarchive.archive.columns import arrow_schema as schema
+
+    return schema()
+
+
+def _reader_schema():
+    """What pyarrow's JSON reader parses: the record's schema, less ``extraction.sources`` (a map,
+    which the reader cannot build; `_with_sources` adds it)."""
     import pyarrow as pa
 
-    s = pa.string()
-    image = pa.struct([("url", s), ("caption", s), ("credit", s), ("alt", s)])
-    video = pa.struct([("url", s), ("kind", s), ("poster", s)])
-    capture = pa.struct([("warc_file", s), ("offset", pa.int64()), ("length", pa.int64()), ("record_id", s)])
-    extraction = pa.struct([("method", s), ("warnings", pa.list_(s))])
-    return pa.schema([
-        ("id", s), ("url", s), ("canonical_url", s), ("final_url", s), ("site", s), ("outlet", s), ("province", s),
-        ("title", s), ("lead", s), ("body", s), ("authors", pa.list_(s)), ("sources", pa.list_(s)), ("byline_raw", s),
-        ("published_at", s), ("published_raw", s), ("published_from", s), ("published_precision", s),
-        ("modified_at", s), ("modified_raw", s), ("modified_from", s),
-        ("category", s), ("tags", pa.list_(s)), ("images", pa.list_(image)), ("videos", pa.list_(video)),
-        ("language", s), ("word_count", pa.int64()), ("content_hash", s),
-        ("fetched_at", s), ("http_status", pa.int64()), ("run_id", s), ("version", pa.int64()),
-        ("capture", capture), ("extraction", extraction), ("schema_version", pa.int64()),
-    ])
+    schema = arrow_schema()
+    i = schema.get_field_index("extraction")
+    ext = schema.field(i).type
+    kept = [ext.field(j) for j in range(ext.num_fields) if ext.field(j).name != "sources"]
+    return schema.set(i, pa.field("extraction", pa.struct(kept)))
+
+
+_SOURCES = re.compile(rb'"sources"\s*:\s*\{')
+
+
+def _sources_of(line: bytes):
+    """The ``extraction.sources`` object of one raw JSON line (the top-level ``sources`` is a list, so
+    the only ``"sources": {`` outside a string is extraction's; a quote inside a string is escaped)."""
+    at = line.rfind(b'"sources":{')
+    if at < 0:
+        m = None
+        for m in _SOURCES.finditer(line):
+            pass
+        if m is None:
+            return (json.loads(line).get("extraction") or {}).get("sources") if line.strip() else None
+        at = m.start()
+    brace = line.index(b"{", at)
+    try:
+        value, _ = _DECODER.raw_decode(line[brace:].decode("utf-8"))
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _with_sources(table, lines: Iterable[bytes]):
+    """`table` (read with `_reader_schema`) with ``extraction.sources`` filled from the raw lines."""
+    import pyarrow as pa
+
+    schema = arrow_schema()
+    ext_type = schema.field("extraction").type
+    sources = pa.array([_sources_of(line) for line in lines if line.strip()], type=ext_type.field("sources").type)
+    ext = table.column("extraction").combine_chunks()
+    if len(sources) != len(ext):
+        raise ArchiveError(f"extraction.sources: {len(sources)} values for {len(ext)} records")
+    children = {ext.type.field(j).name: ext.field(j) for j in range(ext.type.num_fields)}
+    children["sources"] = sources
+    arrays = [children[ext_type.field(j).name] for j in range(ext_type.num_fields)]
+    merged = pa.StructArray.from_arrays(arrays, fields=list(ext_type), mask=ext.is_null())
+    return table.set_column(table.schema.get_field_index("extraction"), "extraction", merged).cast(schema)
 
 
 def _read_json_bytes(source: Any):
+    """A typed table of the records in `source` (a path of plain JSON Lines, or a BytesIO)."""
     import pyarrow.json as pj
 
     if isinstance(source, io.BytesIO) and not source.getbuffer().nbytes:
         return arrow_schema().empty_table()
-    opts = pj.ParseOptions(explicit_schema=arrow_schema(), unexpected_field_behavior="ignore")
-    return pj.read_json(source, read_options=pj.ReadOptions(block_size=8 << 20), parse_options=opts)
+    opts = pj.ParseOptions(explicit_schema=_reader_schema(), unexpected_field_behavior="ignore")
+    data = source.getvalue() if isinstance(source, io.BytesIO) else None
+    table = pj.read_json(io.BytesIO(data) if data is not None else source,
+                         read_options=pj.ReadOptions(block_size=8 << 20), parse_options=opts)
+    if data is not None:
+        return _with_sources(table, data.split(b"\n"))
+    if hasattr(source, "seek"):     # an open file, read again from its start
+        source.seek(0)
+        return _with_sources(table, source)
+    with open(source, "rb") as fh:
+        return _with_sources(table, fh)
 
 
 def read_table(source: str | Path, *, as_of: str | None = None, site: str | None = None,
@@ -140,8 +194,10 @@ def to_pandas(table, tz: str = VN_TZ):
     df = table.to_pandas()
     for name in TIMESTAMPS:
         if name in df.columns:
-            ts = pd.to_datetime(df[name], utc=True, format="ISO8601", errors="coerce")
-            df[name] = ts if name == "fetched_at" else ts.dt.tz_convert(tz)
+            ts = df[name]
+            if not isinstance(ts.dtype, pd.DatetimeTZDtype):
+                ts = pd.to_datetime(ts, utc=True, format="ISO8601", errors="coerce")
+            df[name] = ts.dt.tz_convert("UTC") if name == "fetched_at" else ts.dt.tz_convert(tz)
     return df
 
 
@@ -155,15 +211,17 @@ def load(source: str | Path = "data/archive", *, as_of: str | None = None, site:
     return to_pandas(read_table(source, as_of=as_of, site=site, cumulative=cumulative, columns=columns), tz=tz)
 
 
-def iter_batches(lines: Iterable[str], size: int = 20000) -> Iterable[Any]:
-    """Arrow tables of up to `size` records each, from raw JSON lines (for streaming exports)."""
+def iter_batches(lines: Iterable[str | bytes], size: int = 20000, max_bytes: int = 4 << 20) -> Iterable[Any]:
+    """Arrow tables of up to `size` records or about `max_bytes` of JSON each, from raw JSON lines (for
+    streaming exports: parsing a batch takes several times its size in memory, so batches are cut by
+    bytes too, which keeps an export of any size within a few hundred MB)."""
     buf = io.BytesIO()
     n = 0
     for line in lines:
-        buf.write(line.encode("utf-8"))
+        buf.write(line.encode("utf-8") if isinstance(line, str) else line)
         n += 1
-        if n >= size:
-            yield _read_json_bytes(io.BytesIO(buf.getvalue()))
+        if n >= size or buf.tell() >= max_bytes:
+            yield _read_json_bytes(buf)
             buf, n = io.BytesIO(), 0
     if n:
-        yield _read_json_bytes(io.BytesIO(buf.getvalue()))
+        yield _read_json_bytes(buf)

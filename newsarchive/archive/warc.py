@@ -1,12 +1,21 @@
-"""WARC (ISO 28500, WARC/1.1) captures with warcio: one request and one response record per fetched page.
+"""WARC (ISO 28500, WARC/1.1) captures with warcio: a request and a response record per HTTP exchange.
 
-The response record holds the status line, the headers and the body as Scrapy delivered them:
-Scrapy has already removed transfer chunking and content encoding from the body, so headers that
-no longer describe the stored payload (``Transfer-Encoding``; ``Content-Length`` when it differs) are
-kept under ``X-Newsarchive-Orig-<name>`` and a correct ``Content-Length`` is written, as replay
-tools expect. Every file starts with a ``warcinfo`` record. Each record is its own gzip member, so
-a record can be read from its (offset, length) alone and standard tools (``warcio check``,
-``warcio index``, pywb, cdxj-indexer) read the files.
+In a crawl every response Scrapy receives is captured (robots.txt, sitemaps, feeds, home and listing
+pages, redirects, 4xx and 5xx, articles: ``pipelines/capture.py``), as the downloader received it,
+before any middleware changed it: the body is the entity as sent (a ``Content-Encoding`` such as gzip
+is kept, with its header; readers decode it, as warcio's ``content_stream()`` and pywb do), only
+transfer chunking is already undone by Twisted. Headers that no longer describe the stored payload
+(``Transfer-Encoding``; ``Content-Length`` when it differs) are kept under
+``X-Newsarchive-Orig-<name>`` and a correct ``Content-Length`` is written, as replay tools expect.
+
+A response whose payload is byte for byte one the archive holds already for the same URL (same
+``WARC-Payload-Digest``) is written as a ``revisit`` record (profile identical-payload-digest, WARC
+1.1) naming the earlier capture (``WARC-Refers-To``, ``-Target-URI``, ``-Date``): headers, no second
+copy of the body. Every file starts with a ``warcinfo`` record dated when its run started, so before
+any capture in it. Each record is its own gzip member, so a record can be read from its (offset,
+length) alone and standard tools (``warcio check``, ``warcio index``, cdxj-indexer, pywb) read the files.
+A capture of ours may carry ``WARC-Newsarchive-Role`` (what the crawl fetched it as: article, home,
+listing, sitemap, feed, robots...), which re-extraction reads.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from http.client import responses as REASONS
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
@@ -37,7 +46,9 @@ log = logging.getLogger(__name__)
 
 WARC_VERSION = "WARC/1.1"
 REQUESTED_URI = "WARC-Newsarchive-Requested-URI"  # the URL first requested, before redirects
+ROLE = "WARC-Newsarchive-Role"                      # what the crawl fetched the URL as (request meta "role")
 ORIG = "X-Newsarchive-Orig-"
+DECODED_ENCODINGS = ("gzip", "x-gzip", "deflate", "br", "identity")   # what warcio's content_stream() undoes
 DIGEST = "sha1"   # warcio's default, what replay and dedup tools expect
 
 # Gzip, the largest single cost of archiving a page, is done by zlib-ng when it is installed
@@ -54,6 +65,16 @@ try:
     from zlib_ng import zlib_ng as _deflate
 except ImportError:  # pragma: no cover - an optional speed-up
     _deflate = zlib
+
+
+def _whole_seconds(iso: str | None) -> str | None:
+    """An ISO time cut to whole seconds (the warcinfo record is then dated no later than any capture)."""
+    if not iso:
+        return None
+    try:
+        return datetime.fromisoformat(iso).replace(microsecond=0).isoformat()
+    except ValueError:
+        return None
 
 
 def _warc_date(iso: str | None) -> str:
@@ -109,6 +130,26 @@ def _digest(*parts: bytes) -> str:
     return f"{DIGEST}:{base64.b32encode(h.digest()).decode('ascii')}"
 
 
+def payload_digest(body: bytes) -> str:
+    """The ``WARC-Payload-Digest`` of a response body (what revisit records are matched on)."""
+    return _digest(body)
+
+
+@dataclass(frozen=True)
+class EarlierCapture:
+    """A full response record the archive holds, that a revisit record refers to."""
+
+    url: str
+    date: str          # its WARC-Date
+    record_id: str
+    warc_file: str     # relative to the archive root
+    offset: int
+    length: int
+
+    def capture(self) -> Capture:
+        return Capture(warc_file=self.warc_file, offset=self.offset, length=self.length, record_id=self.record_id)
+
+
 @dataclass
 class CaptureWriter:
     """Writes request/response pairs to one WARC file (created with a warcinfo record).
@@ -119,6 +160,9 @@ class CaptureWriter:
     path: Path
     root: Path
     info: dict[str, str]
+    # the warcinfo record's WARC-Date: when the run started (so it is dated before every capture in
+    # the file; whole seconds, as the captures' dates are); default now
+    started_at: str | None = None
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
@@ -134,6 +178,7 @@ class CaptureWriter:
         self.broken: Exception | None = None
         if new:
             rec = self._writer.create_warcinfo_record(self.path.name, self.info)
+            rec.rec_headers.replace_header("WARC-Date", _warc_date(_whole_seconds(self.started_at)))
             self._write(rec)
 
     @staticmethod
@@ -172,9 +217,17 @@ class CaptureWriter:
         self.records += len(members)
         return out
 
-    def prepare(self, page: dict[str, Any]) -> "PendingCapture":
+    def append_members(self, members: list[bytes]) -> list[tuple[int, int]]:
+        """Append complete gzip members (records copied byte for byte from another WARC file)."""
+        return self._append(members)
+
+    def prepare(self, page: dict[str, Any], *, digest: str | None = None,
+                revisit_of: EarlierCapture | None = None, role: str | None = None) -> "PendingCapture":
         """Serialise the response and request records of a page item (uncompressed). Thread-safe.
 
+        `digest`: the body's payload digest if already computed (`payload_digest`); `revisit_of`: an
+        earlier capture of the same payload, which makes the response a ``revisit`` record (headers
+        only) referring to it; `role`: written as ``WARC-Newsarchive-Role``.
         Then `PendingCapture.compress()` (pure, thread-safe) and `finish()` (appends, on the writer's
         thread) give the Capture pointer. A crawl runs `prepare` and `compress` in a thread: hashing and
         zlib release the GIL, so most of the work runs beside the crawl on another core."""
@@ -183,22 +236,33 @@ class CaptureWriter:
         protocol = page.get("protocol") or "HTTP/1.1"
         status = int(page.get("status") or 200)
         body = page.get("body") or b""
+        digest = digest or _digest(body)
 
         status_line = f"{status} {REASONS.get(status, 'Unknown')}"
         http = StatusAndHeaders(status_line, response_headers(page), protocol=protocol)
         # Both digests in one pass each over the whole body (warcio would read it in 16 KB pieces, twice);
         # warcio keeps digests it is given. The block is the HTTP header block as warcio writes it + body.
         http.compute_headers_buffer(self._writer.header_filter)
-        warc_headers = {"WARC-Date": date, "WARC-Payload-Digest": _digest(body),
-                        "WARC-Block-Digest": _digest(http.headers_buff, body)}
+        warc_headers = {"WARC-Date": date}
         if page.get("ip_address"):
             warc_headers["WARC-IP-Address"] = str(page["ip_address"])
         if page.get("url") and page["url"] != url:
             warc_headers[REQUESTED_URI] = page["url"]
-        response = self._writer.create_warc_record(
-            url, "response", payload=io.BytesIO(body), length=len(body),
-            http_headers=http, warc_headers_dict=warc_headers,
-        )
+        if role:
+            warc_headers[ROLE] = str(role)
+        if revisit_of is not None:
+            # identical-payload-digest: the block is the HTTP header block alone
+            warc_headers["WARC-Refers-To"] = revisit_of.record_id
+            warc_headers["WARC-Block-Digest"] = _digest(http.headers_buff)
+            response = self._writer.create_revisit_record(
+                url, digest, revisit_of.url, revisit_of.date, http_headers=http, warc_headers_dict=warc_headers)
+        else:
+            warc_headers["WARC-Payload-Digest"] = digest
+            warc_headers["WARC-Block-Digest"] = _digest(http.headers_buff, body)
+            response = self._writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), length=len(body),
+                http_headers=http, warc_headers_dict=warc_headers,
+            )
         response_id = response.rec_headers.get_header("WARC-Record-ID")
 
         split = urlsplit(url)
@@ -209,11 +273,14 @@ class CaptureWriter:
             url, "request", payload=io.BytesIO(b""), length=0, http_headers=req_http,
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response_id},
         )
-        return PendingCapture(self, response_id, [self._serialise(response), self._serialise(request)])
+        pending = PendingCapture(self, response_id, [self._serialise(response), self._serialise(request)])
+        pending.url, pending.date, pending.digest, pending.revisit_of = url, date, digest, revisit_of
+        return pending
 
-    def capture(self, page: dict[str, Any]) -> Capture:
-        """Write the request and response records of a page item; returns the response's Capture pointer."""
-        pending = self.prepare(page)
+    def capture(self, page: dict[str, Any], **kwargs: Any) -> Capture:
+        """Write the request and response records of a page item; returns the response's Capture pointer
+        (`prepare`'s keywords apply)."""
+        pending = self.prepare(page, **kwargs)
         pending.compress()
         return pending.finish()
 
@@ -247,13 +314,17 @@ class PendingCapture:
     The response and its request are appended together, adjacent, in one write: the pointer returned
     by `finish` is exact whatever other captures were appended between `prepare` and `finish`."""
 
-    __slots__ = ("writer", "record_id", "records", "members")
+    __slots__ = ("writer", "record_id", "records", "members", "url", "date", "digest", "revisit_of")
 
     def __init__(self, writer: "CaptureWriter", record_id: str, records: list[bytes]):
         self.writer = writer
         self.record_id = record_id
         self.records: list[bytes] | None = records
         self.members: list[bytes] | None = None
+        self.url: str | None = None
+        self.date: str | None = None
+        self.digest: str | None = None
+        self.revisit_of: EarlierCapture | None = None
 
     def compress(self) -> "PendingCapture":
         """Gzip each record as its own member. Pure and thread-safe (the GIL is released while zlib works)."""
@@ -290,13 +361,18 @@ def warcinfo(software: str, run_id: str, extra: dict[str, str] | None = None) ->
 
 @dataclass
 class StoredResponse:
-    """A response record read back from a WARC file, as a page item plus where it is stored."""
+    """A response record read back from a WARC file, as a page item plus where it is stored.
+
+    For a revisit record resolved to the capture it refers to, `offset`, `length` and `record_id` are
+    those of that earlier response (where the body is stored), `page` has the revisit's own status,
+    headers and date, and `revisit_id` is the revisit record's id."""
 
     path: str
     offset: int
     length: int
     record_id: str
     page: dict[str, Any]
+    revisit_id: str | None = None
 
 
 def _page_from_record(record, request: dict[str, Any] | None) -> dict[str, Any]:
@@ -313,11 +389,19 @@ def _page_from_record(record, request: dict[str, Any] | None) -> dict[str, Any]:
         "status": int(http.get_statuscode() or 0),
         "protocol": http.protocol or None,
         "headers": headers,
+        # decoded: warcio undoes a Content-Encoding (gzip, deflate, br) the stored entity has
         "body": record.content_stream().read(),
         "fetched_at": _iso_from_warc_date(record.rec_headers.get_header("WARC-Date")),
         "method": "GET",
         "request_headers": {},
     }
+    role = record.rec_headers.get_header(ROLE)
+    if role:
+        page["role"] = role
+    # the body is decoded (warcio reads these encodings): its Content-Encoding no longer describes it
+    for name in [n for n in headers if n.lower() == "content-encoding"]:
+        if all(v.strip().lower() in DECODED_ENCODINGS for v in ",".join(headers[name]).split(",") if v.strip()):
+            headers.pop(name)
     if request:
         page.update(request)
     return page
@@ -333,14 +417,20 @@ def _iso_from_warc_date(value: str | None) -> str | None:
     return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-def iter_responses(path: str | Path) -> Iterator[StoredResponse]:
+Resolver = Callable[[str | None, str, str | None], "StoredResponse | None"]
+
+
+def iter_responses(path: str | Path, resolve: Resolver | None = None) -> Iterator[StoredResponse]:
     """Every response record of a WARC file with its page item (requests are matched by WARC-Concurrent-To).
 
-    A torn or corrupt tail (a run killed mid-record) ends the iteration with a warning.
+    Revisit records are yielded when `resolve(refers_to_record_id, target_uri, payload_digest)`
+    finds the capture they refer to (see `StoredResponse`), and skipped otherwise (with a count in
+    the log). A torn or corrupt tail (a run killed mid-record) ends the iteration with a warning.
     """
     path = Path(path)
     requests: dict[str, dict[str, Any]] = {}
-    pending: list[tuple[int, int, Any, dict]] = []
+    pending: list[tuple[int, int, Any, dict, str | None]] = []
+    unresolved = 0
     try:
         with open(path, "rb") as fh:
             it = ArchiveIterator(fh)
@@ -356,30 +446,46 @@ def iter_responses(path: str | Path) -> Iterator[StoredResponse]:
                         }
                         record.content_stream().read()
                         continue
-                    if record.rec_type != "response":
+                    if record.rec_type == "revisit":
+                        rid = record.rec_headers.get_header("WARC-Record-ID")
+                        page = _page_from_record(record, None)
+                        original = resolve(record.rec_headers.get_header("WARC-Refers-To"),
+                                           record.rec_headers.get_header("WARC-Refers-To-Target-URI")
+                                           or page["final_url"],
+                                           record.rec_headers.get_header("WARC-Payload-Digest")) if resolve else None
+                        if original is None:
+                            unresolved += 1
+                            continue
+                        page["body"] = original.page["body"]
+                        pending.append((original.offset, original.length, original.record_id, page, rid,
+                                        original.path))
+                    elif record.rec_type == "response":
+                        page = _page_from_record(record, None)
+                        rid = record.rec_headers.get_header("WARC-Record-ID")
+                        offset, length = it.get_record_offset(), it.get_record_length()
+                        pending.append((offset, length, rid, page, None, str(path)))
+                    else:
                         continue
-                    page = _page_from_record(record, None)
-                    rid = record.rec_headers.get_header("WARC-Record-ID")
-                    offset, length = it.get_record_offset(), it.get_record_length()
-                    pending.append((offset, length, rid, page))
                     # requests follow their response in our files; flush all but the newest
                     while len(pending) > 1:
-                        yield _finish(path, pending.pop(0), requests)
+                        yield _finish(pending.pop(0), requests)
             except Exception as exc:  # noqa: BLE001 - warcio raises assorted errors on torn gzip members
                 log.warning("%s: unreadable WARC data after byte %s (%s): the rest is ignored", path,
                             it.offset if hasattr(it, "offset") else "?", exc)
     except OSError as exc:
         raise ArchiveError(f"{path}: cannot read ({exc})") from None
     while pending:
-        yield _finish(path, pending.pop(0), requests)
+        yield _finish(pending.pop(0), requests)
+    if unresolved:
+        log.warning("%s: %d revisit record(s) whose earlier capture is not at hand were skipped", path, unresolved)
 
 
-def _finish(path: Path, item, requests) -> StoredResponse:
-    offset, length, rid, page = item
-    req = requests.pop(rid, None)
+def _finish(item, requests) -> StoredResponse:
+    offset, length, rid, page, revisit_id, where = item
+    req = requests.pop(revisit_id or rid, None)
     if req:
         page.update(req)
-    return StoredResponse(str(path), offset, length, rid, page)
+    return StoredResponse(where, offset, length, rid, page, revisit_id)
 
 
 def _grouped(pairs) -> dict[str, list[str]]:

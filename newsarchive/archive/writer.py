@@ -1,7 +1,7 @@
 """RunWriter: one run's files (records, unchanged sightings, rejects, WARC captures, manifest).
 
     with RunWriter("data/archive", options={...}) as run:
-        capture = run.capture(page)            # WARC request + response; returns the pointer
+        capture = run.capture(page)            # WARC request + response (or revisit); returns the pointer
         run.add(article, capture=capture)       # "new" | "changed" | "unchanged"
         run.seen_archived(url)                  # discovered, not fetched: archived already
     # leaving the block writes manifest.json (status "finished", or "failed" on an exception)
@@ -29,12 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive.archive import layout as L
+from newsarchive.archive.dedup import CaptureIndex
 from newsarchive.archive.index import Index, crawl_of
 from newsarchive.archive.layout import ArchiveError
 from newsarchive.archive.lines import NO_SPACE, DiskFullError, LineAppender
 from newsarchive.archive.runs import (HeldLock, file_table, is_complete, now_iso, partial_reasons, read_json,
                                       seal_interrupted, write_json_atomic)
-from newsarchive.archive.warc import CaptureWriter, PendingCapture, warcinfo
+from newsarchive.archive.warc import CaptureWriter, EarlierCapture, PendingCapture, payload_digest, warcinfo
 from newsarchive.article import Article, Capture
 from newsarchive.jsonl import dumps
 
@@ -73,6 +74,9 @@ class RunWriter:
             self.dir.mkdir()
             self.index = Index(self.root)
             self.index.refresh(exclude=self.run_id)
+            # payloads captured before, for revisit records (runs not seen yet are read once)
+            self.captures = CaptureIndex(self.index.db, self.root)
+            self.captures.catch_up(exclude=self.run_id)
             self.started_at = now_iso(precise=True)  # orders runs started within one second
             self.kind = kind
             self.info = {
@@ -108,9 +112,14 @@ class RunWriter:
         return sealed
 
     # --- writing ------------------------------------------------------------------------------
-    def capture(self, page: dict[str, Any]) -> Capture:
-        """Store the raw request/response of a page item in the run's WARC file."""
-        return self.write_capture(self.prepare_capture(page).compress())
+    def capture(self, page: dict[str, Any], *, role: str | None = None, dedup: bool = True) -> Capture:
+        """Store the raw request/response of a page item in the run's WARC file; returns the pointer
+        to the response holding its payload (an earlier one when the payload was archived already
+        and a revisit record was written; `dedup=False` always writes a full response)."""
+        digest = payload_digest(page.get("body") or b"")
+        earlier = self.earlier_capture(page, digest) if dedup else None
+        pending = self.capture_writer().prepare(page, digest=digest, revisit_of=earlier, role=role)
+        return self.write_capture(pending.compress())
 
     def capture_writer(self) -> CaptureWriter:
         """The run's WARC writer (created, with its warcinfo record, on first use). Its `prepare` is
@@ -120,25 +129,48 @@ class RunWriter:
             self._warc = CaptureWriter(self.dir / L.CAPTURES, self.root,
                                        warcinfo(f"newsarchive/{software_versions().get('newsarchive', '?')}", self.run_id,
                                                 {"operator": str((self.info.get("options") or {}).get("operator", ""))}
-                                                if (self.info.get("options") or {}).get("operator") else None))
+                                                if (self.info.get("options") or {}).get("operator") else None),
+                                       started_at=self.started_at)
         return self._warc
 
-    def prepare_capture(self, page: dict[str, Any]) -> PendingCapture:
-        """First half of `capture`: the page's WARC records, serialised. Call `.compress()` on the result
-        anywhere (a worker thread: it is pure and releases the GIL), then `write_capture` on this thread.
+    def earlier_capture(self, page: dict[str, Any], digest: str) -> EarlierCapture | None:
+        """The full response the archive holds with this page's URL and payload digest, if any (a
+        capture of the page is then a revisit record referring to it)."""
+        self._check_open()
+        return self.captures.lookup(page.get("final_url") or page["url"], digest)
+
+    def prepare_capture(self, page: dict[str, Any], **kwargs: Any) -> PendingCapture:
+        """First half of `capture`: the page's WARC records, serialised (`CaptureWriter.prepare`'s
+        keywords: digest, revisit_of, role). Call `.compress()` on the result anywhere (a worker thread:
+        it is pure and releases the GIL), then `write_capture` on this thread.
         (`capture_writer().prepare(page)` is the same, and may itself run in a thread.)"""
-        return self.capture_writer().prepare(page)
+        return self.capture_writer().prepare(page, **kwargs)
 
     def write_capture(self, pending: PendingCapture) -> Capture:
-        """Second half of `capture`: append the (compressed) records at the end of the WARC file."""
+        """Second half of `capture`: append the (compressed) records at the end of the WARC file.
+
+        Returns the pointer to the response that holds the payload: this one, or for a revisit record
+        the earlier response it refers to."""
         self._check_open()
         capture = pending.finish()
         self.counts["responses_captured"] += 1
+        if pending.revisit_of is not None:
+            self.counts["revisits_captured"] += 1
+            return pending.revisit_of.capture()
+        if pending.digest and pending.url:
+            self.captures.add(pending.url, pending.digest, pending.date, capture.record_id, capture.warc_file,
+                              capture.offset, capture.length)
         return capture
 
     def add(self, article: Article | dict[str, Any], capture: Capture | dict | None = None) -> str:
         """Archive a record: "unchanged" (same content hash as the latest version: counted, not written),
         "new" (version 1) or "changed" (version n+1)."""
+        return self.add_record(article, capture)[0]
+
+    def add_record(self, article: Article | dict[str, Any], capture: Capture | dict | None = None
+                   ) -> tuple[str, dict[str, Any]]:
+        """`add`, also returning the record: as written for "new" and "changed"; for "unchanged" the
+        record of this fetch with the version it matches (nothing of it is written)."""
         self._check_open()
         try:
             return self._add(article, capture)
@@ -167,6 +199,10 @@ class RunWriter:
             self.index.add_unchanged(self.run_id, aid, latest[0], site, rec.get("fetched_at"), rec.get("url") or "")
             self.counts["articles_unchanged"] += 1
             outcome = "unchanged"
+            rec["version"] = latest[0]
+            rec["run_id"] = self.run_id
+            if capture is not None:
+                rec["capture"] = capture.__dict__.copy() if isinstance(capture, Capture) else dict(capture)
         else:
             rec["version"] = latest[0] + 1 if latest else 1
             rec["run_id"] = self.run_id
@@ -180,7 +216,7 @@ class RunWriter:
         if self._pending >= COMMIT_EVERY:
             self.index.commit()
             self._pending = 0
-        return outcome
+        return outcome, rec
 
     def seen_archived(self, url: str) -> int:
         """The crawl discovered `url` (sitemap, feed, listing) and did not fetch it because it is
@@ -351,6 +387,7 @@ class RunWriter:
 
     def _update_index_run(self, status: str, manifest: dict[str, Any]) -> None:
         try:
+            self.captures.mark_run(self.run_id, _size(self.dir / L.CAPTURES))
             self.index.db.execute(
                 "UPDATE runs SET status=?, complete=?, finished_at=?, sealed=1, articles_bytes=?, unchanged_bytes=?, "
                 "crawl=?, listed_bytes=? WHERE run_id=?",

@@ -9,6 +9,11 @@ import click
 from newsarchive.cli.archive_common import archive_option, user_errors
 
 
+# what the counts a crawl's full WARC adds mean
+EXPLAIN = {"other_captures": "  (robots.txt, sitemaps, feeds, home and listing pages: not fetched as articles)",
+           "not_ok": "  (responses that were not 2xx: redirects, errors)"}
+
+
 @click.command()
 @click.argument("sources", nargs=-1, required=True)
 @archive_option
@@ -42,6 +47,7 @@ def reextract(sources: tuple[str, ...], archive: str, into: str | None, run_id: 
         click.echo(json.dumps(result, ensure_ascii=False))
         return
     click.echo(f"run {result['run_id']} in {result['archive']}: {result.get('captures', 0)} captures read")
-    for key in ("new", "changed", "unchanged", "superseded", "not_article", "empty", "binary", "extract_error"):
+    for key in ("new", "changed", "unchanged", "superseded", "not_article", "empty", "binary", "extract_error",
+                "other_captures", "not_ok"):
         if result.get(key):
-            click.echo(f"  {key:<13} {result[key]}")
+            click.echo(f"  {key:<14} {result[key]}" + EXPLAIN.get(key, ""))
