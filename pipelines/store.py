@@ -295,9 +295,10 @@ class StorePipeline:
 
     def item_dropped(self, item, response, exception, spider):
         """Capture pages that an earlier pipeline dropped (not an article, outside the window...)."""
-        if (self.writer is None or self.writer.closed or self.failed or not _is_page(item) or "capture" in item
-                or CAPTURE_KEY in item):   # (captured as it arrived)
+        if self.writer is None or self.writer.closed or self.failed or not _is_page(item):
             return
+        if ("capture" in item or CAPTURE_KEY in item) and not item.get("not_article"):
+            return                         # (captured as it arrived; a page judged not an article is listed)
         from scrapy.utils.defer import deferred_from_coro
 
         d = deferred_from_coro(self._capture_dropped(item, spider))

@@ -37,14 +37,27 @@ def test_relative_links_depend_on_the_page_and_the_cache_knows_it():
 
 
 def test_real_pages_give_the_links_lxml_finds_outside_scripts():
+    """On every real page: what lxml's parser finds (hrefs of <a>), and nothing that is not an href of
+    the page's markup (lxml stops at a premature </html>, as on baotayninh.vn: the rest of the page is
+    still the page's)."""
     import lxml.html
+    from urllib.parse import urlsplit
 
-    for path in sorted(PAGES.glob("*/*.html"))[:12]:
+    from newsarchive.discovery.outlinks import _hidden_spans
+
+    for path in sorted(PAGES.glob("*/*.html")):
         body = path.read_bytes()
         doc = lxml.html.fromstring(body)
         base = "https://example.vn/a/b.html"
         doc.make_links_absolute(base, resolve_base_href=True)
         want = {a.get("href").split("#")[0] for a in doc.iter("a") if (a.get("href") or "").startswith("http")}
         got = set(page_links(body, base))
-        assert got <= want | {u for u in got if "%" in u or "&" in u}, (path.name, sorted(got - want)[:5])
-        assert len(got) >= 0.8 * len(want), (path.name, len(got), len(want))
+        assert len(got & want) >= 0.8 * len(want), (path.name, len(got & want), len(want))
+        visible, pos = [], 0
+        for a, b in _hidden_spans(body):
+            visible.append(body[pos:a])
+            pos = b
+        visible = (b"".join(visible) + body[pos:]).decode("utf-8", "replace")
+        for url in got - want:
+            tail = urlsplit(url).path.rsplit("/", 1)[-1]
+            assert tail in visible, (path.name, url)
