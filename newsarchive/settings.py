@@ -35,11 +35,21 @@ COOKIES_ENABLED = False
 # (newsarchive/scrapy_ext/metarefresh.py); same position in the chain as Scrapy's own (580).
 # Scrapy's robots.txt middleware, saying in one line (not a traceback) when robots.txt cannot be
 # fetched (newsarchive/scrapy_ext/robotstxt.py); same position as Scrapy's own (100).
+# Scrapy's redirect middleware, failing a redirect loop at once (newsarchive/scrapy_ext/redirect.py;
+# Scrapy's dupefilter would drop it silently); same position as Scrapy's own (600).
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "newsarchive.scrapy_ext.redirect.RedirectMiddleware": 600,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "newsarchive.scrapy_ext.metarefresh.MetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "newsarchive.scrapy_ext.robotstxt.RobotsTxtMiddleware": 100,
+}
+
+# A due revisit that does not end in the archive (failed, refused, dropped) keeps its article seen, so
+# that no complete run reports it removed (newsarchive/scrapy_ext/revisits.py).
+EXTENSIONS = {
+    "newsarchive.scrapy_ext.revisits.RevisitGuard": 500,
 }
 
 # Items processed at once per response. Scrapy's default (100) starts 100 asyncio tasks for every

@@ -53,7 +53,7 @@ from newsarchive.discovery.safexml import XmlError
 from newsarchive.discovery.sitemaps import COMMON_SITEMAP_PATHS, parse_sitemap, sitemaps_from_robots
 from newsarchive.discovery.window import DateWindow, date_from_url, parse_when
 from newsarchive.page import page_item_from_response
-from newsarchive.scrapy_ext.failures import failure_kind
+from newsarchive.scrapy_ext.failures import describe_failure, refusal
 from newsarchive.sites import OutletProfile, RegistryError, load_registry
 
 STAGES = ("sitemaps", "feeds", "listings")
@@ -253,21 +253,22 @@ class OutletSpider(scrapy.Spider):
             url = _listed_url(request)
             known = self.crawlstate.known.get(url)       # (refused as archived meanwhile: its date is known)
             self._article_resolved(url, known.published if known else None)
-        classes = {c.__name__ for c in type(exc).__mro__}
-        if "IgnoreRequest" in classes and "HttpError" not in classes:
+        status = response.status if response is not None else None
+        refused = refusal(exc)       # None: a failure (a redirect loop, a gzip bomb... are IgnoreRequests too)
+        if refused is not None:
             # refusals (robots.txt, scope, private address, already archived) are counted where decided
-            if "robots.txt" in str(exc).lower() or not str(exc):
+            if refused == "robots_txt":
                 self.crawler.stats.inc_value("newsarchive/refused/robots_txt")
                 self.logger.info("Forbidden by robots.txt: %s", request.url)
+            if role == "article" and refused != "already_archived":
+                self._still_listed(_listed_url(request))     # listed by this run: not removed
         elif request.meta.get("probe"):
             # robots.txt and the usual sitemap/feed paths are guesses: missing ones are normal
             self.crawler.stats.inc_value("newsarchive/discovery/probe_failed")
             self.logger.info("Not found or unreachable (guessed URL): %s (%s)", request.url,
                              f"HTTP {response.status}" if response is not None else failure.getErrorMessage())
         else:
-            status = response.status if response is not None else None
-            kind = failure_kind(exc, status)
-            reason = f"HTTP {status}" if status is not None else (failure.getErrorMessage() or type(exc).__name__)
+            kind, reason = describe_failure(exc, status, request.meta)
             self.crawler.stats.inc_value("newsarchive/fetch_errors")
             self.note_failure(kind, request.url, reason)
             self.logger.warning("Fetch failed (%s, %s): %s (%s)", kind, role, request.url, reason)
