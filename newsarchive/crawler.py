@@ -260,7 +260,7 @@ def run_crawl(
     process.crawl(crawler, start_urls=targets, **kwargs).addErrback(_failed)
     process.start()
     result.elapsed = time.monotonic() - started
-    if not result.stats:
+    if not result.stats and getattr(crawler, "_stats", None) is not None:   # (not set when the spider could not start)
         result.stats = dict(crawler.stats.get_stats() or {})
     if broke:
         if not opened:

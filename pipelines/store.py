@@ -140,7 +140,9 @@ class StorePipeline:
         try:
             self.writer = RunWriter(self.archive_dir, self.run_id, options=self._options(spider),
                                     targets=_targets(spider),
-                                    fsync_every=self.fsync_every)
+                                    fsync_every=self.fsync_every,
+                                    # the archive lock the crawl took first thing (crawlstate.claim_crawl)
+                                    lock=getattr(getattr(spider, "claim", None), "lock", None))
         except ArchiveError as exc:
             # a clear one-line reason; the crawl cannot archive anything
             raise RuntimeError(f"cannot open the archive: {exc}") from None

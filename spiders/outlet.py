@@ -44,8 +44,8 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
-from newsarchive.crawlstate import (CrawlState, RevisitSchedule, DEFAULT_REVISIT, archived_url_seen, mark_running,
-                                    mark_stopped, prepare_jobdir)
+from newsarchive.crawlstate import (CrawlState, RevisitSchedule, DEFAULT_REVISIT, archived_url_seen, claim_crawl,
+                                    mark_running, mark_stopped)
 from newsarchive.discovery.classify import NOT_ARTICLE_RULES, UrlClassifier
 from newsarchive.discovery.feeds import COMMON_FEED_PATHS, feed_links, parse_feed
 from newsarchive.discovery.listings import HeldNextPage, read_listing, request_url
@@ -169,19 +169,22 @@ class OutletSpider(scrapy.Spider):
         except ValueError as exc:
             raise ValueError(f"NEWSARCHIVE_REVISIT: {exc}") from None
         archive = s.get("ARCHIVE_DIR")
-        spider.crawlstate = CrawlState.load(archive, schedule, owns=spider.url_in_any_outlet)
-        spider.jobdir = s.get("JOBDIR")
-        spider.resumed_inflight: list[dict[str, Any]] = []
-        if spider.jobdir:
-            status = prepare_jobdir(spider.jobdir)
-            inflight = Path(spider.jobdir) / "inflight.json"
-            if status == "resume" and inflight.exists():
-                try:
-                    spider.resumed_inflight = json.loads(inflight.read_text("utf-8"))
-                except ValueError:
-                    spider.resumed_inflight = []
-            spider.resume_status = status
-            mark_running(spider.jobdir)
+        # the archive's write lock before anything is read or touched: a refused crawl changes nothing
+        spider.claim = claim_crawl(archive, s.get("JOBDIR"), crawler)
+        with spider.claim.released_on_error():
+            spider.crawlstate = CrawlState.load(archive, schedule, owns=spider.url_in_any_outlet)
+            spider.jobdir = s.get("JOBDIR")
+            spider.resumed_inflight: list[dict[str, Any]] = []
+            if spider.jobdir:
+                status = spider.claim.status
+                inflight = Path(spider.jobdir) / "inflight.json"
+                if status == "resume" and inflight.exists():
+                    try:
+                        spider.resumed_inflight = json.loads(inflight.read_text("utf-8"))
+                    except ValueError:
+                        spider.resumed_inflight = []
+                spider.resume_status = status
+                mark_running(spider.jobdir)
         crawler.signals.connect(spider._closed, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider._dropped, signal=scrapy.signals.request_dropped)
         for signal in (scrapy.signals.item_scraped, scrapy.signals.item_dropped, scrapy.signals.item_error):

@@ -23,7 +23,8 @@ between two crawls so that a revisit meets it), one of ``FAULTS``:
 ``wrong_type``      the page with ``Content-Type: ctype`` (default image/jpeg)
 ``huge_headers``    the page behind ``count`` response headers of ``size`` bytes each
 ``not_http``        answers with bytes that are not HTTP, then closes
-``cut_sitemap_entity`` (``/sitemap.xml`` only) a sitemap whose first URL uses a custom XML entity
+``cut_sitemap_entity`` (``/sitemap.xml`` only) a sitemap whose every URL uses a custom XML entity
+``hold``            answers normally once ``site.release`` is set (or after ``timeout`` seconds)
 
 Every request is counted in ``site.hits`` (path without query -> count) and logged in ``site.log``.
 """
@@ -45,7 +46,7 @@ from urllib.parse import urlsplit
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 FAULTS = ("status", "retry_after", "redirect_endless", "redirect_loop", "redirect_port", "gzip_bomb", "reset",
-          "slowloris", "lying_length", "wrong_type", "huge_headers", "not_http", "cut_sitemap_entity")
+          "slowloris", "lying_length", "wrong_type", "huge_headers", "not_http", "cut_sitemap_entity", "hold")
 
 _CANONICAL = [re.compile(r'(<link[^>]+rel=["\']canonical["\'][^>]+href=["\'])([^"\']+)', re.I),
               re.compile(r'(<link[^>]+href=["\'])([^"\']+)(["\'][^>]+rel=["\']canonical)', re.I),
@@ -109,6 +110,8 @@ class FaultSite:
         self.base = ""
         self.other_base = ""
         self.other_hits: Counter[str] = Counter()
+        self.release = threading.Event()     # lets the requests held by a "hold" fault through
+        self.held = threading.Event()        # set when a request is being held
         self._servers: list[ThreadingHTTPServer] = []
 
     # -- set-up ----------------------------------------------------------------------------------
@@ -152,6 +155,7 @@ class FaultSite:
                 self.other_base = base
 
     def stop(self) -> None:
+        self.release.set()
         for server in self._servers:
             server.stopping = True
             server.shutdown()
@@ -182,11 +186,11 @@ class FaultSite:
         entries = [f"<url><loc>{self.base}{p}</loc><lastmod>{self.lastmod}</lastmod></url>" for p in self.articles]
         doctype = ""
         if entity:
-            # a custom entity (a long site name) used in every <loc>: libxml2's amplification guard
+            # a custom entity (100 KB) used in every <url>: libxml2's amplification guard
             # stopped the parse part-way (only the URLs before that point were read), silently
-            name = "x" * 1000
+            name = "x" * 100_000
             doctype = f'<!DOCTYPE urlset [<!ENTITY site "{name}">]>'
-            entries = [f"<url><loc>{self.base}{p}?s=&site;</loc><lastmod>{self.lastmod}</lastmod></url>"
+            entries = [f"<url><loc>{self.base}{p}</loc><lastmod>{self.lastmod}</lastmod><note>&site;</note></url>"
                        for p in self.articles]
         return ('<?xml version="1.0" encoding="UTF-8"?>' + doctype +
                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + "".join(entries) +
@@ -316,5 +320,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"\x16\x03\x01\x02\x00garbage that is not HTTP at all\r\n\r\n")
             self.wfile.flush()
             self.close_connection = True
+        elif kind == "hold":
+            site.held.set()
+            site.release.wait(p.get("timeout", 120))
+            self._send(status, body, ctype)
         elif kind == "cut_sitemap_entity":
             self._send(200, site.sitemap(entity=True), "application/xml; charset=utf-8")
