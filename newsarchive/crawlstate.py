@@ -185,13 +185,19 @@ def _load_from_index(state: "CrawlState", root: Path, owns) -> bool:
         return False
     if not layout.is_archive(root):
         return False
+    import sqlite3
+
+    from newsarchive.archive.index import index_error
+
     index = Index.open(root)
     try:
         rows = index.db.execute(
             "SELECT url, final_url, canonical_url, published_at, fetched_at, id FROM versions").fetchall()
         seen = index.db.execute("SELECT id, fetched_at FROM sightings WHERE fetched_at IS NOT NULL").fetchall()
-    finally:
         index.close()
+    except sqlite3.DatabaseError as exc:      # locked, full or damaged: one clear error
+        index.db.close()
+        raise index_error(exc, index.path, "read") from None
     # The latest fetch of each article: its stored versions and its unchanged re-fetches (sightings)
     # (times compared as instants, not as strings: offsets may differ)
     latest: dict[str, datetime] = {}
@@ -302,8 +308,12 @@ def jobdir_damage(jobdir: Path) -> str | None:
 
     queue = jobdir / "requests.queue"
     active = queue / "active.json"
-    if queue.is_dir() and not active.exists() and any(queue.iterdir()):
+    # a scheduler that closed writes its queue's state; none means it could not (a full disk) or the
+    # queue was never closed
+    if queue.is_dir() and not active.exists():
         return f"{active} is missing"
+    if not queue.exists() and (jobdir / "requests.seen").exists():
+        return f"{queue} is missing"
     for path in (active, jobdir / INFLIGHT):
         if path.exists():
             try:

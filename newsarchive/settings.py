@@ -48,9 +48,14 @@ DOWNLOADER_MIDDLEWARES = {
 
 # A due revisit that does not end in the archive (failed, refused, dropped) keeps its article seen, so
 # that no complete run reports it removed (newsarchive/scrapy_ext/revisits.py).
+# Scrapy's scheduler and SpiderState, writing the JOBDIR files a resumed crawl reads whole or not at
+# all, so a full disk never leaves them empty (newsarchive/scrapy_ext/jobdir.py).
 EXTENSIONS = {
     "newsarchive.scrapy_ext.revisits.RevisitGuard": 500,
+    "scrapy.extensions.spiderstate.SpiderState": None,
+    "newsarchive.scrapy_ext.jobdir.SpiderState": 0,
 }
+SCHEDULER = "newsarchive.scrapy_ext.jobdir.Scheduler"
 
 # Items processed at once per response. Scrapy's default (100) starts 100 asyncio tasks for every
 # response a callback answers; our article pages give one item each and listings give requests, so

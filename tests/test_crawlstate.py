@@ -50,6 +50,8 @@ def test_jobdir_markers(tmp_path):
     assert prepare_jobdir(job) == "discarded" and not job.exists()      # died: not trusted
     mark_running(job)
     (job / "requests.seen").write_text("x")
+    (job / "requests.queue").mkdir()
+    (job / "requests.queue" / "active.json").write_text("{}")          # what Scrapy's scheduler writes on close
     mark_stopped(job, finished=False)
     assert prepare_jobdir(job) == "resume"                               # Ctrl-C / SIGTERM
     mark_stopped(job, finished=True)

@@ -31,7 +31,7 @@ from typing import Any
 from newsarchive.archive import layout as L
 from newsarchive.archive.index import Index, crawl_of, index_error
 from newsarchive.archive.layout import ArchiveError
-from newsarchive.archive.lines import NO_SPACE, DiskFullError, LineAppender
+from newsarchive.archive.lines import NO_SPACE, DiskFullError, LineAppender, no_space
 from newsarchive.archive.runs import (HeldLock, file_table, is_complete, now_iso, partial_reasons, read_json,
                                       seal_interrupted, write_json_atomic)
 from newsarchive.archive.warc import CaptureWriter, PendingCapture, warcinfo
@@ -88,13 +88,20 @@ class RunWriter:
             write_json_atomic(self.dir / L.RUN_INFO, self.info)
             self.index.register_run(self.run_id, kind, self.started_at)
             self.index.commit()
-        except BaseException:
+            self._articles = LineAppender(self.dir / L.ARTICLES, fsync_every)
+        except BaseException as exc:
             self._lock.release()
+            # one clear error: the index locked or damaged, the disk full, the folder not writable
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise index_error(exc, self.root / L.INDEX, "written") from None
+            if isinstance(exc, OSError):
+                if exc.errno in NO_SPACE:
+                    raise no_space(exc, exc.filename or self.root) from None
+                raise ArchiveError(f"cannot write the archive {self.root}: {exc.strerror or exc}") from None
             raise
         self.counts: Counter[str] = Counter()
         self.sites: Counter[str] = Counter()
         self._fsync_every = fsync_every
-        self._articles = LineAppender(self.dir / L.ARTICLES, fsync_every)
         self._unchanged: LineAppender | None = None
         self._listed: LineAppender | None = None
         self._rejects: LineAppender | None = None
@@ -261,12 +268,15 @@ class RunWriter:
             if closer is not None:
                 try:
                     closer.close()
-                except (OSError, ArchiveError) as exc:
+                except OSError as exc:
+                    errors.append(no_space(exc, closer.path) if exc.errno in NO_SPACE else exc)
+                except ArchiveError as exc:
                     errors.append(exc)
         for closer in (self._articles, self._unchanged, self._listed, self._rejects, self._warc):
             if closer is not None and closer.broken is not None and not errors:
-                errors.append(DiskFullError(str(closer.broken)) if getattr(closer.broken, "errno", None) in NO_SPACE
-                              else ArchiveError(str(closer.broken)))
+                broken = closer.broken
+                errors.append(no_space(broken, closer.path) if getattr(broken, "errno", None) in NO_SPACE
+                              else ArchiveError(str(broken)))
         if self.broken is not None and not errors:
             errors.append(index_error(self.broken, self.index.path, "written")
                           if isinstance(self.broken, sqlite3.Error) else DiskFullError(str(self.broken)))
@@ -294,8 +304,6 @@ class RunWriter:
             try:
                 write_json_atomic(self.dir / L.MANIFEST, manifest)
             except OSError as exc:
-                from newsarchive.archive.lines import no_space
-
                 if exc.errno in NO_SPACE:
                     raise no_space(exc, self.dir / L.MANIFEST) from None
                 raise
