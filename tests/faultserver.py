@@ -27,6 +27,9 @@ between two crawls so that a revisit meets it), one of ``FAULTS``:
 ``hold``            answers normally once ``site.release`` is set (or after ``timeout`` seconds)
 
 Every request is counted in ``site.hits`` (path without query -> count) and logged in ``site.log``.
+
+``FaultSite(tls=True)`` serves the site over HTTPS with a self-signed certificate made for the test
+(``self_signed_context``, with the ``cryptography`` package Scrapy itself depends on).
 """
 
 from __future__ import annotations
@@ -84,6 +87,36 @@ def gzip_of_zeros(megabytes: int) -> bytes:
     return buf.getvalue()
 
 
+def self_signed_context():
+    """A server-side TLS context with a fresh self-signed certificate for 127.0.0.1 (no CA knows it)."""
+    import datetime
+    import ipaddress
+    import ssl
+    import tempfile
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    with tempfile.TemporaryDirectory() as tmp:
+        pem = Path(tmp) / "site.pem"
+        pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()) + cert.public_bytes(serialization.Encoding.PEM))
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(pem)
+    return ctx
+
+
 @dataclass
 class Fault:
     kind: str
@@ -93,7 +126,9 @@ class Fault:
 class FaultSite:
     """The site and its server (and a second server on another port of the same host, ``other``)."""
 
-    def __init__(self, sources: list[Path] | None = None, copies: int = 1, lastmod: str = "2024-06-01"):
+    def __init__(self, sources: list[Path] | None = None, copies: int = 1, lastmod: str = "2024-06-01",
+                 tls: bool = False):
+        self.tls = tls
         self.sources = sources or article_sources()
         self.lastmod = lastmod
         # path -> source page
@@ -146,9 +181,13 @@ class FaultSite:
             server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
             server.daemon_threads = True
             server.stopping = False
+            scheme = "http"
+            if self.tls and role == "main":
+                server.socket = self_signed_context().wrap_socket(server.socket, server_side=True)
+                scheme = "https"
             threading.Thread(target=server.serve_forever, name=f"faultsite-{role}", daemon=True).start()
             self._servers.append(server)
-            base = f"http://127.0.0.1:{server.server_address[1]}"
+            base = f"{scheme}://127.0.0.1:{server.server_address[1]}"
             if role == "main":
                 self.base = base
             else:
