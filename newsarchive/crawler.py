@@ -124,6 +124,7 @@ NEWSARCHIVE_SETTINGS: dict[str, tuple[Callable[[Any], Any] | None, float | None]
     "NEWSARCHIVE_REDIS_HEARTBEAT": (_number, 0), "NEWSARCHIVE_REDIS_IDLE_TIMEOUT": (_number, 0),
     "NEWSARCHIVE_REDIS_POLL": (_number, 0), "NEWSARCHIVE_REDIS_KEY": (None, None), "NEWSARCHIVE_REDIS_URL": (None, None),
     "NEWSARCHIVE_RETRY_AFTER_MAX": (_number, 0), "NEWSARCHIVE_RETRY_AFTER_TIMES": (_whole, 0),
+    "NEWSARCHIVE_RETRY_AFTER_BUDGET": (_number, 0),
     "NEWSARCHIVE_RETRY_BACKOFF_BASE": (_number, 0),
     "NEWSARCHIVE_RETRY_BACKOFF_MAX": (_number, 0), "NEWSARCHIVE_REVISIT": (_revisit, None),
     "NEWSARCHIVE_SCHEDULE_PLAN": (None, None), "NEWSARCHIVE_SCHEDULE_OUTLET": (None, None),

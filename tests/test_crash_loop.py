@@ -68,6 +68,19 @@ def kill(proc: subprocess.Popen, whole_group: bool) -> None:
         pass
 
 
+def lock_freed(archive: Path, wait: float = 10.0) -> bool:
+    """The killed crawl's lock is free (the kernel frees it once every process of the crawl is gone: its
+    extraction workers, spawned, hold no copy of it, but a worker caught between fork and exec does)."""
+    from newsarchive.archive.runs import lock_is_held
+
+    deadline = time.monotonic() + wait
+    while lock_is_held(archive):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def records(archive: Path) -> list[dict]:
     out = []
     for path in sorted(archive.glob("runs/*/" + L.ARTICLES)):
@@ -144,6 +157,7 @@ def test_random_sigkills_lose_duplicate_and_corrupt_nothing(tmp_path):
             new = set(archive.glob("runs/*")) - runs
             figures["killed " + ("before its run opened" if not new else "after its manifest"
                                  if (next(iter(new)) / L.MANIFEST).exists() else "while writing its run")] += 1
+            assert lock_freed(archive), f"trial {trial}: the archive lock is still held 10 s after the kill"
             result = check(archive, set() if fresh else before)
             for key in ("corrupt", "duplicated", "lost", "falsely_removed"):
                 figures[key] += result[key]

@@ -179,3 +179,19 @@ def test_a_tls_handshake_that_fails_is_a_counted_failure_and_a_partial_run(tmp_p
     assert crawl.stat("newsarchive/fetch_errors") >= 1
     manifest = read_json(next((tmp_path / "archive" / "runs").iterdir()) / L.MANIFEST)
     assert manifest["complete"] is False
+
+
+def test_a_retry_after_storm_is_bounded_by_the_outlets_budget(tmp_path):
+    """Every article answers 503 with Retry-After: 1. With a budget of 2 s of waits for the outlet,
+    two waits happen in all; every other answer fails at once, and every article is counted."""
+    with FaultSite() as site:
+        for path in site.articles:
+            site.fault(path, "retry_after", seconds=1)
+        crawl = run_spider("outlet", local_crawl_settings(tmp_path / "archive", NEWSARCHIVE_RETRY_AFTER_BUDGET=2,
+                                                          CONCURRENT_REQUESTS_PER_DOMAIN=1),
+                           start_urls=[site.base + "/"])
+        hits = sum(site.hits[p] for p in site.articles)
+    assert crawl.finish_reason == "finished"
+    assert crawl.stat("newsarchive/failures/retry_after") == len(site.articles), crawl.failures
+    assert crawl.stat("newsarchive/retry_wait_seconds") == 2
+    assert hits == len(site.articles) + 2

@@ -238,6 +238,9 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 # every time would otherwise hold the crawl for RETRY_TIMES x 599 s.
 RETRY_AFTER_MAX = 120.0
 RETRY_AFTER_TIMES = 2
+# ... and, against a storm (every URL of an outlet answering 503 with Retry-After), how many seconds of
+# Retry-After waits one outlet (download slot) gets in a crawl; then its Retry-After answers fail at once.
+RETRY_AFTER_BUDGET = 600.0
 RETRY_AFTER_WAITS = "newsarchive_retry_after_waits"     # request.meta: Retry-After waits spent on the URL
 
 
@@ -247,19 +250,23 @@ class BackoffRetryMiddleware:
     pause holds the whole download slot (the outlet), not just the one URL. Network errors are left to
     Scrapy's RetryMiddleware.
 
-    Retry-After is bounded: a wait over ``NEWSARCHIVE_RETRY_AFTER_MAX`` seconds (default 120), or one
+    Retry-After is bounded: a wait over ``NEWSARCHIVE_RETRY_AFTER_MAX`` seconds (default 120), one
     more after ``NEWSARCHIVE_RETRY_AFTER_TIMES`` waits for that URL (default 2; RETRY_TIMES bounds them
-    too), gives up on the URL: it is not retried again (by this middleware or Scrapy's) and is recorded
-    as a failure of kind ``retry_after`` (``GAVE_UP`` in its meta, read by the spider's errback)."""
+    too), or one past the outlet's ``NEWSARCHIVE_RETRY_AFTER_BUDGET`` (seconds of such waits per
+    download slot and crawl, default 600: a storm of them) gives up on the URL: it is not retried again
+    (by this middleware or Scrapy's) and is recorded as a failure of kind ``retry_after`` (``GAVE_UP``
+    in its meta, read by the spider's errback)."""
 
     def __init__(self, crawler, codes, base: float, cap: float, retry_after_max: float,
-                 retry_after_times: int = RETRY_AFTER_TIMES):
+                 retry_after_times: int = RETRY_AFTER_TIMES, retry_after_budget: float = RETRY_AFTER_BUDGET):
         self.crawler = crawler
         self.codes = set(codes)
         self.base = base
         self.cap = cap
         self.retry_after_max = retry_after_max
         self.retry_after_times = retry_after_times
+        self.retry_after_budget = retry_after_budget
+        self.waited: dict[str, float] = {}      # download slot -> Retry-After seconds waited in this crawl
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -268,7 +275,8 @@ class BackoffRetryMiddleware:
                    s.getfloat("NEWSARCHIVE_RETRY_BACKOFF_BASE", 2.0),
                    s.getfloat("NEWSARCHIVE_RETRY_BACKOFF_MAX", 120.0),
                    s.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX", RETRY_AFTER_MAX),
-                   s.getint("NEWSARCHIVE_RETRY_AFTER_TIMES", RETRY_AFTER_TIMES))
+                   s.getint("NEWSARCHIVE_RETRY_AFTER_TIMES", RETRY_AFTER_TIMES),
+                   s.getfloat("NEWSARCHIVE_RETRY_AFTER_BUDGET", RETRY_AFTER_BUDGET))
 
     def _give_up(self, request, response, why: str):
         """Stop retrying `request`: its answer goes on to the errback, recorded as a retry_after failure."""
@@ -292,12 +300,18 @@ class BackoffRetryMiddleware:
         if asked is not None and waits >= self.retry_after_times:
             return self._give_up(request, response, f"asks to retry after {asked:.0f} s again, after {waits} "
                                  f"wait(s) (NEWSARCHIVE_RETRY_AFTER_TIMES={self.retry_after_times})")
+        slot_key = request.meta.get("download_slot") or urlsplit(request.url).netloc
+        if asked is not None and self.waited.get(slot_key, 0.0) + asked > self.retry_after_budget:
+            return self._give_up(request, response, f"asks to retry after {asked:.0f} s, but {slot_key} has had "
+                                 f"{self.waited.get(slot_key, 0.0):.0f} s of Retry-After waits in this crawl "
+                                 f"(NEWSARCHIVE_RETRY_AFTER_BUDGET={self.retry_after_budget:.0f} s)")
         wait = asked if asked is not None else min(self.cap, self.base * (2 ** attempt))
         retry = get_retry_request(request, spider=spider, reason=f"HTTP {response.status}")
         if retry is None:
             return response           # retries exhausted: the errback counts the failure
         if asked is not None:
             retry.meta[RETRY_AFTER_WAITS] = waits + 1
+            self.waited[slot_key] = self.waited.get(slot_key, 0.0) + asked
         self.crawler.stats.inc_value("newsarchive/retry_wait_seconds", int(round(wait)))
         slot = _slot(self.crawler, request)
         if slot is not None and wait > 0 and slot.delay > 0:
