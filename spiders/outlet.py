@@ -263,8 +263,6 @@ class OutletSpider(scrapy.Spider):
             if refused == "robots_txt":
                 self.crawler.stats.inc_value("newsarchive/refused/robots_txt")
                 self.logger.info("Forbidden by robots.txt: %s", request.url)
-            if role == "article" and refused != "already_archived":
-                self._still_listed(_listed_url(request))     # listed by this run: not removed
         elif request.meta.get("probe"):
             # robots.txt and the usual sitemap/feed paths are guesses: missing ones are normal
             self.crawler.stats.inc_value("newsarchive/discovery/probe_failed")
