@@ -256,3 +256,12 @@ def test_a_page_sent_in_chunks_growing_over_download_maxsize_is_too_large(tmp_pa
         server.server_close()
     assert crawl.stat("newsarchive/failures/too_large") == 1, crawl.stats
     assert crawl.stat("newsarchive/failures/other") == 0, crawl.stats
+
+
+def test_a_failed_tls_handshake_is_tls_not_connection():
+    from twisted.python.failure import Failure
+
+    wrapped = _scrapy("DownloadFailedError")(
+        "[<twisted.python.failure.Failure OpenSSL.SSL.Error: [('SSL routines', '', 'wrong version number')]>]")
+    assert failure_kind(wrapped) == "tls"
+    assert failure_kind(ResponseFailed([Failure(tx.ConnectionLost())])) == "truncated"   # not every failure is TLS

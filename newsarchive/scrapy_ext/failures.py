@@ -65,6 +65,11 @@ FAILURE_KINDS: list[tuple[str, tuple[str, ...]]] = [
 ]
 
 
+# What OpenSSL's errors say (lower case), inside the connection failures that carry them.
+TLS_MESSAGES = ("openssl.ssl.error", "ssl routines", "sslerror", "certificate verify failed", "tlsv1 alert",
+                "sslv3 alert", "handshake failure")
+
+
 def _names(exc: BaseException) -> set[str]:
     return {cls.__name__ for cls in type(exc).__mro__}
 
@@ -101,12 +106,12 @@ def failure_kind(exc: BaseException, status: int | None = None) -> str:
     # over DOWNLOAD_MAXSIZE: Scrapy cancels the download ("... larger than download max size (N) ...")
     if "maxsize" in message or "download max size" in message:
         return "too_large"
+    # a failed TLS handshake: OpenSSL's error, wrapped by Twisted and Scrapy in a connection failure
+    if any(m in message for m in TLS_MESSAGES):
+        return "tls"
     for kind, classes in FAILURE_KINDS:
         if names & set(classes):
             return kind
-    # OpenSSL errors Twisted wraps without a class of their own
-    if "ssl" in message or "certificate" in message or "tls" in message:
-        return "tls"
     return "other"
 
 
