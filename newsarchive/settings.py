@@ -56,6 +56,7 @@ EXTENSIONS = {
     "newsarchive.scrapy_ext.jobdir.SpiderState": 0,
 }
 SCHEDULER = "newsarchive.scrapy_ext.jobdir.Scheduler"
+SCHEDULER_DISK_QUEUE = "newsarchive.scrapy_ext.jobdir.WholeLifoDiskQueue"
 
 # Items processed at once per response. Scrapy's default (100) starts 100 asyncio tasks for every
 # response a callback answers; our article pages give one item each and listings give requests, so

@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 #   page, the home page) failed: HTTP error after retries, timeout, unreadable XML or HTML (crawl stat
 #   newsarchive/discovery/documents_failed). The articles listed only in it were not seen. A guessed
 #   path (the usual sitemap and feed paths) that is missing is not counted (probe_missing/probe_failed).
+# - a run whose JOBDIR (its request queue on disk) could not be written, a full disk
+#   (newsarchive/jobdir_error, newsarchive/scrapy_ext/jobdir.py): requests queued then may be lost.
 # - a run that did not walk the home sections beyond NEWSARCHIVE_MAX_SECTIONS
 #   (newsarchive/discovery/sections_cut).
 # - a run in which an outlet's discovery did not end having read a whole-site listing: a regular
@@ -77,6 +79,8 @@ def partial_reasons(info: dict[str, Any]) -> list[str]:
     failed = stats.get("newsarchive/discovery/documents_failed")
     if failed:
         reasons.append(f"{failed} discovery document(s) (sitemap, feed, listing or home page) failed or unreadable")
+    if stats.get("newsarchive/jobdir_error"):
+        reasons.append("its JOBDIR could not be written (a full disk: queued requests may not have been fetched)")
     sections = stats.get("newsarchive/discovery/sections_cut")
     if sections:
         reasons.append(f"{sections} home section(s) beyond NEWSARCHIVE_MAX_SECTIONS not walked")
