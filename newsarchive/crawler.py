@@ -125,7 +125,9 @@ NEWSARCHIVE_SETTINGS: dict[str, tuple[Callable[[Any], Any] | None, float | None]
     "NEWSARCHIVE_MAX_SITEMAP_BYTES": (_whole, 0),
     "NEWSARCHIVE_REDIS_HEARTBEAT": (_number, 0), "NEWSARCHIVE_REDIS_IDLE_TIMEOUT": (_number, 0),
     "NEWSARCHIVE_REDIS_POLL": (_number, 0), "NEWSARCHIVE_REDIS_KEY": (None, None), "NEWSARCHIVE_REDIS_URL": (None, None),
-    "NEWSARCHIVE_RETRY_AFTER_MAX": (_number, 0), "NEWSARCHIVE_RETRY_BACKOFF_BASE": (_number, 0),
+    "NEWSARCHIVE_RETRY_AFTER_MAX": (_number, 0), "NEWSARCHIVE_RETRY_AFTER_TIMES": (_whole, 0),
+    "NEWSARCHIVE_RETRY_AFTER_BUDGET": (_number, 0),
+    "NEWSARCHIVE_RETRY_BACKOFF_BASE": (_number, 0),
     "NEWSARCHIVE_RETRY_BACKOFF_MAX": (_number, 0), "NEWSARCHIVE_REVISIT": (_revisit, None),
     "NEWSARCHIVE_SCHEDULE_PLAN": (None, None), "NEWSARCHIVE_SCHEDULE_OUTLET": (None, None),
     "NEWSARCHIVE_SCHEDULE_LOG": (None, None), "NEWSARCHIVE_DNS_RESOLVER": (None, None),
@@ -288,7 +290,7 @@ def run_crawl(
     process.crawl(crawler, start_urls=targets, **kwargs).addErrback(_failed)
     process.start()
     result.elapsed = time.monotonic() - started
-    if not result.stats:
+    if not result.stats and getattr(crawler, "_stats", None) is not None:   # (not set when the spider could not start)
         result.stats = dict(crawler.stats.get_stats() or {})
     if broke:
         if not opened:

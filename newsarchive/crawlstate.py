@@ -23,13 +23,29 @@ next run discovers again and skips what was archived. A run that resumed a queue
 leaves a ``RUNNING`` marker behind: its JOBDIR cannot be trusted (Scrapy writes the queue state only
 when it closes), so the next run discards it and starts discovery again, and the known-articles view
 of the archive keeps it from fetching anything that was archived.
+
+**One crawl at a time per archive.** A crawl takes the archive's write lock before it touches
+anything (`claim_crawl`, first thing in the spider's ``from_crawler``: before it reads the archive's
+index, before it looks at its JOBDIR), and holds it to the end (its RunWriter takes it over). A
+second crawl of the same archive (the same command, other targets, or ``newsarchive reindex``
+beside a crawl) is refused at once (``ArchiveBusy``) and changes nothing: not the running crawl's
+JOBDIR or RUNNING marker, not the index, not its own JOBDIR. Holding the lock is also what makes a
+RUNNING marker trustworthy: a live crawl of this archive would hold the lock, so a marker found by
+the holder was left by a crawl that died.
+
+**A JOBDIR a full disk or a crash damaged** (an empty or torn ``requests.queue/active.json``, an
+unreadable ``spider.state`` or ``inflight.json``: Scrapy writes them when the crawl closes) is
+discarded like a crashed run's (`prepare_jobdir` says ``"discarded"``), with a warning, instead of
+every later run failing to start. newsarchive's own files in it are written atomically.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -169,13 +185,19 @@ def _load_from_index(state: "CrawlState", root: Path, owns) -> bool:
         return False
     if not layout.is_archive(root):
         return False
+    import sqlite3
+
+    from newsarchive.archive.index import index_error
+
     index = Index.open(root)
     try:
         rows = index.db.execute(
             "SELECT url, final_url, canonical_url, published_at, fetched_at, id FROM versions").fetchall()
         seen = index.db.execute("SELECT id, fetched_at FROM sightings WHERE fetched_at IS NOT NULL").fetchall()
-    finally:
         index.close()
+    except sqlite3.DatabaseError as exc:      # locked, full or damaged: one clear error
+        index.db.close()
+        raise index_error(exc, index.path, "read") from None
     # The latest fetch of each article: its stored versions and its unchanged re-fetches (sightings)
     # (times compared as instants, not as strings: offsets may differ)
     latest: dict[str, datetime] = {}
@@ -276,8 +298,42 @@ def jobdir_for(archive_dir: str | Path, targets: Iterable[str], window: str = ""
     return Path(archive_dir) / ".jobs" / digest
 
 
+INFLIGHT = "inflight.json"     # requests in flight when the crawl stopped (written by the spider)
+
+
+def jobdir_damage(jobdir: Path) -> str | None:
+    """Why a stopped crawl's JOBDIR cannot be resumed (a file Scrapy or the spider reads back is empty
+    or unreadable: a full disk, a crash while it was written), or None."""
+    import pickle
+
+    queue = jobdir / "requests.queue"
+    active = queue / "active.json"
+    # a scheduler that closed writes its queue's state; none means it could not (a full disk) or the
+    # queue was never closed
+    if queue.is_dir() and not active.exists():
+        return f"{active} is missing"
+    if not queue.exists() and (jobdir / "requests.seen").exists():
+        return f"{queue} is missing"
+    for path in (active, jobdir / INFLIGHT):
+        if path.exists():
+            try:
+                json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError) as exc:
+                return f"{path} is unreadable ({exc})"
+    state = jobdir / "spider.state"
+    if state.exists():
+        try:
+            with open(state, "rb") as fh:
+                pickle.load(fh)
+        except Exception as exc:  # noqa: BLE001 - any unpickling failure means it cannot be resumed
+            return f"{state} is unreadable ({type(exc).__name__}: {exc})"
+    return None
+
+
 def prepare_jobdir(jobdir: str | Path) -> str:
-    """Check a JOBDIR before a run opens it: ``"fresh"``, ``"resume"`` or ``"discarded"`` (after a crash)."""
+    """Check a JOBDIR before a run opens it: ``"fresh"``, ``"resume"`` or ``"discarded"`` (after a
+    crash, or damaged). Call it holding the archive's lock (`claim_crawl` does): it deletes what no
+    live crawl can be using then."""
     jobdir = Path(jobdir)
     if not jobdir.exists():
         return "fresh"
@@ -289,13 +345,29 @@ def prepare_jobdir(jobdir: str | Path) -> str:
                        "discovery starts again (archived articles are not fetched twice).", jobdir)
         shutil.rmtree(jobdir, ignore_errors=True)
         return "discarded"
+    damage = jobdir_damage(jobdir)
+    if damage:
+        logger.warning("The stopped crawl in %s cannot be resumed: %s; its queue is discarded and discovery "
+                       "starts again (archived articles are not fetched twice).", jobdir, damage)
+        shutil.rmtree(jobdir, ignore_errors=True)
+        return "discarded"
     return "resume" if any(jobdir.iterdir()) else "fresh"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a small file whole or not at all (temp file, fsync, rename): never an empty or torn one."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
 
 
 def mark_running(jobdir: str | Path) -> None:
     jobdir = Path(jobdir)
     jobdir.mkdir(parents=True, exist_ok=True)
-    (jobdir / RUNNING_MARKER).write_text(datetime.now(timezone.utc).isoformat(), encoding="utf-8")
+    write_atomic(jobdir / RUNNING_MARKER, datetime.now(timezone.utc).isoformat())
 
 
 def mark_stopped(jobdir: str | Path, finished: bool) -> None:
@@ -304,5 +376,51 @@ def mark_stopped(jobdir: str | Path, finished: bool) -> None:
     jobdir = Path(jobdir)
     jobdir.mkdir(parents=True, exist_ok=True)
     if finished:
-        (jobdir / FINISHED_MARKER).write_text("finished", encoding="utf-8")
+        write_atomic(jobdir / FINISHED_MARKER, "finished")
     (jobdir / RUNNING_MARKER).unlink(missing_ok=True)
+
+
+class CrawlClaim:
+    """What a crawl holds from its start: the archive's write lock (``lock``, a HeldLock; the store
+    pipeline's RunWriter takes it over) and what it found in its JOBDIR (``status``: ``"fresh"``,
+    ``"resume"``, ``"discarded"``; ``""`` without a JOBDIR)."""
+
+    def __init__(self, lock, jobdir: Path | None, status: str):
+        self.lock = lock
+        self.jobdir = jobdir
+        self.status = status
+
+    def release(self, *args, **kwargs) -> None:
+        """Release the lock (idempotent; also a signal handler: engine_stopped)."""
+        if self.lock is not None:
+            self.lock.release()
+
+    @contextlib.contextmanager
+    def released_on_error(self):
+        """Release the lock if the block raises (a crawl that could not start holds nothing)."""
+        try:
+            yield self
+        except BaseException:
+            self.release()
+            raise
+
+
+def claim_crawl(archive_dir: str | Path | None, jobdir: str | Path | None, crawler=None) -> CrawlClaim:
+    """Take the archive's write lock, then prepare the JOBDIR (`prepare_jobdir`): first thing a crawl
+    does. Raises ``ArchiveBusy`` (an ArchiveError) when another run holds the lock, having changed
+    nothing. With `crawler`, the lock is also released when its engine stops (a crawl that failed
+    after this)."""
+    lock = None
+    if archive_dir:
+        from newsarchive.archive.runs import HeldLock
+
+        lock = HeldLock(Path(archive_dir), purpose="newsarchive crawl")
+    claim = CrawlClaim(lock, Path(jobdir) if jobdir else None, "")
+    with claim.released_on_error():
+        if jobdir:
+            claim.status = prepare_jobdir(jobdir)
+        if crawler is not None and lock is not None:
+            from scrapy import signals
+
+            crawler.signals.connect(claim.release, signal=signals.engine_stopped, weak=False)
+    return claim

@@ -381,7 +381,11 @@ class RedisAddon:
     """Scrapy add-on: installs the shared scheduler and the acknowledging middlewares (see redis_settings)."""
 
     def update_settings(self, settings) -> None:
-        settings.set("SCHEDULER", "newsarchive.distributed.SharedScheduler", "addon")
+        # over the project's own SCHEDULER (newsarchive.scrapy_ext.jobdir.Scheduler, a JOBDIR one)
+        from scrapy.settings import SETTINGS_PRIORITIES
+
+        settings.set("SCHEDULER", "newsarchive.distributed.SharedScheduler",
+                     max(settings.getpriority("SCHEDULER") or 0, SETTINGS_PRIORITIES["project"]))
         settings.set("DUPEFILTER_CLASS", "newsarchive.distributed.SharedDupeFilter", "addon")
         # Scrapy 2.19: add to the component dicts without replacing what the project set.
         settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", AckSpiderMiddleware, 5)

@@ -43,8 +43,12 @@ COOKIES_ENABLED = False
 # Every response, as received (robots.txt, sitemaps, redirects, errors, pages of any kind), into the
 # run's WARC file: next to the downloader, before any middleware changes or consumes it
 # (pipelines/capture.py); its spider middleware gives a page item the pointer to its capture.
+# Scrapy's redirect middleware, failing a redirect loop at once (newsarchive/scrapy_ext/redirect.py;
+# Scrapy's dupefilter would drop it silently); same position as Scrapy's own (600).
 DOWNLOADER_MIDDLEWARES = {
     "pipelines.capture.CaptureMiddleware": 950,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "newsarchive.scrapy_ext.redirect.RedirectMiddleware": 600,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "newsarchive.scrapy_ext.metarefresh.MetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
@@ -54,6 +58,18 @@ DOWNLOADER_MIDDLEWARES = {
 SPIDER_MIDDLEWARES = {
     "pipelines.capture.CaptureClaimMiddleware": 950,
 }
+
+# A due revisit that does not end in the archive (failed, refused, dropped) keeps its article seen, so
+# that no complete run reports it removed (newsarchive/scrapy_ext/revisits.py).
+# Scrapy's scheduler and SpiderState, writing the JOBDIR files a resumed crawl reads whole or not at
+# all, so a full disk never leaves them empty (newsarchive/scrapy_ext/jobdir.py).
+EXTENSIONS = {
+    "newsarchive.scrapy_ext.revisits.RevisitGuard": 500,
+    "scrapy.extensions.spiderstate.SpiderState": None,
+    "newsarchive.scrapy_ext.jobdir.SpiderState": 0,
+}
+SCHEDULER = "newsarchive.scrapy_ext.jobdir.Scheduler"
+SCHEDULER_DISK_QUEUE = "newsarchive.scrapy_ext.jobdir.WholeLifoDiskQueue"
 
 # Items processed at once per response. Scrapy's default (100) starts 100 asyncio tasks for every
 # response a callback answers; our article pages give one item each and listings give requests, so

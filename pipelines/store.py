@@ -95,6 +95,12 @@ def _targets(spider) -> list[str]:
     return []
 
 
+def _quiet(exc: DropItem) -> DropItem:
+    """A DropItem logged at INFO (pipelines.logformatter reads ``log_level``)."""
+    exc.log_level = "INFO"
+    return exc
+
+
 def _is_page(item) -> bool:
     return hasattr(item, "get") and item.get("body") is not None and item.get("status") is not None
 
@@ -151,10 +157,19 @@ class StorePipeline:
         try:
             self.writer = RunWriter(self.archive_dir, self.run_id, options=self._options(spider),
                                     targets=_targets(spider),
-                                    fsync_every=self.fsync_every)
+                                    fsync_every=self.fsync_every,
+                                    # the archive lock the crawl took first thing (crawlstate.claim_crawl)
+                                    lock=getattr(getattr(spider, "claim", None), "lock", None))
         except ArchiveError as exc:
-            # a clear one-line reason; the crawl cannot archive anything
-            raise RuntimeError(f"cannot open the archive: {exc}") from None
+            # a clear one-line reason; the crawl cannot archive anything. CloseSpider: Scrapy finishes
+            # opening (so every component closes cleanly, without tracebacks), then closes the crawl
+            # with this reason before any request is made; the run fails (exit status 1)
+            from scrapy.exceptions import CloseSpider
+
+            self.failed = str(exc)
+            logger.error("Cannot open the archive: %s", exc)
+            self.stats.set_value("newsarchive/archive/error", str(exc))
+            raise CloseSpider("disk_full" if isinstance(exc, DiskFullError) else "archive_error") from None
         self.stats.set_value("newsarchive/run_id", self.writer.run_id)
         # A worker of a shared crawl (newsarchive.distributed: its scheduler opens before the pipelines)
         # records the crawl's id in run.json at once, so that even a killed worker's run counts as part
@@ -252,7 +267,8 @@ class StorePipeline:
 
     async def process_item(self, item, spider=None):
         if self.failed or self.writer is None:
-            raise DropItem(f"not archived: the archive stopped ({self.failed})")
+            # (the failure itself was logged once, as an ERROR: one line per page after it is noise)
+            raise _quiet(DropItem(f"not archived: the archive stopped ({self.failed})"))
         try:
             capture = await self._capture(item)
             if self.failed or self.writer.closed:
@@ -270,7 +286,7 @@ class StorePipeline:
         except (DiskFullError, ArchiveError) as exc:
             if not self.failed:
                 self._fail(exc, spider)
-            raise DropItem(f"not archived: {exc}") from None
+            raise _quiet(DropItem(f"not archived: {exc}")) from None
         item["archive_outcome"] = outcome
         item["record"] = record     # what the feed exports get (pipelines.feed.RecordItemPipeline)
         self.stats.inc_value(f"newsarchive/archive/{outcome}")

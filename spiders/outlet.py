@@ -38,8 +38,8 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import HtmlResponse, Response, TextResponse
 from twisted.python.failure import Failure
 
-from newsarchive.crawlstate import (CrawlState, RevisitSchedule, DEFAULT_REVISIT, archived_url_seen, mark_running,
-                                    mark_stopped, prepare_jobdir)
+from newsarchive.crawlstate import (CrawlState, RevisitSchedule, DEFAULT_REVISIT, archived_url_seen, claim_crawl,
+                                    mark_running, mark_stopped)
 from newsarchive.discovery import memory as discovery_memory
 from newsarchive.discovery.feeds import feed_links, parse_feed
 from newsarchive.discovery.frontier import ArticleBudget, Fetch, FrontierLimits, OutletFrontier
@@ -49,7 +49,7 @@ from newsarchive.discovery.safexml import XmlError
 from newsarchive.discovery.sitemaps import parse_sitemap, sitemaps_from_robots
 from newsarchive.discovery.window import DateWindow, parse_when
 from newsarchive.page import page_item_from_response
-from newsarchive.scrapy_ext.failures import failure_kind
+from newsarchive.scrapy_ext.failures import describe_failure, refusal
 from newsarchive.sites import OutletProfile, RegistryError, load_registry
 
 # Added to the project's settings for this spider (merged, not replacing the project's lists).
@@ -153,28 +153,31 @@ class OutletSpider(scrapy.Spider):
         except ValueError as exc:
             raise ValueError(f"NEWSARCHIVE_REVISIT: {exc}") from None
         archive = s.get("ARCHIVE_DIR")
-        memories = discovery_memory.load(archive, spider.profiles)
-        spider.outlets = {n: spider._frontier(p, memories.get(n), limits) for n, p in spider.profiles.items()}
-        # (loaded once the frontiers know their hosts: an outlet that moved owns its new host's articles)
-        spider.crawlstate = CrawlState.load(archive, schedule, owns=spider.url_in_any_outlet)
-        for frontier in spider.outlets.values():
-            frontier.state = spider.crawlstate
-        if not s.frozen:
-            from newsarchive.crawler import parallel_settings
+        # the archive's write lock before anything is read or touched: a refused crawl changes nothing
+        spider.claim = claim_crawl(archive, s.get("JOBDIR"), crawler)
+        with spider.claim.released_on_error():
+            memories = discovery_memory.load(archive, spider.profiles)
+            spider.outlets = {n: spider._frontier(p, memories.get(n), limits) for n, p in spider.profiles.items()}
+            # (loaded once the frontiers know their hosts: an outlet that moved owns its new host's articles)
+            spider.crawlstate = CrawlState.load(archive, schedule, owns=spider.url_in_any_outlet)
+            for frontier in spider.outlets.values():
+                frontier.state = spider.crawlstate
+            if not s.frozen:
+                from newsarchive.crawler import parallel_settings
 
-            parallel_settings(s, len(spider.outlets))
-        spider.jobdir = s.get("JOBDIR")
-        spider.resumed_inflight: list[dict[str, Any]] = []
-        if spider.jobdir:
-            status = prepare_jobdir(spider.jobdir)
-            inflight = Path(spider.jobdir) / "inflight.json"
-            if status == "resume" and inflight.exists():
-                try:
-                    spider.resumed_inflight = json.loads(inflight.read_text("utf-8"))
-                except ValueError:
-                    spider.resumed_inflight = []
-            spider.resume_status = status
-            mark_running(spider.jobdir)
+                parallel_settings(s, len(spider.outlets))
+            spider.jobdir = s.get("JOBDIR")
+            spider.resumed_inflight: list[dict[str, Any]] = []
+            if spider.jobdir:
+                status = spider.claim.status
+                inflight = Path(spider.jobdir) / "inflight.json"
+                if status == "resume" and inflight.exists():
+                    try:
+                        spider.resumed_inflight = json.loads(inflight.read_text("utf-8"))
+                    except ValueError:
+                        spider.resumed_inflight = []
+                spider.resume_status = status
+                mark_running(spider.jobdir)
         crawler.signals.connect(spider._closed, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider._dropped, signal=scrapy.signals.request_dropped)
         crawler.signals.connect(spider._item_scraped, signal=scrapy.signals.item_scraped)
@@ -317,11 +320,11 @@ class OutletSpider(scrapy.Spider):
         status = response.status if response is not None else None
         role = request.meta.get("role", "page")
         frontier, fetch = self._answer(request) if request.meta.get("outlet") in self.outlets else (None, None)
-        classes = {c.__name__ for c in type(exc).__mro__}
-        refused = "IgnoreRequest" in classes and "HttpError" not in classes
-        if refused:
+        refused = refusal(exc)       # None: a failure (a redirect loop, a gzip bomb... are IgnoreRequests too)
+        kind, reason = describe_failure(exc, status, request.meta) if refused is None else (refused, str(exc))
+        if refused is not None:
             # refusals (robots.txt, scope, private address, already archived) are counted where decided
-            if "robots.txt" in str(exc).lower() or not str(exc):
+            if refused == "robots_txt":
                 self.crawler.stats.inc_value("newsarchive/refused/robots_txt")
                 self.logger.info("Forbidden by robots.txt: %s", request.url)
         elif request.meta.get("probe"):
@@ -329,8 +332,6 @@ class OutletSpider(scrapy.Spider):
             self.logger.info("Not found or unreachable (guessed URL): %s (%s)", request.url,
                              f"HTTP {status}" if status is not None else failure.getErrorMessage())
         else:
-            kind = failure_kind(exc, status)
-            reason = f"HTTP {status}" if status is not None else (failure.getErrorMessage() or type(exc).__name__)
             self.crawler.stats.inc_value("newsarchive/fetch_errors")
             self.note_failure(kind, request.url, reason)
             self.logger.warning("Fetch failed (%s, %s): %s (%s)", kind, role, request.url, reason)
@@ -340,15 +341,14 @@ class OutletSpider(scrapy.Spider):
             url = _listed_url(request)
             gone = status in GONE_STATUSES
             follow = frontier.article_done(url, self._known_date(url),
-                                           "refused" if refused else "gone" if gone else "failed")
-            if not refused and not gone:
+                                           "refused" if refused is not None else "gone" if gone else "failed")
+            if refused is None and not gone:
                 self._still_listed(url)
-        elif refused:
+        elif refused is not None:
             frontier.answered(fetch)
             follow = []
         else:
-            frontier.document_failed(fetch, failure_kind(exc, status), f"HTTP {status}" if status is not None else
-                                     (failure.getErrorMessage() or type(exc).__name__), status)
+            frontier.document_failed(fetch, kind, reason, status)
             follow = []
         yield from self._requests(frontier, follow)
 

@@ -25,6 +25,7 @@ class TestCrawl:
     dropped: list[tuple[dict[str, Any], str]] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
     finish_reason: str | None = None
+    failures: list[tuple[str, str, str]] = field(default_factory=list)   # the spider's (kind, url, why)
 
     def stat(self, name: str, default: int = 0) -> Any:
         return self.stats.get(name, default)
@@ -71,6 +72,7 @@ def run_spider(spider: str | type, settings: dict[str, Any] | None = None, timeo
         def closed(spider, reason):
             result.finish_reason = reason
             result.stats = dict(crawler.stats.get_stats())
+            result.failures = list(getattr(spider, "failures", []) or [])
 
         crawler.signals.connect(scraped, signal=signals.item_scraped, weak=False)
         crawler.signals.connect(dropped, signal=signals.item_dropped, weak=False)

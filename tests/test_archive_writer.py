@@ -119,3 +119,32 @@ def test_record_without_id_is_refused(tmp_path):
     with RunWriter(tmp_path) as run:
         with pytest.raises(ArchiveError, match="without an id"):
             run.add({"url": "x"})
+
+
+def test_an_index_another_program_holds_locked_is_a_clear_error_not_a_full_disk(tmp_path, monkeypatch):
+    import sqlite3
+
+    import newsarchive.archive.index as index_module
+    from newsarchive.archive.index import IndexLocked
+    from newsarchive.archive.lines import DiskFullError
+
+    monkeypatch.setattr(index_module, "BUSY_TIMEOUT", 0.2)
+    with RunWriter(tmp_path, "r1") as run:
+        run.add(article(0))
+    run = RunWriter(tmp_path, "r2")
+    other = sqlite3.connect(tmp_path / L.INDEX)
+    other.execute("BEGIN EXCLUSIVE")          # a sqlite3 shell in a write transaction
+    try:
+        with pytest.raises(IndexLocked, match="locked by another process") as caught:
+            for i in range(1, 1000):
+                run.add(article(i))
+        assert not isinstance(caught.value, DiskFullError)
+        with pytest.raises(IndexLocked):
+            Index.open(tmp_path)
+    finally:
+        other.rollback()
+        other.close()
+    with pytest.raises(ArchiveError):
+        run.close()                            # left unsealed, like a killed run: reindex seals it
+    totals = reindex(tmp_path)
+    assert totals["sealed"] == ["r2"] and totals["articles"] >= 1

@@ -4,7 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from newsarchive.crawlstate import (CrawlState, RevisitSchedule, mark_running, mark_stopped, prepare_jobdir)
+from newsarchive.crawlstate import (CrawlState, RevisitSchedule, claim_crawl, jobdir_damage, mark_running, mark_stopped,
+                                    prepare_jobdir)
 
 NOW = datetime(2024, 6, 30, 12, tzinfo=timezone.utc)
 
@@ -49,10 +50,60 @@ def test_jobdir_markers(tmp_path):
     assert prepare_jobdir(job) == "discarded" and not job.exists()      # died: not trusted
     mark_running(job)
     (job / "requests.seen").write_text("x")
+    (job / "requests.queue").mkdir()
+    (job / "requests.queue" / "active.json").write_text("{}")          # what Scrapy's scheduler writes on close
     mark_stopped(job, finished=False)
     assert prepare_jobdir(job) == "resume"                               # Ctrl-C / SIGTERM
     mark_stopped(job, finished=True)
     assert prepare_jobdir(job) == "fresh" and not job.exists()
+
+
+def test_a_claim_takes_the_archive_lock_before_it_touches_the_jobdir(tmp_path):
+    from newsarchive.archive.runs import ArchiveBusy, lock_is_held
+
+    archive, job = tmp_path / "archive", tmp_path / "archive" / ".jobs" / "k"
+    claim = claim_crawl(archive, job)
+    assert claim.status == "fresh" and lock_is_held(archive)
+    mark_running(job)
+    (job / "requests.seen").write_text("x")
+    marker = (job / "RUNNING").read_text()
+    with pytest.raises(ArchiveBusy, match="another run is writing this archive .newsarchive crawl, pid"):
+        claim_crawl(archive, job)                           # a second crawl of the same job
+    assert (job / "RUNNING").read_text() == marker and (job / "requests.seen").exists()   # untouched
+    claim.release()
+    claim.release()                                         # idempotent
+    assert not lock_is_held(archive)
+    again = claim_crawl(archive, job)                       # the first died: its marker is not trusted
+    assert again.status == "discarded" and not job.exists()
+    with pytest.raises(RuntimeError):
+        with again.released_on_error():
+            raise RuntimeError("the crawl could not start")
+    assert not lock_is_held(archive)
+
+
+@pytest.mark.parametrize("damage", ["empty active.json", "torn inflight.json", "empty spider.state",
+                                    "queue without active.json"])
+def test_a_jobdir_a_full_disk_damaged_is_discarded_not_resumed(tmp_path, damage):
+    job = tmp_path / "job"
+    mark_running(job)
+    queue = job / "requests.queue"
+    queue.mkdir()
+    (queue / "active.json").write_text('{"0": 1}')
+    (queue / "0").mkdir()
+    (job / "spider.state").write_bytes(b"\x80\x04}\x94.")         # pickle of {}
+    (job / "inflight.json").write_text("[]")
+    mark_stopped(job, finished=False)
+    assert jobdir_damage(job) is None
+    if damage == "empty active.json":
+        (queue / "active.json").write_text("")
+    elif damage == "torn inflight.json":
+        (job / "inflight.json").write_text('[{"url": "http://a.vn/x')
+    elif damage == "empty spider.state":
+        (job / "spider.state").write_bytes(b"")
+    else:
+        (queue / "active.json").unlink()
+    assert jobdir_damage(job)
+    assert prepare_jobdir(job) == "discarded" and not job.exists()
 
 
 def _archive_with_a_refetch(root):

@@ -152,6 +152,62 @@ def test_wrong_declared_charset_utf8_bytes() -> None:
     assert any("UTF-8" in w for w in article.extraction.warnings)
 
 
+# A UTF-8 page with a few invalid bytes (a legacy-encoded word pasted in, a string cut mid-character):
+# UTF-8 (declared or detected) wins over a legacy guess; the invalid bytes become U+FFFD, with a warning.
+PASTED = "Phát biểu".encode("utf-8"), b"Ph\xe1t bi\xea\xf9u"     # the word in windows-1258
+
+
+def _with_invalid_bytes(page: bytes) -> bytes:
+    bad = page.replace(*PASTED, 1)
+    assert bad != page
+    return bad.replace("nhân dân".encode("utf-8"), "nhân d".encode("utf-8") + "â".encode("utf-8")[:1] + b"n", 1)  # â cut
+
+
+@pytest.mark.parametrize("headers, meta", [
+    ({"Content-Type": "text/html; charset=utf-8"}, "utf-8"),          # declared twice
+    ({"Content-Type": "text/html; charset=UTF-8"}, "windows-1258"),   # the header says UTF-8, the meta a legacy charset
+    (None, "utf-8"),                                                  # declared in the page only
+    ({"Content-Type": "text/html"}, None),                            # declared nowhere: detected
+    ({"Content-Type": "text/html; charset=iso-8859-1"}, None),        # a server default that is wrong
+])
+def test_a_mostly_utf8_page_with_invalid_bytes_is_utf8_with_replacements_and_a_warning(headers, meta) -> None:
+    html = simple_page(charset=meta or "utf-8")
+    if meta is None:
+        html = html.replace('<meta charset="utf-8">', "")
+    data = _with_invalid_bytes(html.encode("utf-8"))
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    article = extract_article(data, url=URL, headers=headers)
+    assert article.title == "Hội nghị tổng kết năm của tỉnh"
+    assert PARAS[0].split(",")[0] in article.body                     # every other Vietnamese word intact
+    assert "\ufffd" in article.body and "Ph\ufffdt" in article.body
+    warning = next(w for w in article.extraction.warnings if "invalid UTF-8" in w)
+    assert warning.startswith("4 invalid UTF-8 byte sequence(s) replaced by U+FFFD")
+
+
+def test_a_real_utf8_page_with_a_few_invalid_bytes_keeps_its_fields() -> None:
+    import json
+
+    gold = json.loads(ARTICLE.with_suffix(".json").read_text("utf-8"))
+    data = bytearray(ARTICLE.read_bytes())
+    body_start = data.index(b"<body")
+    for offset in (body_start + 200, len(data) // 2, len(data) - 500):    # a lone byte >= 0x80 is never UTF-8
+        data[offset:offset] = b"\xff"
+    article = extract_article(bytes(data), url=URL, headers={"Content-Type": "text/html; charset=utf-8"})
+    assert article.title == gold["title"], ARTICLE
+    assert any(w.startswith("3 invalid UTF-8") for w in article.extraction.warnings)
+
+
+@pytest.mark.parametrize("headers", [{"Content-Type": "text/html; charset=utf-8"}, None])
+def test_a_legacy_page_that_claims_utf8_is_still_read_in_its_charset(headers) -> None:
+    data = to_cp1258(simple_page(charset="utf-8"))
+    text, codec, warnings = decode_html(data, headers)
+    assert codec == "cp1258" and "Hội nghị" in unicodedata.normalize("NFC", text)
+    legacy = PAGES / "synthetic-legacy-cp1258.example" / "lua-he-thu-2024.html"
+    text, codec, _ = decode_html(legacy.read_bytes(), {"Content-Type": "text/html; charset=utf-8"})
+    assert codec == "cp1258", legacy
+
+
 def test_bom_decides_the_charset() -> None:
     text, codec, _ = decode_html(b"\xef\xbb\xbf" + simple_page(charset="windows-1258").encode("utf-8"))
     assert codec.startswith("utf-8") and "Hội nghị" in text

@@ -15,7 +15,7 @@ from twisted.internet.interfaces import IHostnameResolver
 from twisted.web.client import ResponseFailed
 from zope.interface import implementer
 
-from newsarchive.scrapy_ext.failures import failure_kind
+from newsarchive.scrapy_ext.failures import GAVE_UP, Refused, describe_failure, failure_kind, refusal
 
 TESTS = Path(__file__).parent
 
@@ -57,7 +57,7 @@ def test_a_response_over_download_maxsize_is_too_large():
     (ResponseFailed([]), "truncated"),
     (tx.ConnectionRefusedError(), "connection"),
     (tx.ConnectionLost(), "connection"),
-    (IgnoreRequest("robots.txt"), "refused"),
+    (IgnoreRequest("Forbidden by robots.txt"), "refused"),
     (ValueError("something else"), "other"),
 ])
 def test_twisteds_exceptions_are_named(exc, kind):
@@ -67,6 +67,81 @@ def test_twisteds_exceptions_are_named(exc, kind):
 def test_an_http_status_names_its_class():
     assert failure_kind(IgnoreRequest("Ignoring non-200 response"), 404) == "http_4xx"
     assert failure_kind(IgnoreRequest("Ignoring non-200 response"), 503) == "http_5xx"
+
+
+# --- refusals and failures that are both IgnoreRequest ------------------------------------------------
+
+def _scrapy_middleware(cls, **settings):
+    from scrapy.utils.test import get_crawler
+
+    from spiders.outlet import OutletSpider
+
+    crawler = get_crawler(OutletSpider, settings)
+    crawler.spider = crawler._create_spider(target="http://127.0.0.1:1/")
+    return cls.from_crawler(crawler)
+
+
+def test_a_redirect_loop_scrapy_gives_up_on_is_a_failure_not_a_refusal():
+    from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+    from scrapy.http import Request, Response
+
+    mw = _scrapy_middleware(RedirectMiddleware, REDIRECT_MAX_TIMES=3)
+    request = Request("http://127.0.0.1:1/a.html")
+    with pytest.raises(IgnoreRequest) as caught:
+        for _ in range(10):     # A -> B -> A -> ... until Scrapy's RedirectMiddleware stops
+            target = "/b.html" if request.url.endswith("/a.html") else "/a.html"
+            request = mw.process_response(request, Response(request.url, status=302,
+                                                            headers={"Location": target}, request=request))
+    assert refusal(caught.value) is None
+    assert failure_kind(caught.value) == "redirect_loop"
+    assert describe_failure(caught.value) == ("redirect_loop", "max redirections reached")
+
+
+def test_a_gzip_bomb_scrapy_drops_is_a_too_large_failure_not_a_refusal():
+    import gzip
+
+    from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+    from scrapy.http import HtmlResponse, Request
+
+    mw = _scrapy_middleware(HttpCompressionMiddleware, DOWNLOAD_MAXSIZE=1_000_000)
+    bomb = gzip.compress(b"\0" * 20_000_000, 9)            # 20 MB of zeros in about 20 KB
+    request = Request("http://127.0.0.1:1/bai.html")
+    response = HtmlResponse(request.url, body=bomb, request=request,
+                            headers={"Content-Encoding": "gzip", "Content-Type": "text/html"})
+    with pytest.raises(IgnoreRequest) as caught:
+        mw.process_response(request, response)
+    assert refusal(caught.value) is None
+    assert failure_kind(caught.value) == "too_large"
+
+
+@pytest.mark.parametrize("exc, kind", [
+    (Refused("offsite", "not on the outlet's domains"), "offsite"),
+    (Refused("offsite_redirect", "redirect from http://a.vn/ leaves the outlet"), "offsite_redirect"),
+    (Refused("private_address", "127.0.0.1 is a loopback address"), "private_address"),
+    (Refused("already_archived", "already archived"), "already_archived"),
+    (IgnoreRequest("Forbidden by robots.txt"), "robots_txt"),
+    (IgnoreRequest("Filtered offsite request to 'b.vn'"), "offsite"),
+])
+def test_refusals_are_told_apart_by_kind(exc, kind):
+    assert refusal(exc) == kind
+    assert failure_kind(exc) == "refused"
+
+
+def test_an_ignore_request_of_unknown_meaning_is_a_failure_and_an_http_error_is_never_a_refusal():
+    from scrapy.http import Request, Response
+    from scrapy.spidermiddlewares.httperror import HttpError
+
+    unknown = IgnoreRequest("a component we do not know gave up")
+    assert refusal(unknown) is None and failure_kind(unknown) == "ignored"
+    error = HttpError(Response("http://a.vn/", status=503, request=Request("http://a.vn/")), "Ignoring non-200 response")
+    assert refusal(error) is None and failure_kind(error, 503) == "http_5xx"
+
+
+def test_a_failure_a_middleware_gave_up_on_keeps_its_kind_and_reason():
+    meta = {GAVE_UP: ("retry_after", "HTTP 503: asks to retry after 599 s, over the 120 s cap")}
+    assert describe_failure(IgnoreRequest("Ignoring non-200 response"), 503, meta) == meta[GAVE_UP]
+    kind, reason = describe_failure(tx.TimeoutError("took too long"), None, {})
+    assert kind == "timeout" and "took too long" in reason
 
 
 # --- a real crawl -------------------------------------------------------------------------------------
@@ -181,3 +256,12 @@ def test_a_page_sent_in_chunks_growing_over_download_maxsize_is_too_large(tmp_pa
         server.server_close()
     assert crawl.stat("newsarchive/failures/too_large") == 1, crawl.stats
     assert crawl.stat("newsarchive/failures/other") == 0, crawl.stats
+
+
+def test_a_failed_tls_handshake_is_tls_not_connection():
+    from twisted.python.failure import Failure
+
+    wrapped = _scrapy("DownloadFailedError")(
+        "[<twisted.python.failure.Failure OpenSSL.SSL.Error: [('SSL routines', '', 'wrong version number')]>]")
+    assert failure_kind(wrapped) == "tls"
+    assert failure_kind(ResponseFailed([Failure(tx.ConnectionLost())])) == "truncated"   # not every failure is TLS

@@ -69,6 +69,31 @@ def _sighting_lines(path: Path, torn) -> Iterator[tuple[str, int, str | None, st
         yield aid, int(version), site or None, fetched or None, url
 
 
+BUSY_TIMEOUT = 30      # seconds SQLite waits for another process's lock on the index before giving up
+
+
+class IndexLocked(ArchiveError):
+    """Another process holds a lock on index.sqlite longer than BUSY_TIMEOUT: nothing was changed."""
+
+
+def index_error(exc: sqlite3.Error, path: Path, doing: str = "used") -> ArchiveError:
+    """The one clear error a SQLite failure of the index is: locked by another process, a full disk,
+    or a damaged file (each says what to do)."""
+    from newsarchive.archive.lines import DiskFullError
+
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return IndexLocked(
+            f"the archive index {path} is locked by another process ({exc}; waited {BUSY_TIMEOUT} s): a "
+            "program holds it open in a transaction (a sqlite3 shell, a notebook, a tool that attached "
+            "it). Close it and run again; nothing was changed")
+    if "full" in text or "disk i/o" in text:
+        return DiskFullError(
+            f"the archive index {path} could not be {doing} ({exc}): the disk is probably full. Every record "
+            "written before is intact and readable; free some space, then run `newsarchive reindex`")
+    return ArchiveError(f"{path}: unusable index ({exc}); delete it and run `newsarchive reindex`")
+
+
 class Index:
     """An open index.sqlite. Use `Index.open(root)` (refreshes) or `Index(root)` (as is)."""
 
@@ -77,13 +102,13 @@ class Index:
         self.path = self.root / L.INDEX
         self.root.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(self.path, timeout=30)
+            self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
             self.db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
-            raise ArchiveError(f"{self.path}: unusable index ({exc}); delete it and run `newsarchive reindex`") from None
+            raise index_error(exc, self.path, "opened") from None
 
     def _migrate(self) -> None:
         """An index written by an older version (runs without `crawl` or `listed_bytes`, sightings
@@ -102,7 +127,11 @@ class Index:
         if not L.is_archive(root):
             raise ArchiveError(f"{root}: not an archive (no runs/ folder)")
         index = cls(root)
-        index.refresh()
+        try:
+            index.refresh()
+        except sqlite3.DatabaseError as exc:
+            index.db.close()
+            raise index_error(exc, index.path, "brought up to date") from None
         return index
 
     def close(self) -> None:
@@ -139,12 +168,15 @@ class Index:
         for table in ("versions", "sightings", "runs"):
             self.db.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
 
-    def index_run(self, run: Path) -> dict[str, int]:
-        """(Re)index one run directory from its files."""
+    def index_run(self, run: Path, status_unsealed: str | None = None) -> dict[str, int]:
+        """(Re)index one run directory from its files. A run without a manifest is "running" while the
+        archive lock is held, else "interrupted" (`status_unsealed` says which, for a caller that holds
+        the lock itself)."""
         info = run_info(run)
         run_id = run.name
         self._forget(run_id)
-        status = info.get("status") if info["sealed"] else ("running" if lock_is_held(self.root) else "interrupted")
+        status = info.get("status") if info["sealed"] else (
+            status_unsealed or ("running" if lock_is_held(self.root) else "interrupted"))
         counts = {"records": 0, "unchanged": 0, "listed": 0, "duplicates": 0, "torn": 0}
 
         def torn(t: TornTail) -> None:
@@ -288,13 +320,24 @@ def _size(path: Path) -> int:
 
 
 def reindex(root: str | Path, seal: bool = True) -> dict[str, Any]:
-    """Rebuild index.sqlite from the runs. Interrupted runs are sealed first (torn tails set aside)."""
+    """Rebuild index.sqlite from the runs. Interrupted runs are sealed first (torn tails set aside).
+
+    Holds the archive's write lock throughout: beside a running crawl it raises ArchiveBusy and
+    changes nothing (rebuilding would delete the index the crawl is writing to), and no crawl starts
+    while it runs. Every run without a manifest is then an interrupted one.
+    """
+    from newsarchive.archive.runs import archive_lock
+
     root = Path(root)
     if not L.is_archive(root):
         raise ArchiveError(f"{root}: not an archive (no runs/ folder)")
+    with archive_lock(root, "newsarchive reindex"):
+        return _rebuild(root, seal)
+
+
+def _rebuild(root: Path, seal: bool) -> dict[str, Any]:
     sealed = []
-    running = lock_is_held(root)
-    if seal and not running:
+    if seal:
         for run in L.list_run_dirs(root):
             if not (run / L.MANIFEST).exists():
                 seal_interrupted(root, run)
@@ -305,15 +348,18 @@ def reindex(root: str | Path, seal: bool = True) -> dict[str, Any]:
             p.unlink()
     index = Index(root)
     totals = {"runs": 0, "records": 0, "unchanged": 0, "listed": 0, "duplicates": 0, "torn": 0}
-    for run in L.list_run_dirs(root):
-        counts = index.index_run(run)
-        totals["runs"] += 1
-        for k in ("records", "unchanged", "listed", "duplicates", "torn"):
-            totals[k] += counts[k]
-    index._order()
-    articles = index.db.execute("SELECT COUNT(DISTINCT id) FROM versions").fetchone()[0]
-    index.close()
+    try:
+        for run in L.list_run_dirs(root):
+            counts = index.index_run(run, status_unsealed="interrupted")
+            totals["runs"] += 1
+            for k in ("records", "unchanged", "listed", "duplicates", "torn"):
+                totals[k] += counts[k]
+        index._order()
+        articles = index.db.execute("SELECT COUNT(DISTINCT id) FROM versions").fetchone()[0]
+        index.close()
+    except sqlite3.DatabaseError as exc:
+        raise index_error(exc, index.path, "written") from None
     totals["articles"] = articles
     totals["sealed"] = sealed
-    totals["running"] = running
+    totals["running"] = False
     return totals

@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 #   page, the home page) failed: HTTP error after retries, timeout, unreadable XML or HTML (crawl stat
 #   newsarchive/discovery/documents_failed). The articles listed only in it were not seen. A guessed
 #   path (the usual sitemap and feed paths) that is missing is not counted (probe_missing/probe_failed).
+# - a run whose JOBDIR (its request queue on disk) could not be written, a full disk
+#   (newsarchive/jobdir_error, newsarchive/scrapy_ext/jobdir.py): requests queued then may be lost.
 # - a run that did not walk the home sections beyond NEWSARCHIVE_MAX_SECTIONS (a setting of the
 #   discovery before the union frontier; newsarchive/discovery/sections_cut).
 # - a run in which an outlet's discovery did not end having read a whole-site listing: a regular
@@ -90,6 +92,8 @@ def partial_reasons(info: dict[str, Any]) -> list[str]:
     failed = stats.get("newsarchive/discovery/documents_failed")
     if failed:
         reasons.append(f"{failed} discovery document(s) (sitemap, feed, listing or home page) failed or unreadable")
+    if stats.get("newsarchive/jobdir_error"):
+        reasons.append("its JOBDIR could not be written (a full disk: queued requests may not have been fetched)")
     sections = stats.get("newsarchive/discovery/sections_cut")
     if sections:
         reasons.append(f"{sections} home section(s) beyond NEWSARCHIVE_MAX_SECTIONS not walked")
@@ -158,16 +162,46 @@ def sha256_file(path: Path) -> str:
 # --- the archive lock -----------------------------------------------------------------------
 
 
+class ArchiveBusy(ArchiveError):
+    """Another process holds the archive's write lock (a crawl, `newsarchive reindex`...): nothing was changed."""
+
+
+def _holder(path: Path) -> str:
+    """Who holds the lock, as its holder wrote it (pid, what, since when), or ''."""
+    try:
+        info = json.loads(path.read_text("utf-8") or "{}")
+    except (OSError, ValueError):
+        return ""
+    if not isinstance(info, dict) or not info.get("pid"):
+        return ""
+    return (f"{info.get('purpose') or 'a run'}, pid {info['pid']} on {info.get('host', '?')}, "
+            f"since {info.get('started_at', '?')}")
+
+
 @contextmanager
 def archive_lock(root: Path, purpose: str = "a crawl") -> Iterator[None]:
-    """Hold the archive's write lock (one writer at a time); a clear error when another run holds it."""
+    """Hold the archive's write lock (one writer at a time); `ArchiveBusy`, with who holds it, when
+    another process does. The lock file holds the holder's pid, purpose and start time (for that
+    message only: the lock is the flock, released by the kernel when its holder dies)."""
     root.mkdir(parents=True, exist_ok=True)
     fh = open(root / L.LOCK, "a+")
     try:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         fh.close()
-        raise ArchiveError(f"{root}: another run is writing this archive (lock {root / L.LOCK} is held)") from None
+        who = _holder(root / L.LOCK)
+        raise ArchiveBusy(f"{root}: another run is writing this archive ({who or 'lock ' + str(root / L.LOCK) + ' is held'})"
+                          ) from None
+    try:
+        import socket
+
+        fh.seek(0)
+        fh.truncate()
+        fh.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "purpose": purpose,
+                             "started_at": now_iso()}) + "\n")
+        fh.flush()
+    except OSError:     # a full disk: the lock is held all the same, only the message loses its details
+        pass
     try:
         yield
     finally:
@@ -176,11 +210,13 @@ def archive_lock(root: Path, purpose: str = "a crawl") -> Iterator[None]:
 
 
 class HeldLock:
-    """The archive lock held for a RunWriter's lifetime (released explicitly or when the process dies)."""
+    """The archive lock held until released explicitly (a crawl from its start, then its RunWriter) or
+    until the process dies."""
 
-    def __init__(self, root: Path):
-        self._cm = archive_lock(root)
+    def __init__(self, root: Path, purpose: str = "a crawl"):
+        self._cm = archive_lock(Path(root), purpose)
         self._cm.__enter__()
+        self.root = Path(root)
         self.held = True
 
     def release(self) -> None:

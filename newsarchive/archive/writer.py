@@ -30,9 +30,9 @@ from typing import Any
 
 from newsarchive.archive import layout as L
 from newsarchive.archive.dedup import CaptureIndex
-from newsarchive.archive.index import Index, crawl_of
+from newsarchive.archive.index import Index, crawl_of, index_error
 from newsarchive.archive.layout import ArchiveError
-from newsarchive.archive.lines import NO_SPACE, DiskFullError, LineAppender
+from newsarchive.archive.lines import NO_SPACE, DiskFullError, LineAppender, no_space
 from newsarchive.archive.runs import (HeldLock, file_table, is_complete, now_iso, partial_reasons, read_json,
                                       seal_interrupted, write_json_atomic)
 from newsarchive.archive.warc import CaptureWriter, EarlierCapture, PendingCapture, payload_digest, warcinfo
@@ -59,13 +59,18 @@ class RunWriter:
 
     def __init__(self, root: str | Path, run_id: str | None = None, *, kind: str = "crawl",
                  options: dict[str, Any] | None = None, targets: list[str] | None = None,
-                 fsync_every: int = 0):
+                 fsync_every: int = 0, lock: HeldLock | None = None):
+        """`lock`: the archive's write lock, taken already by the caller (a crawl takes it before it
+        touches anything, ``newsarchive.crawlstate.claim_crawl``); the writer releases it when it
+        closes. Without it the writer takes the lock itself (ArchiveBusy when another run holds it)."""
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
-        L.runs_dir(self.root).mkdir(exist_ok=True)
-        self._lock = HeldLock(self.root)
+        if lock is not None and lock.held and lock.root.resolve() == self.root.resolve():
+            self._lock = lock
+        else:
+            self._lock = HeldLock(self.root)
         self.closed = False
         try:
+            L.runs_dir(self.root).mkdir(exist_ok=True)
             self.sealed_on_open = self._seal_interrupted_runs()
             self.run_id = run_id or L.new_run_id()
             self.dir = L.run_dir(self.root, self.run_id)
@@ -87,13 +92,20 @@ class RunWriter:
             write_json_atomic(self.dir / L.RUN_INFO, self.info)
             self.index.register_run(self.run_id, kind, self.started_at)
             self.index.commit()
-        except BaseException:
+            self._articles = LineAppender(self.dir / L.ARTICLES, fsync_every)
+        except BaseException as exc:
             self._lock.release()
+            # one clear error: the index locked or damaged, the disk full, the folder not writable
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise index_error(exc, self.root / L.INDEX, "written") from None
+            if isinstance(exc, OSError):
+                if exc.errno in NO_SPACE:
+                    raise no_space(exc, exc.filename or self.root) from None
+                raise ArchiveError(f"cannot write the archive {self.root}: {exc.strerror or exc}") from None
             raise
         self.counts: Counter[str] = Counter()
         self.sites: Counter[str] = Counter()
         self._fsync_every = fsync_every
-        self._articles = LineAppender(self.dir / L.ARTICLES, fsync_every)
         self._unchanged: LineAppender | None = None
         self._listed: LineAppender | None = None
         self._rejects: LineAppender | None = None
@@ -174,13 +186,11 @@ class RunWriter:
         self._check_open()
         try:
             return self._add(article, capture)
-        except sqlite3.OperationalError as exc:
-            # SQLite reports a full disk or a file-size limit as "database or disk is full" / "disk I/O error"
+        except sqlite3.DatabaseError as exc:
+            # SQLite reports a full disk or a file-size limit as "database or disk is full" / "disk I/O
+            # error", another process's lock as "database is locked": one clear error each
             self.broken = exc
-            raise DiskFullError(
-                f"the archive index {self.index.path} could not be written ({exc}): the disk is probably full. "
-                "Every record written before this one is intact and readable; free some space, then run "
-                "`newsarchive reindex`.") from None
+            raise index_error(exc, self.index.path, "written") from None
 
     def _add(self, article: Article | dict[str, Any], capture: Capture | dict | None) -> str:
         rec = article.to_dict() if isinstance(article, Article) else dict(article)
@@ -227,14 +237,9 @@ class RunWriter:
         self._check_open()
         try:
             return self._seen_archived(url)
-        except sqlite3.OperationalError as exc:
+        except sqlite3.DatabaseError as exc:   # full, locked or damaged: one clear error, the crawl stops
             self.broken = exc
-            raise DiskFullError(f"the archive index {self.index.path} could not be written ({exc}): the disk is "
-                                "probably full; free some space, then run `newsarchive reindex`.") from None
-        except sqlite3.DatabaseError as exc:   # a damaged index: one clear error, the crawl stops
-            self.broken = exc
-            raise ArchiveError(f"the archive index {self.index.path} is unusable ({exc}); "
-                               "delete it and run `newsarchive reindex`") from None
+            raise index_error(exc, self.index.path, "written") from None
 
     def _seen_archived(self, url: str) -> int:
         matches = self.index.archived_as(url)
@@ -335,14 +340,18 @@ class RunWriter:
             if closer is not None:
                 try:
                     closer.close()
-                except (OSError, ArchiveError) as exc:
+                except OSError as exc:
+                    errors.append(no_space(exc, closer.path) if exc.errno in NO_SPACE else exc)
+                except ArchiveError as exc:
                     errors.append(exc)
         for closer in (self._articles, self._unchanged, self._listed, self._rejects, self._not_articles, self._warc):
             if closer is not None and closer.broken is not None and not errors:
-                errors.append(DiskFullError(str(closer.broken)) if getattr(closer.broken, "errno", None) in NO_SPACE
-                              else ArchiveError(str(closer.broken)))
+                broken = closer.broken
+                errors.append(no_space(broken, closer.path) if getattr(broken, "errno", None) in NO_SPACE
+                              else ArchiveError(str(broken)))
         if self.broken is not None and not errors:
-            errors.append(DiskFullError(str(self.broken)))
+            errors.append(index_error(self.broken, self.index.path, "written")
+                          if isinstance(self.broken, sqlite3.Error) else DiskFullError(str(self.broken)))
         try:
             if errors:
                 # A run whose files could not be closed cleanly is left unsealed, like a killed run:
@@ -367,8 +376,6 @@ class RunWriter:
             try:
                 write_json_atomic(self.dir / L.MANIFEST, manifest)
             except OSError as exc:
-                from newsarchive.archive.lines import no_space
-
                 if exc.errno in NO_SPACE:
                     raise no_space(exc, self.dir / L.MANIFEST) from None
                 raise

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import click
 
 from newsarchive.distributed import redis_option
+from newsarchive.schedule.lock import EX_TEMPFAIL
 from newsarchive.sites import RegistryError, load_registry
 
 
@@ -220,7 +221,9 @@ def crawl(targets, province, kind, since, until, archive_dir, max_articles, allo
     targets and window. Several outlets are crawled in parallel, each at its own polite pace.
 
     Exit status: 0 when the crawl finished, 1 when it failed (nothing archived and fetches failed,
-    or it stopped abnormally), 2 for usage errors.
+    or it stopped abnormally, or the archive cannot be written), 2 for usage errors, 75 when another
+    run is writing the archive (a crawl, `newsarchive reindex`): the crawl was not started and
+    nothing was changed.
 
     \b
     Example:
@@ -263,18 +266,31 @@ def crawl(targets, province, kind, since, until, archive_dir, max_articles, allo
     from newsarchive.crawlstate import jobdir_for
 
     jobdir = jobdir_for(archive_dir, names, window.describe())
-    if no_resume and jobdir.exists():
-        import shutil
-
-        shutil.rmtree(jobdir, ignore_errors=True)
     settings["JOBDIR"] = str(jobdir)
     settings.update(redis)  # --redis: shared queue and seen-set (newsarchive.distributed)
     try:
         Path(archive_dir).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise click.ClickException(f"cannot create the archive folder {archive_dir}: {exc.strerror or exc}") from None
+    if no_resume and jobdir.exists():
+        _forget_jobdir(Path(archive_dir), jobdir)
     code = run(names, settings, since=since, until=until, max_articles=max_articles, full="1" if full else None)
     sys.exit(code)
+
+
+def _forget_jobdir(archive: Path, jobdir: Path) -> None:
+    """--no-resume: remove the stopped crawl's JOBDIR, under the archive's lock (never a running crawl's)."""
+    import shutil
+
+    from newsarchive.archive.runs import ArchiveBusy, archive_lock
+
+    try:
+        with archive_lock(archive, "newsarchive crawl --no-resume"):
+            shutil.rmtree(jobdir, ignore_errors=True)
+    except ArchiveBusy as exc:
+        click.echo(f"Error: the crawl was not started: {exc}; nothing was changed (try again when it has ended).",
+                   err=True)
+        sys.exit(EX_TEMPFAIL)
 
 
 def run(targets: list[str], settings: dict[str, Any], **spider_kwargs: Any) -> int:
@@ -298,7 +314,14 @@ def run(targets: list[str], settings: dict[str, Any], **spider_kwargs: Any) -> i
                            # on a terminal the live display replaces the INFO lines
                            console_level="WARNING" if tty and level == "INFO" else None, **spider_kwargs)
     except CrawlStartError as exc:
-        if isinstance(exc.__cause__, OSError):
+        from newsarchive.archive.layout import ArchiveError
+        from newsarchive.archive.runs import ArchiveBusy
+
+        if isinstance(exc.__cause__, ArchiveBusy):
+            click.echo(f"Error: the crawl was not started: {exc}; nothing was changed (try again when it has "
+                       "ended).", err=True)
+            sys.exit(EX_TEMPFAIL)
+        if isinstance(exc.__cause__, (OSError, ArchiveError)):
             raise click.ClickException(f"the crawl could not start: {exc}") from None
         raise click.UsageError(f"the crawl could not start: {exc}") from None
     for line in summarise(result.stats, result.failures, result.finish_reason, result.elapsed):

@@ -14,6 +14,8 @@ def reindex(archive: str, verify: bool) -> None:
     """Rebuild ARCHIVE/index.sqlite (default data/archive) and the search index (search.sqlite) from
     its runs. A run that was killed is sealed first: torn last lines and a torn WARC record are moved
     aside to <file>.torn (reported, never deleted) and a manifest with status "interrupted" is written.
+    While a crawl is writing the archive, reindex is refused and changes nothing (exit status 1): run
+    it when the crawl has ended.
 
     \b
     Example:
@@ -34,8 +36,6 @@ def reindex(archive: str, verify: bool) -> None:
                 problems.extend(verify_run(run))
     for run_id in totals["sealed"]:
         click.echo(f"sealed interrupted run {run_id}")
-    if totals["running"]:
-        click.echo("a run is being written now: it was indexed as far as it got, not sealed")
     click.echo(f"{totals['runs']} runs, {totals['records']} records, {totals['articles']} articles, "
                f"{totals['unchanged']} unchanged re-fetches indexed"
                + (f"; {totals['duplicates']} duplicate versions skipped" if totals["duplicates"] else "")

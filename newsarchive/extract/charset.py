@@ -10,6 +10,13 @@ Order (the first that names a codec Python knows, and that decodes the bytes, wi
 A declared charset that does not decode the bytes (servers often say ISO-8859-1 for UTF-8 pages)
 is skipped with a warning. Legacy Vietnamese ``windows-1258`` (cp1258) and ``VISCII`` are real
 codecs here; their decomposed tone marks are composed later by NFC.
+
+A page that is *mostly* valid UTF-8 (`mostly_utf8`: a handful of invalid bytes among many valid
+multi-byte sequences, as a CMS that cut a string mid-character or pasted one legacy-encoded word
+leaves) is UTF-8 whether its UTF-8 is declared or only detected: a legacy guess would turn every
+Vietnamese letter of it into mojibake to save a few bytes. The invalid bytes become U+FFFD and a
+warning says how many. Text in a legacy charset read as UTF-8 is almost all invalid (its letters are
+single high bytes, which UTF-8 never allows alone), so it is never mistaken for it.
 """
 
 from __future__ import annotations
@@ -95,23 +102,57 @@ def decode_html(data: bytes, headers: Mapping[str, Any] | None = None) -> tuple[
         try:
             text = data.decode(name)
         except UnicodeDecodeError:
+            if name == "utf-8" and mostly_utf8(data):
+                return _as_utf8(data, warnings, f"declared in {where}")
             # A page labelled with a single-byte charset that is really UTF-8 is common.
-            if name != "utf-8" and _is_utf8(data):
+            if name != "utf-8" and mostly_utf8(data):
                 warnings.append(f"charset {label!r} from {where} is wrong: the bytes are UTF-8")
-                return data.decode("utf-8", errors="replace"), "utf-8", warnings
+                return _as_utf8(data, warnings)
             warnings.append(f"charset {label!r} from {where} does not decode the page; trying others")
             continue
-        if name in ("cp1252", "iso8859-1") and _is_utf8(data) and not data.isascii():
+        if name in ("cp1252", "iso8859-1") and not data.isascii() and mostly_utf8(data):
             warnings.append(f"charset {label!r} from {where} is wrong: the bytes are UTF-8")
-            return data.decode("utf-8", errors="replace"), "utf-8", warnings
+            return _as_utf8(data, warnings)
         return text, name, warnings
 
-    if _is_utf8(data):
-        return data.decode("utf-8", errors="replace"), "utf-8", warnings
+    if mostly_utf8(data):
+        return _as_utf8(data, warnings, "detected")
     name = _detect(data)
     if candidates or not data.isascii():
         warnings.append(f"charset detected as {name}")
     return data.decode(name, errors="replace"), name, warnings
+
+
+# "Mostly valid UTF-8": at least this many valid multi-byte sequences, and at most one invalid
+# sequence for every INVALID_RATIO valid ones.
+MIN_MULTIBYTE = 8
+INVALID_RATIO = 10
+
+
+def utf8_counts(data: bytes) -> tuple[int, int]:
+    """(valid multi-byte UTF-8 characters, invalid byte sequences) in `data`."""
+    text = data.decode("utf-8", errors="replace")
+    replaced = text.count("\ufffd")
+    invalid = replaced - data.count(b"\xef\xbf\xbd")     # U+FFFD written in the page is valid
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
+    return non_ascii - invalid, invalid
+
+
+def mostly_utf8(data: bytes) -> bool:
+    """Valid UTF-8, or UTF-8 with a few invalid bytes among many valid multi-byte characters."""
+    if _is_utf8(data):
+        return True
+    valid, invalid = utf8_counts(data)
+    return valid >= MIN_MULTIBYTE and invalid * INVALID_RATIO <= valid
+
+
+def _as_utf8(data: bytes, warnings: list[str], how: str | None = None) -> tuple[str, str, list[str]]:
+    """Decode as UTF-8; invalid bytes become U+FFFD, with a warning saying how many."""
+    if not _is_utf8(data):
+        _valid, invalid = utf8_counts(data)
+        warnings.append(f"{invalid} invalid UTF-8 byte sequence(s) replaced by U+FFFD (UTF-8 "
+                        f"{how or 'detected'}; the rest of the page is valid UTF-8)")
+    return data.decode("utf-8", errors="replace"), "utf-8", warnings
 
 
 def _is_utf8(data: bytes) -> bool:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as ScrapyMetaRefreshMiddleware
 from scrapy.http import HtmlResponse
 
+from newsarchive.scrapy_ext.redirect import LoopCheck
+
 SCAN_BYTES = 4 * 4096   # Scrapy reads the first 4096 characters; at most 4 bytes each
 
 
@@ -23,8 +25,9 @@ def may_refresh(body: bytes) -> bool:
     return b"\x00" in head or b"refresh" in head.lower()
 
 
-class MetaRefreshMiddleware(ScrapyMetaRefreshMiddleware):
-    """Scrapy's meta-refresh middleware behind a byte-level pre-check (settings as Scrapy's: METAREFRESH_*)."""
+class MetaRefreshMiddleware(LoopCheck, ScrapyMetaRefreshMiddleware):
+    """Scrapy's meta-refresh middleware behind a byte-level pre-check (settings as Scrapy's: METAREFRESH_*);
+    a refresh back into its own redirect chain is a failure (``newsarchive.scrapy_ext.redirect``)."""
 
     def process_response(self, request, response, spider=None):
         if isinstance(response, HtmlResponse) and not may_refresh(response.body):

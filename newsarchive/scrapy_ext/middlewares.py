@@ -13,8 +13,10 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from twisted.internet.defer import Deferred
 
+from newsarchive.scrapy_ext.failures import GAVE_UP, Refused
 from newsarchive.scrapy_ext.resolver import (PublicAddressResolver, address_is_private, is_ip,  # noqa: F401
                                              lookup, refusal)
+from newsarchive.scrapy_ext.scope import port_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +85,9 @@ class AddressPolicy:
 
 
 class ScopeMiddleware:
-    """Every request (redirect targets included) must be on one of its outlet's domains and must not
-    reach a private address; article requests for URLs archived meanwhile are dropped."""
+    """Every request (redirect targets included) must be on one of its outlet's domains, on its port
+    (``newsarchive.scrapy_ext.scope``), and must not reach a private address; article requests for
+    URLs archived meanwhile are dropped. Refusals raise ``Refused`` (an IgnoreRequest), counted here."""
 
     def __init__(self, crawler, allow_private: bool):
         self.crawler = crawler
@@ -100,7 +103,17 @@ class ScopeMiddleware:
         note = getattr(spider, "note_failure", None)
         if note:
             note(f"refused_{kind}", request.url, reason)
-        raise IgnoreRequest(reason)
+        raise Refused(kind, reason)
+
+    @staticmethod
+    def _homes(spider, request) -> list[str]:
+        """Start URLs of the request's outlet (of every outlet for a request of none, e.g. robots.txt)."""
+        outlets = getattr(spider, "outlets", None)
+        if not isinstance(outlets, dict):
+            return []
+        run = outlets.get(request.meta.get("outlet"))
+        runs = [run] if run is not None else list(outlets.values())
+        return [getattr(getattr(r, "profile", None), "home", "") or "" for r in runs]
 
     def _refuse_private(self, request, spider, reason: str):
         logger.warning("Refused %s: %s", request.url, reason)
@@ -117,6 +130,13 @@ class ScopeMiddleware:
                 logger.warning("Refused off-site redirect: %s -> %s", chain[0], request.url)
                 self._refuse(request, spider, "offsite_redirect", f"redirect from {chain[0]} leaves the outlet")
             self._refuse(request, spider, "offsite", "not on the outlet's domains")
+        off_port = port_refusal(request.url, self._homes(spider, request))
+        if off_port:
+            chain = request.meta.get("redirect_urls") or []
+            if chain:
+                logger.warning("Refused off-site redirect: %s -> %s (%s)", chain[0], request.url, off_port)
+                self._refuse(request, spider, "offsite_redirect", f"redirect from {chain[0]} leaves the outlet: {off_port}")
+            self._refuse(request, spider, "offsite", off_port)
         known, reason = self.policy.decided(host)
         if not known:
             from scrapy.utils.defer import maybe_deferred_to_future
@@ -127,7 +147,7 @@ class ScopeMiddleware:
         skip = getattr(spider, "skip_at_download", None)
         if skip is not None and skip(request):
             self.stats.inc_value("newsarchive/skipped/already_archived_in_queue")
-            raise IgnoreRequest("already archived")
+            raise Refused("already_archived", "already archived")
         track = getattr(spider, "track_inflight", None)
         if track is not None:
             track(request, True)
@@ -213,19 +233,40 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
-class BackoffRetryMiddleware:
-    """Retries 429 and 5xx answers after a pause: ``Retry-After`` when the server gives one (up to
-    ``NEWSARCHIVE_RETRY_AFTER_MAX`` seconds; longer waits give up on that URL), else exponential
-    backoff ``NEWSARCHIVE_RETRY_BACKOFF_BASE * 2**attempt`` (capped by ``..._MAX``). The pause holds the
-    whole download slot (the outlet), not just the one URL. Network errors are left to Scrapy's
-    RetryMiddleware."""
+# Retry-After: the longest wait obeyed (a longer one gives up on the URL at once), and how many such
+# waits one URL gets before it is recorded as failed. A server that answers 503 with "Retry-After: 599"
+# every time would otherwise hold the crawl for RETRY_TIMES x 599 s.
+RETRY_AFTER_MAX = 120.0
+RETRY_AFTER_TIMES = 2
+# ... and, against a storm (every URL of an outlet answering 503 with Retry-After), how many seconds of
+# Retry-After waits one outlet (download slot) gets in a crawl; then its Retry-After answers fail at once.
+RETRY_AFTER_BUDGET = 600.0
+RETRY_AFTER_WAITS = "newsarchive_retry_after_waits"     # request.meta: Retry-After waits spent on the URL
 
-    def __init__(self, crawler, codes, base: float, cap: float, retry_after_max: float):
+
+class BackoffRetryMiddleware:
+    """Retries 429 and 5xx answers after a pause: ``Retry-After`` when the server gives one, else
+    exponential backoff ``NEWSARCHIVE_RETRY_BACKOFF_BASE * 2**attempt`` (capped by ``..._MAX``). The
+    pause holds the whole download slot (the outlet), not just the one URL. Network errors are left to
+    Scrapy's RetryMiddleware.
+
+    Retry-After is bounded: a wait over ``NEWSARCHIVE_RETRY_AFTER_MAX`` seconds (default 120), one
+    more after ``NEWSARCHIVE_RETRY_AFTER_TIMES`` waits for that URL (default 2; RETRY_TIMES bounds them
+    too), or one past the outlet's ``NEWSARCHIVE_RETRY_AFTER_BUDGET`` (seconds of such waits per
+    download slot and crawl, default 600: a storm of them) gives up on the URL: it is not retried again
+    (by this middleware or Scrapy's) and is recorded as a failure of kind ``retry_after`` (``GAVE_UP``
+    in its meta, read by the spider's errback)."""
+
+    def __init__(self, crawler, codes, base: float, cap: float, retry_after_max: float,
+                 retry_after_times: int = RETRY_AFTER_TIMES, retry_after_budget: float = RETRY_AFTER_BUDGET):
         self.crawler = crawler
         self.codes = set(codes)
         self.base = base
         self.cap = cap
         self.retry_after_max = retry_after_max
+        self.retry_after_times = retry_after_times
+        self.retry_after_budget = retry_after_budget
+        self.waited: dict[str, float] = {}      # download slot -> Retry-After seconds waited in this crawl
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -233,24 +274,44 @@ class BackoffRetryMiddleware:
         return cls(crawler, [int(c) for c in s.getlist("RETRY_HTTP_CODES")],
                    s.getfloat("NEWSARCHIVE_RETRY_BACKOFF_BASE", 2.0),
                    s.getfloat("NEWSARCHIVE_RETRY_BACKOFF_MAX", 120.0),
-                   s.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX", 600.0))
+                   s.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX", RETRY_AFTER_MAX),
+                   s.getint("NEWSARCHIVE_RETRY_AFTER_TIMES", RETRY_AFTER_TIMES),
+                   s.getfloat("NEWSARCHIVE_RETRY_AFTER_BUDGET", RETRY_AFTER_BUDGET))
+
+    def _give_up(self, request, response, why: str):
+        """Stop retrying `request`: its answer goes on to the errback, recorded as a retry_after failure."""
+        logger.warning("%s: %s; giving up on it", request.url, why)
+        self.crawler.stats.inc_value("newsarchive/retry_after_given_up")
+        request.meta["dont_retry"] = True           # Scrapy's RetryMiddleware retries 503 otherwise, at once
+        request.meta[GAVE_UP] = ("retry_after", f"HTTP {response.status}: {why}")
+        return response
 
     async def process_response(self, request, response, spider=None):
         if response.status not in self.codes or request.meta.get("dont_retry"):
             return response
         spider = spider or self.crawler.spider
         attempt = request.meta.get("retry_times", 0)
-        wait = retry_after_seconds(response.headers.get("Retry-After", b"").decode("latin-1")) \
+        asked = retry_after_seconds(response.headers.get("Retry-After", b"").decode("latin-1")) \
             if response.status in (429, 503) else None
-        if wait is not None and wait > self.retry_after_max:
-            logger.warning("%s asks to retry after %.0f s (over the %.0f s cap); giving up on it",
-                           request.url, wait, self.retry_after_max)
-            return response
-        if wait is None:
-            wait = min(self.cap, self.base * (2 ** attempt))
+        waits = request.meta.get(RETRY_AFTER_WAITS, 0)
+        if asked is not None and asked > self.retry_after_max:
+            return self._give_up(request, response, f"asks to retry after {asked:.0f} s, over the "
+                                 f"{self.retry_after_max:.0f} s cap (NEWSARCHIVE_RETRY_AFTER_MAX)")
+        if asked is not None and waits >= self.retry_after_times:
+            return self._give_up(request, response, f"asks to retry after {asked:.0f} s again, after {waits} "
+                                 f"wait(s) (NEWSARCHIVE_RETRY_AFTER_TIMES={self.retry_after_times})")
+        slot_key = request.meta.get("download_slot") or urlsplit(request.url).netloc
+        if asked is not None and self.waited.get(slot_key, 0.0) + asked > self.retry_after_budget:
+            return self._give_up(request, response, f"asks to retry after {asked:.0f} s, but {slot_key} has had "
+                                 f"{self.waited.get(slot_key, 0.0):.0f} s of Retry-After waits in this crawl "
+                                 f"(NEWSARCHIVE_RETRY_AFTER_BUDGET={self.retry_after_budget:.0f} s)")
+        wait = asked if asked is not None else min(self.cap, self.base * (2 ** attempt))
         retry = get_retry_request(request, spider=spider, reason=f"HTTP {response.status}")
         if retry is None:
             return response           # retries exhausted: the errback counts the failure
+        if asked is not None:
+            retry.meta[RETRY_AFTER_WAITS] = waits + 1
+            self.waited[slot_key] = self.waited.get(slot_key, 0.0) + asked
         self.crawler.stats.inc_value("newsarchive/retry_wait_seconds", int(round(wait)))
         slot = _slot(self.crawler, request)
         if slot is not None and wait > 0 and slot.delay > 0:
