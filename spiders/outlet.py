@@ -142,6 +142,7 @@ class OutletSpider(scrapy.Spider):
             max_pages=s.getint("NEWSARCHIVE_MAX_DISCOVERY_PAGES", FrontierLimits.max_pages),
             max_calendar_pages=s.getint("NEWSARCHIVE_MAX_CALENDAR_PAGES", FrontierLimits.max_calendar_pages),
         )
+        spider.limits = limits
         spider.max_sitemap_bytes = s.getint("NEWSARCHIVE_MAX_SITEMAP_BYTES", 50 * 1024 * 1024)
         if spider.max_articles is None and s.getint("NEWSARCHIVE_MAX_ARTICLES", 0):
             spider.max_articles = s.getint("NEWSARCHIVE_MAX_ARTICLES")
@@ -225,6 +226,15 @@ class OutletSpider(scrapy.Spider):
     def discovery_memory(self, run_id: str | None) -> bytes:
         """What discovery remembers for the next run (``runs/<id>/discovery.json.zst``)."""
         return discovery_memory.dumps(f.memory_out(run_id) for f in self.outlets.values())
+
+    def add_outlet(self, target: str) -> str:
+        """Crawl one more outlet (a registry name or a start URL) in this run; returns its name."""
+        profile = load_registry().resolve(target)
+        if profile.name not in self.outlets:
+            self.profiles[profile.name] = profile
+            frontier = self._frontier(profile, None, getattr(self, "limits", None))
+            self.outlets[profile.name] = frontier
+        return profile.name
 
     # -- scope -----------------------------------------------------------------------------------
     def url_in_any_outlet(self, url: str) -> bool:

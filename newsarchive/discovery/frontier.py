@@ -55,6 +55,7 @@ from newsarchive.discovery.listings import (HeldNextPage, ListingPage, listing_r
 from newsarchive.discovery.memory import MAX_ATTEMPTS, DocumentMemory, OutletMemory, _dt
 from newsarchive.discovery.sitemaps import COMMON_SITEMAP_PATHS, Sitemap
 from newsarchive.discovery.traps import TrapGuard
+from newsarchive.scrapy_ext.scope import port_refusal
 from newsarchive.discovery.urls import clean_url, url_key
 from newsarchive.discovery.window import DateWindow, date_from_url
 
@@ -203,9 +204,16 @@ class OutletFrontier:
 
     # -- scope ------------------------------------------------------------------------------------
     def owns(self, url: str) -> bool:
-        if self.profile.owns_url(url):
+        """In the outlet's scope: on its hosts and its port (``scrapy_ext.scope``), or on a host it
+        moved to."""
+        if self.profile.owns_url(url) and port_refusal(url, [self.profile.home]) is None:
             return True
         return bool(self.adopted) and urlsplit(url).netloc.lower() in self.adopted
+
+    @property
+    def homes(self) -> list[str]:
+        """The outlet's start URL, and where it moved (their ports are the outlet's)."""
+        return [self.profile.home] + ([self.home] if self.home != self.profile.home else [])
 
     def adopt(self, url: str) -> list[Fetch]:
         """The outlet's home page redirected permanently to ``url``: the outlet moved there. Its new

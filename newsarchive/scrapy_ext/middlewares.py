@@ -113,7 +113,10 @@ class ScopeMiddleware:
             return []
         run = outlets.get(request.meta.get("outlet"))
         runs = [run] if run is not None else list(outlets.values())
-        return [getattr(getattr(r, "profile", None), "home", "") or "" for r in runs]
+        homes = []
+        for r in runs:   # (a discovery frontier knows where its outlet moved: OutletFrontier.homes)
+            homes += getattr(r, "homes", None) or [getattr(getattr(r, "profile", None), "home", "") or ""]
+        return homes
 
     def _refuse_private(self, request, spider, reason: str):
         logger.warning("Refused %s: %s", request.url, reason)
