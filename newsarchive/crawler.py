@@ -272,6 +272,10 @@ def run_crawl(
             on_open(crawler)
 
     def _closed(spider, reason):
+        # (this handler runs before the spider's own: its closing accounts, made once, are asked for here)
+        account = getattr(spider, "discovery_report", None)
+        if callable(account):
+            account()
         if on_close is not None:
             on_close(crawler)
         result.finish_reason = reason

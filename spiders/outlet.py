@@ -212,6 +212,13 @@ class OutletSpider(scrapy.Spider):
     def discovery_report(self) -> dict[str, dict[str, Any]]:
         """Per outlet, the coverage account of this run (kept in the manifest under ``coverage``)."""
         if self.coverage_report is None:
+            for f in self.outlets.values():
+                if not f.coverage.found:
+                    # a failure everyone should see: an outlet whose every source listed nothing
+                    self.logger.warning("%s: no article URL found by any source (sitemaps, feeds, home page, "
+                                        "listings, links)", f.name)
+                    self.note_failure("no_articles", f.home, "discovery found no article URL"
+                                      + ("" if self.window.open else " in the window"))
             self.coverage_report = {name: f.report() for name, f in self.outlets.items()}
             stats = self.crawler.stats
             stats.set_value("newsarchive/discovery/outlets", len(self.outlets))

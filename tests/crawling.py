@@ -70,6 +70,9 @@ def run_spider(spider: str | type, settings: dict[str, Any] | None = None, timeo
             result.dropped.append((item, str(exception)))
 
         def closed(spider, reason):
+            account = getattr(spider, "discovery_report", None)   # (as newsarchive.crawler.run_crawl does)
+            if callable(account):
+                account()
             result.finish_reason = reason
             result.stats = dict(crawler.stats.get_stats())
             result.failures = list(getattr(spider, "failures", []) or [])
