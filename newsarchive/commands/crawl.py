@@ -67,6 +67,9 @@ class Command(ScrapyCrawl):
         stats = crawler.stats.get_stats() if crawler.stats else {}
         if self.crawler_process.bootstrap_failed or failures:
             reason = failures[0] if failures else "the crawl did not start"
+            claim = getattr(getattr(crawler, "spider", None), "claim", None)
+            if claim is not None:
+                claim.release()      # (the spider took the archive's lock before the crawl failed to start)
             run = record_failed_start(crawler.settings, args[0], opts.spargs, reason)
             logger.error("Crawl failed: could not start (%s)%s", reason,
                          f"; recorded as failed run {run}" if run else "")
