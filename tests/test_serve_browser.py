@@ -54,6 +54,8 @@ def browser(tmp_path_factory):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.set_page_load_timeout(30)
+    # a click or a submit may return before the next page has loaded: lookups wait for what they look for
+    driver.implicitly_wait(10)
     yield driver
     driver.quit()
 
@@ -168,6 +170,12 @@ def test_a_search_with_and_without_diacritics_finds_the_same_articles(browser, b
         box = browser.find_element(*by('header form.search input[name="q"]'))
         box.send_keys(query)
         box.submit()
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        # (submit returns before the results page has loaded, at times: wait for it)
+        WebDriverWait(browser, 20).until(lambda b: "/search" in b.current_url
+                                         and b.execute_script("return document.readyState") == "complete"
+                                         and b.find_elements(*by("#hits li")))
         hits = browser.find_elements(*by("#hits li"))
         assert hits, query
         found.append({h.get_attribute("data-id") for h in hits})
