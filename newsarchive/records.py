@@ -121,7 +121,7 @@ def record_from_page(page: dict[str, Any], *, run_id: str | None = None, site: A
 # fields `record_from_page` reads (body bytes, headers, URLs, status, time) one way, and either
 # ``("ok", Article.to_dict())`` or ``("error", kind, message, log_level, traceback_text)`` back.
 
-PAGE_FIELDS = ("url", "final_url", "status", "headers", "body", "fetched_at", "outlet", "discovery")
+PAGE_FIELDS = ("url", "final_url", "status", "headers", "body", "fetched_at", "outlet", "discovery", "links_wanted")
 
 
 def page_for_worker(page: dict[str, Any]) -> dict[str, Any]:
@@ -144,6 +144,22 @@ def record_outcome(page: dict[str, Any], run_id: str | None = None) -> tuple:
         return ("error", exc.kind, exc.message, exc.log_level, None, exc.family, exc.reason)
     except BaseException as exc:  # noqa: BLE001 - a worker must answer for every page
         return ("error", "extract_error", f"extraction failed: {exc!r}", logging.ERROR, traceback.format_exc())
+
+
+def page_work(page: dict[str, Any], run_id: str | None = None) -> tuple[tuple, list[str] | None]:
+    """What a worker does with one page: its `record_outcome`, and, when the crawl asks
+    (``links_wanted``: an article page, whose links discovery follows), the page's links
+    (``newsarchive.discovery.outlinks``: a scan of the bytes the crawl process then need not do)."""
+    outcome = record_outcome(page, run_id)
+    links = None
+    if page.get("links_wanted"):
+        try:
+            from newsarchive.discovery.outlinks import page_links
+
+            links = page_links(page.get("body") or b"", page.get("final_url") or page["url"])
+        except Exception:  # noqa: BLE001 - links are a help to discovery, never a reason to lose the page
+            logging.getLogger(__name__).debug("links of %s not read", page.get("url"), exc_info=True)
+    return outcome, links
 
 
 def article_from_outcome(outcome: tuple, url: str | None = None) -> Article:
@@ -294,7 +310,7 @@ class RecordPool:
             self._executor.submit(_warm)
 
     def submit(self, page: dict[str, Any], attempt: int = 0):
-        """A Future of the page's outcome tuple (never raising)."""
+        """A Future of the page's `page_work`: (outcome tuple, links or None); never raising."""
         from concurrent.futures import Future
         from concurrent.futures.process import BrokenProcessPool
 
@@ -315,12 +331,12 @@ class RecordPool:
                     if again is not None:
                         again.add_done_callback(lambda f: done.set_result(f.result()))
                         return
-                done.set_result(WORKER_DIED)
+                done.set_result((WORKER_DIED, None))
             except BaseException as exc:  # noqa: BLE001 - e.g. a page that cannot be pickled
-                done.set_result(("error", "extract_error", f"extraction failed: {exc!r}", logging.ERROR, None))
+                done.set_result((("error", "extract_error", f"extraction failed: {exc!r}", logging.ERROR, None), None))
 
         try:
-            fut = self._executor.submit(record_outcome, small, self.run_id)
+            fut = self._executor.submit(page_work, small, self.run_id)
         except BaseException as exc:  # noqa: BLE001 - broken or shut down pool
             if self._closed:
                 raise RuntimeError("the extraction pool is shut down") from None
@@ -328,9 +344,9 @@ class RecordPool:
                 if attempt < self.retries:
                     self._restart_if_broken()
                     return self.submit(small, attempt + 1)
-                done.set_result(WORKER_DIED)
+                done.set_result((WORKER_DIED, None))
             else:
-                done.set_result(("error", "extract_error", f"extraction failed: {exc!r}", logging.ERROR, None))
+                done.set_result((("error", "extract_error", f"extraction failed: {exc!r}", logging.ERROR, None), None))
             return done
         fut.add_done_callback(finished)
         return done

@@ -29,7 +29,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from newsarchive.extract.classify import UNSURE
 from newsarchive.records import (RecordError, RecordPool, article_from_outcome, default_workers, page_for_worker,
-                                 record_outcome)
+                                 page_work)
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +55,9 @@ def extract_workers(settings) -> int:
 class ExtractPipeline:
     """Turns each fetched page into an `Article`; pages that are not articles are counted and skipped."""
 
-    def __init__(self, stats, run_id: str | None, workers: int = 0):
+    def __init__(self, stats, run_id: str | None, workers: int = 0, crawler=None):
         self.stats = stats
+        self.crawler = crawler
         self.run_id = run_id
         self.workers = workers
         self.pool: RecordPool | None = None
@@ -69,7 +70,7 @@ class ExtractPipeline:
         except NotConfigured as exc:
             # a pipeline that silently disappears would archive nothing: refuse the setting instead
             raise ValueError(str(exc)) from None
-        pipe = cls(crawler.stats, s.get("ARCHIVE_RUN_ID"), workers)
+        pipe = cls(crawler.stats, s.get("ARCHIVE_RUN_ID"), workers, crawler)
         crawler.stats.set_value("newsarchive/extract_workers", workers)
         return pipe
 
@@ -93,9 +94,12 @@ class ExtractPipeline:
         self.stats.inc_value("newsarchive/pages_seen")
         url = item.get("final_url") or item.get("url")
         try:
-            outcome = await self._in_pool(item) if self.pool is not None else None
-            if outcome is None:   # in this process: the same code path as a worker's, same outcomes
-                outcome = record_outcome(page_for_worker(item), self.run_id)
+            work = await self._in_pool(item) if self.pool is not None else None
+            if work is None:   # in this process: the same code path as a worker's, same outcomes
+                work = page_work(page_for_worker(item), self.run_id)
+            outcome, links = work
+            if links is not None:
+                self._links_found(item, links)
             article = article_from_outcome(outcome, url)
         except RecordError as exc:
             self.stats.inc_value(f"newsarchive/skipped/{exc.kind}")
@@ -110,6 +114,13 @@ class ExtractPipeline:
         if confidence is not None and confidence < UNSURE:
             self.stats.inc_value("newsarchive/articles_unsure")
         return item
+
+    def _links_found(self, item, links: list[str]) -> None:
+        """The page's links (read by the worker) go to the spider's discovery (``links_found``)."""
+        spider = getattr(self.crawler, "spider", None)
+        found = getattr(spider, "links_found", None)
+        if callable(found):
+            found(item.get("url"), links)
 
     async def _in_pool(self, item):
         """The page's outcome from the pool, awaited on Scrapy's reactor (asyncio or not); None

@@ -44,7 +44,6 @@ from newsarchive.discovery import memory as discovery_memory
 from newsarchive.discovery.feeds import feed_links, parse_feed
 from newsarchive.discovery.frontier import ArticleBudget, Fetch, FrontierLimits, OutletFrontier
 from newsarchive.discovery.listings import read_listing
-from newsarchive.discovery.outlinks import LinkCache, page_links
 from newsarchive.discovery.safexml import XmlError
 from newsarchive.discovery.sitemaps import parse_sitemap, sitemaps_from_robots
 from newsarchive.discovery.window import DateWindow, parse_when
@@ -113,7 +112,6 @@ class OutletSpider(scrapy.Spider):
         self.failures: list[tuple[str, str, str]] = []
         self.inflight: dict[str, dict[str, Any]] = {}
         self.crawlstate = CrawlState()
-        self.link_cache = LinkCache()
         self.articles_archived = 0
         self.coverage_report: dict[str, dict[str, Any]] | None = None
         self.outlets: dict[str, OutletFrontier] = {n: self._frontier(p) for n, p in self.profiles.items()}
@@ -500,6 +498,7 @@ class OutletSpider(scrapy.Spider):
             item = page_item_from_response(response)
             item["outlet"] = frontier.name
             item["discovery"] = {"source": "hub", "presumed_article": False}
+            item["links_wanted"] = True
             self.crawler.stats.inc_value("newsarchive/discovery/hub_pages_to_extraction")
             yield item
 
@@ -525,15 +524,21 @@ class OutletSpider(scrapy.Spider):
             yield from self._requests(frontier, frontier.article_done(url, None, "not_archived"))
             return
         frontier.article_fetched(url)
-        yield from self._requests(frontier, frontier.article_links(url, page_links(response.body, response.url,
-                                                                                     self.link_cache)))
         item = page_item_from_response(response)
         item["outlet"] = frontier.name
         item["discovery"] = response.meta.get("discovery")
+        item["links_wanted"] = True         # the extraction worker reads its links: links_found
         self.crawler.stats.inc_value("newsarchive/articles_fetched")
         yield item
 
     # -- answers from the pipelines ------------------------------------------------------------------
+    def links_found(self, url: str | None, links: list[str]) -> None:
+        """The in-site links of a fetched article page, read by the extraction worker (the extract
+        pipeline calls this): discovery follows them (``OutletFrontier.article_links``)."""
+        frontier = self._frontier_of(url)
+        if frontier is not None and url:
+            self._crawl(frontier, frontier.article_links(url, links))
+
     def article_archived(self, url: str | None, final_url: str | None, published: Any) -> None:
         """Called by CrawlStatePipeline once an article is stored."""
         when = published if isinstance(published, datetime) else parse_when(published) if published else None

@@ -49,7 +49,7 @@ def test_pool_gives_the_same_records_and_skips_as_in_thread_extraction(pool):
     for p, fut in zip(pages, futures):
         url = p["url"]
         in_thread = outcome_or_error(lambda: record_from_page(p, run_id="run-1"))
-        in_pool = outcome_or_error(lambda: article_from_outcome(fut.result(timeout=120), url))
+        in_pool = outcome_or_error(lambda: article_from_outcome(fut.result(timeout=120)[0], url))
         assert in_pool == in_thread, url
         articles += isinstance(in_thread, dict)
     assert articles >= 10          # the sample site's article pages are articles...
@@ -58,7 +58,7 @@ def test_pool_gives_the_same_records_and_skips_as_in_thread_extraction(pool):
 
 def test_an_error_inside_a_worker_is_an_extract_error_not_a_traceback(pool):
     bad = page(12345)   # a body that is not bytes: record_from_page fails inside the worker
-    outcome = pool.submit(bad).result(timeout=120)
+    outcome, _links = pool.submit(bad).result(timeout=120)
     with pytest.raises(RecordError) as info:
         article_from_outcome(outcome, bad["url"])
     assert info.value.kind == "extract_error"
@@ -80,9 +80,9 @@ def test_a_dead_worker_is_replaced_and_its_pages_still_extracted():
     body = next((SAMPLE_SITE / "bai-viet").glob("cach-cac-nuoc*.html")).read_bytes()
     p = RecordPool(1)
     try:
-        assert p.submit(page(body)).result(timeout=120)[0] == "ok"
+        assert p.submit(page(body)).result(timeout=120)[0][0] == "ok"
         _kill_workers(p)
-        assert p.submit(page(body)).result(timeout=120)[0] == "ok"
+        assert p.submit(page(body)).result(timeout=120)[0][0] == "ok"
         assert p.restarts == 1
     finally:
         p.shutdown()
@@ -94,13 +94,23 @@ def test_a_dead_worker_without_retries_left_is_a_counted_error_naming_the_page()
     try:
         p.submit(page(body)).result(timeout=120)
         _kill_workers(p)
-        outcome = p.submit(page(body)).result(timeout=120)
+        outcome, _links = p.submit(page(body)).result(timeout=120)
     finally:
         p.shutdown()
     with pytest.raises(RecordError) as info:
         article_from_outcome(outcome, "http://127.0.0.1/a.html")
     assert info.value.kind == "extract_error"
     assert "worker" in info.value.message
+
+
+def test_a_worker_reads_the_links_of_a_page_the_crawl_asks_them_of(pool):
+    from newsarchive.discovery.outlinks import page_links
+
+    body = next((SAMPLE_SITE / "bai-viet").glob("cach-cac-nuoc*.html")).read_bytes()
+    asked = {**page(body, url="http://127.0.0.1/bai-viet/a.html"), "links_wanted": True}
+    outcome, links = pool.submit(asked).result(timeout=120)
+    assert outcome[0] == "ok" and links == page_links(body, "http://127.0.0.1/bai-viet/a.html") and links
+    assert pool.submit(page(body)).result(timeout=120)[1] is None       # not asked: not read
 
 
 def test_workers_stop_with_the_pool():
