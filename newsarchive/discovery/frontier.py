@@ -176,6 +176,7 @@ class OutletFrontier:
         self.adopted: set[str] = set(memory.adopted) if memory is not None else set()
         if memory is not None and memory.adopted and memory.home:
             self.home = memory.home                 # where it moved: read from there at once
+        self._owned: dict[str, bool] = {}           # netloc -> in scope (see owns)
         self.requested: set[str] = set()            # keys of documents requested in this run
         self.articles: dict[str, str] = {}          # key -> "scheduled" | "known" | "out" | "budget"
         self.article_urls: dict[str, str] = {}      # key -> URL requested (for the unfinished memory)
@@ -206,9 +207,14 @@ class OutletFrontier:
     def owns(self, url: str) -> bool:
         """In the outlet's scope: on its hosts and its port (``scrapy_ext.scope``), or on a host it
         moved to."""
-        if self.profile.owns_url(url) and port_refusal(url, [self.profile.home]) is None:
-            return True
-        return bool(self.adopted) and urlsplit(url).netloc.lower() in self.adopted
+        netloc = url.split("/", 3)[2] if url.startswith(("http://", "https://")) and url.count("/") >= 2 else None
+        if netloc is not None and netloc in self._owned:
+            return self._owned[netloc]
+        owned = (self.profile.owns_url(url) and port_refusal(url, [self.profile.home]) is None) or \
+            (bool(self.adopted) and urlsplit(url).netloc.lower() in self.adopted)
+        if netloc is not None and len(self._owned) < 10_000:
+            self._owned[netloc] = owned
+        return owned
 
     @property
     def homes(self) -> list[str]:
@@ -220,6 +226,7 @@ class OutletFrontier:
         host is in scope from now on, and its robots.txt (sitemaps) and usual paths are read too."""
         parts = urlsplit(url)
         self.adopted.add(parts.netloc.lower())
+        self._owned.clear()
         self.home = f"{parts.scheme}://{parts.netloc}/"
         self._count("discovery/moved_outlets", 1)
         return [Fetch(urljoin(self.home, "/robots.txt"), "robots", "moved", PRIORITY["robots"], probe=True)]

@@ -34,6 +34,7 @@ SESSION_PARAMS: tuple[str, ...] = (
     "s_id",
 )
 
+_UNSAFE = re.compile(r"[\s\"<>\\^`{|}]")
 _PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/?#]*", re.I)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -72,7 +73,8 @@ def url_key(url: str) -> str:
     port dropped, the path percent-encoded as it is requested, a trailing slash dropped, the query
     without tracking/session parameters and sorted, no fragment."""
     url = clean_url(url)
-    parts = urlsplit(safe_url_string(url, "utf-8"))
+    # (safe_url_string only for what needs escaping: most URLs are plain ASCII already)
+    parts = urlsplit(url if url.isascii() and not _UNSAFE.search(url) else safe_url_string(url, "utf-8"))
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
     if host.startswith("www."):
