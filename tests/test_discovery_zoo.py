@@ -112,7 +112,8 @@ def test_traps_are_cut_counted_and_the_crawl_ends_within_its_bounds(outside, tmp
         site.stop()
 
 
-@pytest.mark.parametrize("shape", ["partial_sitemap", "listings_every_form", "deep_sections", "moved_domain"])
+@pytest.mark.parametrize("shape", ["partial_sitemap", "listings_every_form", "deep_sections", "moved_domain",
+                                   "cms_wordpress"])
 def test_an_unchanged_rerun_fetches_no_article_and_few_documents_and_loses_nothing(shape, outside, tmp_path):
     from newsarchive.archive.snapshot import iter_snapshot
 

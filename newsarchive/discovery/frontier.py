@@ -848,6 +848,8 @@ class OutletFrontier:
             self._hub_was_article(key, url)
             out.extend(self.skipped_fetches)
             self.skipped_fetches.clear()
+        if archived:
+            self._listed_by_parents(key, url)
         if outcome != "failed":
             self.memory.unfinished.pop(self.article_urls.get(key, url), None)
             self.memory.unfinished.pop(url, None)
@@ -865,8 +867,8 @@ class OutletFrontier:
         return out
 
     def _hub_was_article(self, key: str, url: str) -> None:
-        """A page read as a hub was archived as an article: its URL shape is learnt (and remembered),
-        and the pages that linked it list it (so that, unchanged later, they still count it)."""
+        """A page read as a hub was archived as an article: its URL shape is learnt (and remembered), and
+        the links put aside that have its shape are articles too."""
         learnt = url_shape(url)
         self.classifier.learn(url)
         self.coverage.found_by(key, url, "hub")
@@ -879,6 +881,10 @@ class OutletFrontier:
                 if f is not None:
                     self.skipped_fetches.append(f)
         self.memory.walks.pop(url_key(listing_root(url)), None)
+
+    def _listed_by_parents(self, key: str, url: str) -> None:
+        """An archived article first met as a link of no known kind: the pages that linked it list it
+        (so that, unchanged later, they still count it as listed)."""
         for page_url, root in self.hub_parents.pop(key, ()):
             if root is not None:
                 self.walk_articles.setdefault(root, {})[url] = None
