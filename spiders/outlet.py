@@ -438,19 +438,7 @@ class OutletSpider(scrapy.Spider):
         @returns requests 13 13
         @returns items 0 0
         """
-        frontier, fetch = self._answer(response)
-        if response.status == 304:
-            yield from self._requests(frontier, frontier.not_modified(fetch))
-            return
-        try:
-            sitemap = parse_sitemap(response.body, response.url, frontier.profile.month_first, self.max_sitemap_bytes)
-        except XmlError as exc:
-            self._unreadable(frontier, fetch, response, "sitemap", exc)
-            return
-        for warning in sitemap.warnings[:20]:
-            self.logger.info("Sitemap %s: %s", response.url, warning)
-        yield from self._requests(frontier, frontier.sitemap_read(fetch, sitemap, _header(response, "ETag"),
-                                                                  _header(response, "Last-Modified")))
+        return self._xml_document(response, "sitemap", parse_sitemap, OutletFrontier.sitemap_read)
 
     def parse_feed(self, response: Response):
         """An RSS/Atom feed: its entries in the window become article requests.
@@ -459,17 +447,22 @@ class OutletSpider(scrapy.Spider):
         @returns requests 13 13
         @returns items 0 0
         """
+        return self._xml_document(response, "feed", parse_feed, OutletFrontier.feed_read)
+
+    def _xml_document(self, response: Response, what: str, parse, read) -> list[scrapy.Request]:
+        """A sitemap or feed answered: unchanged (304), unreadable, or read by the frontier."""
         frontier, fetch = self._answer(response)
         if response.status == 304:
-            yield from self._requests(frontier, frontier.not_modified(fetch))
-            return
+            return self._requests(frontier, frontier.not_modified(fetch))
         try:
-            entries = parse_feed(response.body, response.url, frontier.profile.month_first, self.max_sitemap_bytes)
+            doc = parse(response.body, response.url, frontier.profile.month_first, self.max_sitemap_bytes)
         except XmlError as exc:
-            self._unreadable(frontier, fetch, response, "feed", exc)
-            return
-        yield from self._requests(frontier, frontier.feed_read(fetch, entries, _header(response, "ETag"),
-                                                               _header(response, "Last-Modified")))
+            self._unreadable(frontier, fetch, response, what, exc)
+            return []
+        for warning in getattr(doc, "warnings", [])[:20]:
+            self.logger.info("%s %s: %s", what.capitalize(), response.url, warning)
+        return self._requests(frontier, read(frontier, fetch, doc, _header(response, "ETag"),
+                                             _header(response, "Last-Modified")))
 
     # -- the home page and listings ------------------------------------------------------------------
     def parse_listing(self, response: Response):
