@@ -45,7 +45,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -355,13 +354,11 @@ def prepare_jobdir(jobdir: str | Path) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write a small file whole or not at all (temp file, fsync, rename): never an empty or torn one."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    """Write a small file whole or not at all (``archive.runs.write_bytes_atomic``): never an empty or
+    torn one."""
+    from newsarchive.archive.runs import write_bytes_atomic
+
+    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def mark_running(jobdir: str | Path) -> None:

@@ -26,7 +26,6 @@ crawl``) plus the archive itself.
 from __future__ import annotations
 
 import json
-import logging
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any

@@ -300,18 +300,12 @@ class RunWriter:
         """Write a file of the run (e.g. ``discovery.json.zst``) whole and atomically, before the
         manifest lists it."""
         self._check_open()
-        import os
+        from newsarchive.archive.runs import write_bytes_atomic
 
         path = self.dir / name
-        tmp = path.with_name(path.name + ".tmp")
         try:
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
+            write_bytes_atomic(path, data)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             from newsarchive.archive.lines import no_space
 
             if exc.errno in NO_SPACE:

@@ -43,19 +43,12 @@ logger = logging.getLogger(__name__)
 
 def write_whole(path: Path, data: bytes) -> bool:
     """Write `data` to `path` whole or not at all; False (with one warning) when it cannot be written."""
-    tmp = path.with_name(path.name + ".tmp")
+    from newsarchive.archive.runs import write_bytes_atomic
+
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        write_bytes_atomic(path, data)
         return True
     except OSError as exc:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
         logger.warning("The crawl's resume state could not be saved to %s (%s): the next run of this crawl "
                        "discards its JOBDIR and discovers again (archived articles are not fetched twice)",
                        path, exc.strerror or exc)
