@@ -359,7 +359,6 @@ class OutletSpider(scrapy.Spider):
             if refused is None and not gone:
                 self._still_listed(url)
         elif refused is not None:
-            frontier.answered(fetch)
             follow = []
         else:
             frontier.document_failed(fetch, kind, reason, status)
@@ -389,7 +388,7 @@ class OutletSpider(scrapy.Spider):
         if fetch.kind == "article":
             follow = frontier.article_done(_listed_url(request), None, "refused")
         else:
-            frontier.answered(fetch)
+            frontier.document_dropped(fetch)
             follow = []
         self.crawler.stats.inc_value("newsarchive/discovery/dropped_as_seen")
         self.logger.debug("Not requested again (seen before): %s", request.url)
@@ -404,8 +403,7 @@ class OutletSpider(scrapy.Spider):
         @returns requests 2
         @returns items 0 0
         """
-        frontier, fetch = self._answer(response)
-        frontier.answered(fetch)
+        frontier, _fetch = self._answer(response)
         declared: list[str] = []
         if response.status == 200 and isinstance(response, TextResponse):
             text = response.text

@@ -194,8 +194,6 @@ class OutletFrontier:
         # hub key -> (page URL, listing key or None for the home page) of the pages that linked it
         self.hub_parents: dict[str, list[tuple[str, str | None]]] = {}
         self.deferred: dict[str, tuple[str, str]] = {}          # key -> (URL, source) put aside (see hub)
-        self.pending_docs = 0                                    # documents requested, not answered
-        self.home_done = False
         self.unchanged_unknown = 0                               # unchanged documents with nothing remembered
         self.regular_sitemaps = 0
         self.skipped_fetches: list[Fetch] = []
@@ -270,7 +268,6 @@ class OutletFrontier:
             return self.article(f.url, None, "resume", force=True)
         key = url_key(f.url)
         self.requested.add(key)
-        self.pending_docs += 1
         return f
 
     # -- documents --------------------------------------------------------------------------------
@@ -285,7 +282,6 @@ class OutletFrontier:
             self._count("discovery/probes_skipped_missing", 1)
             return None
         self.requested.add(key)
-        self.pending_docs += 1
         self.coverage.documents[f"{kind}_requested"] += 1
         headers = {}
         remembered = self.memory.documents.get(key) if not self.full and self.old_memory is not None else None
@@ -311,12 +307,6 @@ class OutletFrontier:
             return depth == 0 and bool(walk.get("complete")) and not walk.get("truncated")
         return remembered.links is not None
 
-    def answered(self, fetch: Fetch) -> None:
-        """A document request got an answer (any): it is no longer pending."""
-        self.pending_docs = max(0, self.pending_docs - 1)
-        if fetch.kind == "home":
-            self.home_done = True
-
     def remember(self, fetch: Fetch, etag: str | None, last_modified: str | None, links: list[str] | None = None,
                  index: bool = False) -> None:
         """A document was read: keep its validators for the next run's conditional request, and the
@@ -332,7 +322,6 @@ class OutletFrontier:
         """304 Not Modified: the document is as the last run read it, so what it listed then is listed
         still (and sighted as such); the articles it listed that could not be archived are retried from
         ``memory.unfinished``. A listing's first page unchanged ends its walk in known territory."""
-        self.answered(fetch)
         self._count("discovery/documents_unchanged", 1)
         self.coverage.documents[f"{fetch.kind}_unchanged"] += 1
         remembered = self.memory.documents.get(url_key(fetch.url))
@@ -368,9 +357,15 @@ class OutletFrontier:
                     out.append(f)
         return out
 
+    def document_dropped(self, fetch: Fetch) -> None:
+        """A document request was not made: Scrapy had seen its URL (a redirect to a page read already,
+        or a page an earlier run of a resumed crawl read: such a run is not whole anyway). A walk page
+        that redirects to a page read already (page 99 of 12 sent back to the first) ends its walk."""
+        if fetch.kind == "listing" and fetch.root and fetch.depth > 0:
+            self._walk_ended(fetch.root, "ended_redirected", fetch.url, cut=False, complete=True)
+
     def document_failed(self, fetch: Fetch, kind: str, reason: str, status: int | None = None) -> None:
         """A sitemap, feed, home or listing page failed (HTTP error after retries, timeout, unreadable)."""
-        self.answered(fetch)
         if fetch.probe:
             if fetch.kind in ("sitemap", "feed"):
                 self.memory.missing[fetch.url] = self.now.isoformat(timespec="seconds")
@@ -405,7 +400,6 @@ class OutletFrontier:
 
     def sitemap_read(self, fetch: Fetch, sitemap: Sitemap, etag: str | None = None,
                      last_modified: str | None = None) -> list[Fetch]:
-        self.answered(fetch)
         self.coverage.documents["sitemap_read"] += 1
         self._count("discovery/sitemaps_read", 1)
         out: list[Fetch] = []
@@ -478,7 +472,6 @@ class OutletFrontier:
 
     def feed_read(self, fetch: Fetch, entries: list[FeedEntry], etag: str | None = None,
                   last_modified: str | None = None) -> list[Fetch]:
-        self.answered(fetch)
         self.coverage.documents["feed_read"] += 1
         self._count("discovery/feeds_read", 1)
         out = []
@@ -551,7 +544,6 @@ class OutletFrontier:
     def listing_read(self, fetch: Fetch, page: ListingPage, etag: str | None = None,
                      last_modified: str | None = None) -> ListingOutcome:
         """The home page or a listing page was read: its articles, its hubs, its next page."""
-        self.answered(fetch)
         kind = fetch.kind
         self.coverage.documents[f"{kind}_read"] += 1
         if kind == "listing":
