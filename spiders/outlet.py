@@ -38,7 +38,7 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from twisted.python.failure import Failure
 
 from newsarchive.crawlstate import (CrawlState, RevisitSchedule, DEFAULT_REVISIT, archived_url_seen, claim_crawl,
-                                    mark_running, mark_stopped)
+                                    mark_running, mark_stopped, write_atomic)
 from newsarchive.discovery import memory as discovery_memory
 from newsarchive.discovery.feeds import feed_links, parse_feed
 from newsarchive.discovery.frontier import ArticleBudget, Fetch, FrontierLimits, OutletFrontier
@@ -191,9 +191,8 @@ class OutletSpider(scrapy.Spider):
         self.crawler.signals.send_catch_log(signal=archived_url_seen, url=url, spider=self)
 
     def _closed(self, spider, reason):
-        stats = self.crawler.stats
-        stats.set_value("newsarchive/failures_listed", len(self.failures))
         self.discovery_report()
+        self.crawler.stats.set_value("newsarchive/failures_listed", len(self.failures))
         if self.jobdir:
             finished = reason == "finished"
             if not finished and (self.inflight or any(f.holding for f in self.outlets.values())):
@@ -201,8 +200,8 @@ class OutletSpider(scrapy.Spider):
                 held = [{"outlet": f.name, "fetch": pending.to_meta(), "url": pending.url, "role": "listing"}
                         for f in self.outlets.values() for pending in f.held_pages.values()]
                 Path(self.jobdir).mkdir(parents=True, exist_ok=True)
-                (Path(self.jobdir) / "inflight.json").write_text(
-                    json.dumps([*self.inflight.values(), *held], ensure_ascii=False), "utf-8")
+                write_atomic(Path(self.jobdir) / "inflight.json",
+                             json.dumps([*self.inflight.values(), *held], ensure_ascii=False))
             mark_stopped(self.jobdir, finished)
 
     # -- what the store pipeline asks at the end --------------------------------------------------
